@@ -1,0 +1,215 @@
+"""Mock API backends modeled as a graph.
+
+Nodes are APIs (:class:`ApiSpec`: name, description, JSON-schema parameters and returns, handler,
+whether it writes state). Edges are data dependencies: an output field of one API feeds a
+parameter of another (``find_hotel`` ``results[].name`` -> ``book_hotel`` ``name``). The graph
+drives scenario generation, oracle plans, dense credit and diagnostics; a :class:`BackendSession`
+executes calls for one episode against that episode's state.
+"""
+
+from __future__ import annotations
+
+import difflib
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from coalm_env.errors import ApiError, BackendError
+from coalm_env.types import ToolCall, ToolResult
+
+__all__ = ["ApiSpec", "Dependency", "ApiGraph", "BackendSession"]
+
+
+@dataclass
+class ApiSpec:
+    """One API. ``handler(state, **arguments)`` returns a JSON-able value or raises
+    :class:`~coalm_env.errors.ApiError` for expected failures."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    handler: Callable[..., Any]
+    returns: dict[str, Any] = field(default_factory=dict)
+    writes: bool = False
+    tags: tuple[str, ...] = ()
+
+    def schema(self) -> dict[str, Any]:
+        """The OpenAI / chat-template tool schema."""
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+    def signature(self) -> str:
+        """CoALM-IT style: ``FindBus(from_location, to_location, leaving_date)``."""
+        props = self.parameters.get("properties", {})
+        return f"{self.name}({', '.join(props)})"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """``source`` output ``field`` (a dotted path, ``[]`` marks list items) feeds ``target`` ``param``."""
+
+    source: str
+    field: str
+    target: str
+    param: str
+
+
+def _describe(error: ValidationError, api: str) -> str:
+    where = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        return f"{api}: missing required argument {error.message.split(chr(39))[1]!r}"
+    if error.validator == "additionalProperties":
+        return f"{api}: {error.message}"
+    if error.validator == "enum":
+        return f"{api}: argument {where!r} must be one of {error.validator_value}, got {error.instance!r}"
+    if error.validator == "type":
+        got = type(error.instance).__name__
+        return f"{api}: argument {where!r} must be of type {error.validator_value}, got {got} {error.instance!r}"
+    return f"{api}: argument {where!r}: {error.message}" if where else f"{api}: {error.message}"
+
+
+class ApiGraph:
+    """A set of APIs and their data dependencies, over a :class:`networkx.DiGraph`.
+
+    Each node carries ``spec`` (its :class:`ApiSpec`); each edge carries ``fields``, the list of
+    ``(output field, parameter)`` pairs through which the source feeds the target.
+    """
+
+    def __init__(self, apis: Iterable[ApiSpec] = (), dependencies: Iterable[Dependency] = ()):
+        self.graph = nx.DiGraph()
+        self._validators: dict[str, Draft202012Validator] = {}
+        for spec in apis:
+            self.add(spec)
+        for dep in dependencies:
+            self.add_dependency(dep)
+
+    # -- building ---------------------------------------------------------------
+    def add(self, spec: ApiSpec) -> None:
+        if spec.name in self.graph:
+            raise BackendError(f"API {spec.name!r} is defined twice")
+        Draft202012Validator.check_schema(spec.parameters)
+        self.graph.add_node(spec.name, spec=spec)
+        self._validators[spec.name] = Draft202012Validator(spec.parameters)
+
+    def add_dependency(self, dep: Dependency) -> None:
+        for name in (dep.source, dep.target):
+            if name not in self.graph:
+                raise BackendError(f"dependency {dep} names unknown API {name!r}")
+        params = self.spec(dep.target).parameters.get("properties", {})
+        if dep.param not in params:
+            raise BackendError(f"dependency {dep}: {dep.target} has no parameter {dep.param!r}")
+        if self.graph.has_edge(dep.source, dep.target):
+            self.graph.edges[dep.source, dep.target]["fields"].append((dep.field, dep.param))
+        else:
+            self.graph.add_edge(dep.source, dep.target, fields=[(dep.field, dep.param)])
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        return list(self.graph.nodes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.graph
+
+    def __len__(self) -> int:
+        return self.graph.number_of_nodes()
+
+    def spec(self, name: str) -> ApiSpec:
+        return self.graph.nodes[name]["spec"]
+
+    def dependencies(self) -> list[Dependency]:
+        return [
+            Dependency(u, f, v, p) for u, v, data in self.graph.edges(data=True) for f, p in data["fields"]
+        ]
+
+    def feeds(self, target: str) -> dict[str, list[tuple[str, str]]]:
+        """For each parameter of ``target``: the ``(source API, output field)`` pairs that feed it."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for source in self.graph.predecessors(target):
+            for fld, param in self.graph.edges[source, target]["fields"]:
+                out.setdefault(param, []).append((source, fld))
+        return out
+
+    def prerequisites(self, name: str) -> list[str]:
+        """Every API whose output (transitively) feeds ``name``, in a valid call order."""
+        before = nx.ancestors(self.graph, name)
+        return [n for n in nx.topological_sort(self.graph.subgraph(before))]
+
+    def tool_schemas(self, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        chosen = self.names if names is None else [n for n in names if n in self.graph]
+        return [self.spec(n).schema() for n in chosen]
+
+    def check_arguments(self, name: str, arguments: Mapping[str, Any]) -> list[str]:
+        """Every schema violation of ``arguments``, one precise message each ([] when valid)."""
+        errors = sorted(self._validators[name].iter_errors(dict(arguments)), key=lambda e: list(e.absolute_path))
+        return [_describe(e, name) for e in errors]
+
+    def session(self, state: Any, visible: Iterable[str] | None = None) -> BackendSession:
+        return BackendSession(self, state, visible)
+
+    def subgraph(self, names: Iterable[str]) -> ApiGraph:
+        keep = set(names)
+        sub = ApiGraph(self.spec(n) for n in self.names if n in keep)
+        for dep in self.dependencies():
+            if dep.source in keep and dep.target in keep:
+                sub.add_dependency(dep)
+        return sub
+
+
+class BackendSession:
+    """One episode's backend: executes :class:`ToolCall`s on ``state`` and keeps the history.
+
+    Never raises for a bad call: unknown tools, invalid arguments and handler failures come back
+    as error :class:`ToolResult`s. A handler crash (our bug) is also recorded in ``internal_errors``.
+    """
+
+    def __init__(self, graph: ApiGraph, state: Any, visible: Iterable[str] | None = None):
+        self.graph = graph
+        self.state = state
+        self.visible: list[str] = list(graph.names if visible is None else visible)
+        self.history: list[tuple[ToolCall, ToolResult]] = []
+        self.internal_errors: list[dict[str, Any]] = []
+
+    def reveal(self, names: Iterable[str]) -> list[str]:
+        """Make more APIs callable (API-Bank's ToolSearcher, BFCL's held-out functions)."""
+        added = [n for n in names if n in self.graph and n not in self.visible]
+        self.visible.extend(added)
+        return added
+
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        return self.graph.tool_schemas(self.visible)
+
+    def call(self, call: ToolCall) -> ToolResult:
+        result = self._execute(call)
+        self.history.append((call, result))
+        return result
+
+    def _execute(self, call: ToolCall) -> ToolResult:
+        if call.name not in self.visible:
+            close = difflib.get_close_matches(call.name, self.visible, n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            return ToolResult.failure(
+                "unknown_tool", f"No tool named {call.name!r} is available.{hint}", available=list(self.visible)
+            )
+        if not isinstance(call.arguments, dict):
+            return ToolResult.failure("invalid_arguments", f"{call.name}: arguments must be an object")
+        problems = self.graph.check_arguments(call.name, call.arguments)
+        if problems:
+            return ToolResult.failure("invalid_arguments", "; ".join(problems), errors=problems)
+        spec = self.graph.spec(call.name)
+        try:
+            return ToolResult.success(spec.handler(self.state, **call.arguments))
+        except ApiError as exc:
+            return ToolResult.failure(exc.type, str(exc), **exc.details)
+        except Exception as exc:  # a handler bug: report, never propagate out of step()
+            self.internal_errors.append(
+                {"where": f"api:{call.name}", "error": repr(exc), "traceback": traceback.format_exc()}
+            )
+            return ToolResult.failure("internal_error", f"{call.name} failed inside the mock backend")

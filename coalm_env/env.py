@@ -1,0 +1,336 @@
+"""The one environment class: a conversation between an agent, a simulated user and mock APIs."""
+
+from __future__ import annotations
+
+import json
+import traceback
+import uuid
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from coalm_env import render, spaces
+from coalm_env.domains import get_domain
+from coalm_env.errors import ConfigError, LLMError, UnknownNameError
+from coalm_env.parsing import DEFAULT_MAX_CALLS, MAX_ACTION_CHARS, ParsedAction, parse_action
+from coalm_env.protocols import Domain, UserRequest, UserSimulator
+from coalm_env.registry import USERS
+from coalm_env.scoring import dense_components, graph_credit
+from coalm_env.types import Message, Scenario, StepRecord, StopReason, Trajectory, UserTurn
+from coalm_env.version import __version__
+
+__all__ = ["ConversationEnv"]
+
+_MAX_OBS_CHARS = 4_000_000
+
+
+class ConversationEnv(gym.Env):
+    """A task-oriented conversation as a Gymnasium environment.
+
+    ## Description
+    Each episode is one :class:`~coalm_env.types.Scenario` of a domain: a simulated user pursues a
+    structured goal; the agent (the policy being tested or trained) may call the domain's mock APIs
+    and reply to the user. Tool calls execute on the episode's backend and the agent acts again; a
+    reply goes to the user simulator, whose next turn comes back in the observation.
+
+    ## Observation
+    A dict (:func:`coalm_env.spaces.observation_space`): ``text``, the whole prompt rendered in the
+    CoALM-IT layout; ``messages``, the structured OpenAI-style conversation (system prompt, user turns,
+    assistant turns with tool calls, tool results); ``tools``, the JSON schemas of the callable APIs.
+
+    ## Action
+    Raw text (any format :mod:`coalm_env.parsing` reads: ReAct, ``<tool_call>``, JSON, Python call
+    lists, plain text = a reply) or a structured action (``Message``, ``ToolCall`` list, dict).
+    Unparseable actions become an error observation and count as ``parse_errors``.
+
+    ## Reward
+    0 on every step but the last; at the end, the domain's task success in {0, 1}. ``info`` carries
+    ``reward_components`` (graph credit, parse/tool errors, calls, turns, steps) for shaping.
+
+    ## Episode end
+    Terminated when the user ends the conversation (``info["stop_reason"]``: ``goal_met``,
+    ``user_gave_up``, ...) or on an internal error; truncated at ``max_turns`` agent replies or
+    ``max_steps_per_turn`` agent steps without a reply.
+
+    ## Arguments
+    domain: a registered domain name or a :class:`~coalm_env.protocols.Domain`.
+    user: a user spec (``"agenda"``, ``"agenda:patience=3"``) or simulator; default: the domain's.
+    split: scenario split sampled at reset (``options={"split": ...}`` overrides per episode).
+    max_turns, max_steps_per_turn, max_calls_per_action: the caps above.
+    env_id: the registered id, recorded in trajectories.
+    **domain_options: passed to the domain (e.g. ``level=2``, ``category="miss_func"``).
+
+    ## Version history
+    v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi", "human"]}
+
+    def __init__(
+        self,
+        domain: str | Domain = "travel",
+        *,
+        user: str | UserSimulator | None = None,
+        split: str = "test",
+        max_turns: int = 20,
+        max_steps_per_turn: int = 10,
+        max_calls_per_action: int = DEFAULT_MAX_CALLS,
+        render_mode: str | None = None,
+        env_id: str | None = None,
+        **domain_options: Any,
+    ):
+        self.domain: Domain = get_domain(domain, **domain_options) if isinstance(domain, str) else domain
+        if split not in self.domain.splits:
+            raise UnknownNameError("split", split, self.domain.splits)
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ConfigError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.user_spec = user if isinstance(user, str) else getattr(user, "name", type(user).__name__)
+        self.user: UserSimulator = USERS.make(user if user is not None else self.domain.default_user)
+        if user is None:
+            self.user_spec = self.domain.default_user
+        self.split = split
+        self.max_turns = max_turns
+        self.max_steps_per_turn = max_steps_per_turn
+        self.max_calls_per_action = max_calls_per_action
+        self.render_mode = render_mode
+        self.env_id = env_id or f"coalm/{self.domain.name}"
+        self.domain_options = dict(domain_options)
+        self.observation_space = spaces.observation_space(_MAX_OBS_CHARS)
+        self.action_space = spaces.action_space(MAX_ACTION_CHARS)
+        self.scenario: Scenario | None = None
+        self.backend = None
+        self.trajectory: Trajectory | None = None
+        self._done = True
+
+    # -- gymnasium API -------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        request = self.begin_episode(seed=seed, options=options)
+        turn = self._call_user("begin", request)
+        return self.apply_user_turn(turn, first=True)[0], self._info()
+
+    def step(self, action: Any):
+        if self._done:
+            return self._obs(), 0.0, True, False, self._info(note="episode is over; call reset()")
+        outcome = self.agent_step(action)
+        if isinstance(outcome, UserRequest):
+            return self.apply_user_turn(self._call_user("respond", outcome))
+        return outcome
+
+    def render(self) -> str | None:
+        text = self._obs()["text"] if self.trajectory else ""
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    # -- the loop in pieces (the batched runner and TRL adapters call these) ----------------
+    def begin_episode(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> UserRequest:
+        """Start an episode; returns the request for the user's opening turn."""
+        super().reset(seed=seed)
+        options = dict(options or {})
+        self.scenario = self._pick_scenario(options)
+        backend_seed, user_seed = (int(s.generate_state(1)[0]) for s in self._seed_sequence().spawn(2))
+        self.backend = self.domain.build_backend(self.scenario, np.random.default_rng(backend_seed))
+        prompt = self.domain.system_prompt(self.scenario)
+        self.trajectory = Trajectory(
+            env_id=self.env_id,
+            scenario_id=self.scenario.id,
+            domain=self.domain.name,
+            split=self.scenario.split,
+            messages=[Message(role="system", content=prompt)],
+            seeds={"reset": -1 if seed is None else int(seed), "backend": backend_seed, "user": user_seed},
+            version=__version__,
+            user=str(self.user_spec),
+            options={**self.domain_options, **{k: v for k, v in options.items() if k != "scenario"}},
+        )
+        self._episode_id = uuid.UUID(int=int(self.np_random.integers(2**63)) << 64 | backend_seed % 2**64).hex
+        self._user_state: Any = None
+        self._turn = 0
+        self._replies = 0
+        self._steps_in_turn = 0
+        self._credit = 0.0
+        self._done = False
+        self._last_parse_error: str | None = None
+        return self._user_request(None, user_seed)
+
+    def agent_step(self, action: Any) -> UserRequest | tuple:
+        """Apply an agent action. Returns a :class:`UserRequest` when the user must answer, else the
+        5-tuple ``(obs, reward, terminated, truncated, info)``."""
+        try:
+            return self._agent_step(action)
+        except Exception as exc:  # our bug or a plug-in's: record it, end the episode, never raise
+            return self._internal_error("agent_step", exc)
+
+    def apply_user_turn(self, turn: UserTurn | BaseException, first: bool = False) -> tuple:
+        """Apply the user's answer (or the exception the simulator raised); returns the 5-tuple."""
+        try:
+            return self._apply_user_turn(turn, first)
+        except Exception as exc:
+            return self._internal_error("user_turn", exc)
+
+    # -- internals ---------------------------------------------------------------------
+    def _seed_sequence(self) -> np.random.SeedSequence:
+        return np.random.SeedSequence(int(self.np_random.integers(2**63)))
+
+    def _pick_scenario(self, options: dict[str, Any]) -> Scenario:
+        if isinstance(options.get("scenario"), Scenario):
+            return options["scenario"]
+        if "scenario_id" in options:
+            return self.domain.get_scenario(str(options["scenario_id"]))
+        split = options.get("split", self.split)
+        if split not in self.domain.splits:
+            raise UnknownNameError("split", split, self.domain.splits)
+        pool = self.domain.scenarios(split)
+        if not pool:
+            raise ConfigError(f"domain {self.domain.name!r} has no scenarios in split {split!r}")
+        return pool[int(self.np_random.integers(len(pool)))]
+
+    def _user_request(self, agent_message: Message | None, seed: int = 0) -> UserRequest:
+        return UserRequest(
+            scenario=self.scenario,  # type: ignore[arg-type]
+            seed=seed,
+            history=list(self.trajectory.messages),  # type: ignore[union-attr]
+            context=self.domain.user_context(self.scenario, self.backend),  # type: ignore[arg-type]
+            state=self._user_state,
+            agent_message=agent_message,
+        )
+
+    def _call_user(self, method: str, request: UserRequest) -> UserTurn | BaseException:
+        try:
+            return getattr(self.user, method)([request])[0]
+        except Exception as exc:
+            return exc
+
+    def _agent_step(self, action: Any) -> UserRequest | tuple:
+        parsed = parse_action(action, max_calls=self.max_calls_per_action)
+        record = StepRecord(
+            t=len(self.trajectory.steps), turn=self._turn, action=_jsonable_action(action), kind=parsed.kind
+        )
+        self.trajectory.steps.append(record)
+        self._steps_in_turn += 1
+        self._last_parse_error = parsed.error
+        if parsed.kind == "reply":
+            return self._reply(parsed, record)
+        if parsed.kind == "tool_calls":
+            self._run_tools(parsed, record)
+        else:
+            record.parse_error = parsed.error
+            self.trajectory.messages.append(Message(role="assistant", content=_as_text(action)))
+            self.trajectory.messages.append(
+                Message(role="tool", name="parse_error", content=f"Error: {parsed.error}", tool_call_id="parse_error")
+            )
+        if self._steps_in_turn >= self.max_steps_per_turn:
+            return self._finish(StopReason.MAX_STEPS)
+        return self._obs(), 0.0, False, False, self._info()
+
+    def _run_tools(self, parsed: ParsedAction, record: StepRecord) -> None:
+        calls = parsed.calls
+        for i, call in enumerate(calls):
+            call.id = call.id or f"call_{record.t}_{i}"
+        self.trajectory.messages.append(Message(role="assistant", content=parsed.thought or "", tool_calls=calls))
+        for call in calls:
+            result = self.backend.call(call)
+            record.calls.append(call)
+            record.results.append(result)
+            self.trajectory.messages.append(
+                Message(role="tool", content=result.content(), tool_call_id=call.id, name=call.name)
+            )
+        self._credit = graph_credit(self.scenario.gold.calls, self.backend.history)
+
+    def _reply(self, parsed: ParsedAction, record: StepRecord) -> UserRequest:
+        record.reply = parsed.reply
+        message = Message(role="assistant", content=parsed.reply or "")
+        self.trajectory.messages.append(message)
+        self._replies += 1
+        return self._user_request(message)
+
+    def _apply_user_turn(self, turn: UserTurn | BaseException, first: bool) -> tuple:
+        if isinstance(turn, LLMError):
+            self.trajectory.errors.append({"where": "user", "error": repr(turn), "kind": "llm"})
+            return self._finish(StopReason.ERRORED)
+        if isinstance(turn, BaseException):
+            return self._internal_error("user", turn)
+        self._user_state = turn.state
+        if self.trajectory.steps and not first:
+            self.trajectory.steps[-1].user_reply = turn.text
+        if turn.text:
+            self.trajectory.messages.append(Message(role="user", content=turn.text))
+            self._turn += 1
+        self._steps_in_turn = 0
+        if turn.stop is not None:
+            return self._finish(turn.stop)
+        if self._replies >= self.max_turns:
+            return self._finish(StopReason.MAX_TURNS)
+        return self._obs(), 0.0, False, False, self._info()
+
+    def _finish(self, reason: StopReason) -> tuple:
+        traj = self.trajectory
+        traj.stop_reason = reason
+        internal = self.backend.internal_errors if self.backend is not None else []
+        traj.errors.extend(e for e in internal if e not in traj.errors)
+        try:
+            metrics = dict(self.domain.score(traj, self.scenario, self.backend))
+        except Exception as exc:
+            traj.errors.append({"where": "score", "error": repr(exc), "traceback": traceback.format_exc()})
+            metrics = {"success": 0.0}
+        if reason in (StopReason.INTERNAL_ERROR, StopReason.ERRORED):
+            metrics["success"] = 0.0
+        metrics.update(self._components())
+        metrics["internal_errors"] = float(sum(1 for e in traj.errors if e.get("kind") != "llm"))
+        traj.metrics = metrics
+        traj.reward = float(metrics.get("success", 0.0))
+        if traj.steps:
+            traj.steps[-1].reward = traj.reward
+        self._done = True
+        info = self._info()
+        info["metrics"] = metrics
+        info["trajectory"] = traj
+        return self._obs(), traj.reward, not reason.truncated, reason.truncated, info
+
+    def _internal_error(self, where: str, exc: BaseException) -> tuple:
+        self.trajectory.errors.append(
+            {"where": where, "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
+        )
+        return self._finish(StopReason.INTERNAL_ERROR)
+
+    def _components(self) -> dict[str, float]:
+        return dense_components(self.trajectory.steps, self._credit, self._turn)
+
+    def _obs(self) -> dict[str, Any]:
+        tools = self.backend.tool_schemas() if self.backend is not None else []
+        return render.observation(self.trajectory.messages if self.trajectory else [], tools)
+
+    def _info(self, **extra: Any) -> dict[str, Any]:
+        traj = self.trajectory
+        info = {
+            "scenario_id": traj.scenario_id if traj else None,
+            "episode_id": getattr(self, "_episode_id", None),
+            "turn": self._turn if traj else 0,
+            "step": len(traj.steps) if traj else 0,
+            "parse_error": getattr(self, "_last_parse_error", None),
+            "stop_reason": traj.stop_reason.value if traj and traj.stop_reason else None,
+            "reward_components": self._components() if traj else {},
+        }
+        info.update(extra)
+        return info
+
+
+def _as_text(action: Any) -> str:
+    if isinstance(action, str):
+        return action[:MAX_ACTION_CHARS]
+    return repr(action)[:2000]
+
+
+def _jsonable_action(action: Any) -> Any:
+    if isinstance(action, str):
+        return action[:MAX_ACTION_CHARS]
+    if isinstance(action, Message):
+        return action.to_dict()
+    if isinstance(action, (list, tuple)) and all(hasattr(a, "to_dict") for a in action):
+        return [a.to_dict() for a in action]
+    try:
+        json.dumps(action)
+        return action
+    except (TypeError, ValueError):
+        return repr(action)[:2000]

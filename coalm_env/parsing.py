@@ -1,0 +1,305 @@
+"""The one parser for agent actions, in every format the project speaks.
+
+An action is raw text (an LLM completion) or a structured action. Text formats, tried in order:
+
+- ``hermes``: ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>`` blocks (Hermes/Qwen templates);
+- ``react``: CoALM-IT ReAct lines ``Thought: ...`` then ``Action: api(arg=value, ...)``, or a final
+  ``Response: ...`` (CoALM-IT writes ``System: ...``; both are accepted);
+- ``json``: a bare JSON call or list of calls, ``{"name": ..., "arguments"|"parameters": {...}}``
+  (Llama 3.1 style, optionally after ``<|python_tag|>`` or inside a code fence);
+- ``python``: a Python call list ``[f(a=1), g(b='x')]`` or one call ``f(a=1)`` (BFCL style);
+- ``text``: anything else is a reply to the user.
+
+Calls are read with :mod:`ast` / :mod:`json` only; nothing is ever evaluated. A malformed action is a
+:class:`ParsedAction` of kind ``"error"`` with a message for the agent; :func:`parse_action` never raises.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from coalm_env.types import Message, ToolCall
+
+__all__ = ["ParsedAction", "parse_action", "format_calls", "FORMATS", "DEFAULT_MAX_CALLS", "MAX_ACTION_CHARS"]
+
+FORMATS = ("react", "hermes", "json", "python")
+DEFAULT_MAX_CALLS = 8
+MAX_ACTION_CHARS = 200_000
+_MAX_DEPTH = 64
+
+_TOOL_CALL_RE = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
+_REACT_KEY_RE = re.compile(r"^\s*(Thought|Action|Response|System|Observation)\s*:\s?", re.MULTILINE)
+_FENCE_RE = re.compile(r"^```(?:json|python|tool_code)?\s*\n?(.*?)\n?```$", re.DOTALL)
+
+
+class _ParseError(Exception):
+    pass
+
+
+@dataclass
+class ParsedAction:
+    """The parse of one action. ``kind`` is ``"tool_calls"``, ``"reply"`` or ``"error"``."""
+
+    kind: str
+    calls: list[ToolCall] = field(default_factory=list)
+    reply: str | None = None
+    thought: str | None = None
+    error: str | None = None
+    format: str = "text"
+
+    @classmethod
+    def fail(cls, message: str, fmt: str = "text", thought: str | None = None) -> ParsedAction:
+        return cls(kind="error", error=message, format=fmt, thought=thought)
+
+
+def parse_action(action: Any, max_calls: int = DEFAULT_MAX_CALLS) -> ParsedAction:
+    """Parse an agent action (text or structured) into tool calls, a reply, or an error."""
+    try:
+        parsed = _parse_structured(action) if not isinstance(action, str) else _parse_text(action)
+    except _ParseError as exc:
+        parsed = ParsedAction.fail(str(exc), _guess_format(action))
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        parsed = ParsedAction.fail(f"could not parse the action: {type(exc).__name__}", _guess_format(action))
+    if parsed.kind == "tool_calls" and len(parsed.calls) > max_calls:
+        return ParsedAction.fail(
+            f"{len(parsed.calls)} tool calls in one action; at most {max_calls} are allowed", parsed.format
+        )
+    return parsed
+
+
+def _guess_format(action: Any) -> str:
+    return "text" if isinstance(action, str) else "structured"
+
+
+# -- structured actions ----------------------------------------------------------------
+def _parse_structured(action: Any) -> ParsedAction:
+    if isinstance(action, ToolCall):
+        return _calls_action([_checked_call(action.name, action.arguments, action.id)], "structured")
+    if isinstance(action, Message):
+        if action.tool_calls:
+            calls = [_checked_call(c.name, c.arguments, c.id) for c in action.tool_calls]
+            return _calls_action(calls, "structured", thought=action.content or None)
+        return _parse_text(action.content)
+    if isinstance(action, dict):
+        return _parse_dict(action)
+    if isinstance(action, (list, tuple)):
+        if not action:
+            raise _ParseError("empty list of tool calls")
+        return _calls_action([_structured_call(c) for c in action], "structured")
+    raise _ParseError(f"unsupported action type {type(action).__name__}; send text, a Message or tool calls")
+
+
+def _parse_dict(action: dict) -> ParsedAction:
+    if "tool_calls" in action and action["tool_calls"]:
+        calls = [_structured_call(c) for c in action["tool_calls"]]
+        return _calls_action(calls, "structured", thought=action.get("content") or None)
+    if "name" in action:
+        return _calls_action([_structured_call(action)], "structured")
+    content = action.get("content")
+    if isinstance(content, str):
+        return _parse_text(content)
+    raise _ParseError("a dict action needs 'content' (text) or 'tool_calls'")
+
+
+def _structured_call(obj: Any) -> ToolCall:
+    if isinstance(obj, ToolCall):
+        return _checked_call(obj.name, obj.arguments, obj.id)
+    if not isinstance(obj, dict):
+        raise _ParseError(f"a tool call must be an object with 'name' and 'arguments', got {type(obj).__name__}")
+    if "function" in obj and isinstance(obj["function"], dict):  # OpenAI shape
+        return _checked_call(obj["function"].get("name"), obj["function"].get("arguments", {}), obj.get("id", ""))
+    args = obj.get("arguments", obj.get("parameters", {}))
+    return _checked_call(obj.get("name"), args, obj.get("id", ""))
+
+
+def _checked_call(name: Any, arguments: Any, call_id: Any = "") -> ToolCall:
+    if not isinstance(name, str) or not name.strip():
+        raise _ParseError(f"a tool call needs a non-empty string 'name', got {name!r:.80}")
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise _ParseError(f"arguments of {name!r} are not valid JSON: {exc.msg} at char {exc.pos}") from None
+    if not isinstance(arguments, dict):
+        raise _ParseError(f"arguments of {name!r} must be an object, got {type(arguments).__name__}")
+    if not all(isinstance(k, str) for k in arguments):
+        raise _ParseError(f"argument names of {name!r} must be strings")
+    return ToolCall(name=name.strip(), arguments=arguments, id=str(call_id or ""))
+
+
+def _calls_action(calls: list[ToolCall], fmt: str, thought: str | None = None) -> ParsedAction:
+    if not calls:
+        raise _ParseError("no tool call found")
+    return ParsedAction(kind="tool_calls", calls=calls, format=fmt, thought=thought)
+
+
+# -- text actions ------------------------------------------------------------------------
+def _parse_text(text: str) -> ParsedAction:
+    if len(text) > MAX_ACTION_CHARS:
+        raise _ParseError(f"the action is {len(text)} characters long; at most {MAX_ACTION_CHARS} are read")
+    stripped = text.strip()
+    if not stripped:
+        raise _ParseError("empty action: write a reply to the user or a tool call")
+    if "<tool_call>" in stripped:
+        return _parse_hermes(stripped)
+    if _REACT_KEY_RE.search(stripped):
+        return _parse_react(stripped)
+    body = stripped.removeprefix("<|python_tag|>").strip()
+    fence = _FENCE_RE.match(body)
+    body = fence.group(1).strip() if fence else body
+    if body[:1] in "{[":
+        as_json = _try_json_calls(body)
+        if as_json is not None:
+            return as_json
+    as_python = _try_python_calls(body)
+    if as_python is not None:
+        return as_python
+    if fence or stripped.startswith("<|python_tag|>") or _looks_like_call(body):
+        raise _ParseError("this looks like a tool call but could not be parsed; write name(arg=value, ...)")
+    return ParsedAction(kind="reply", reply=stripped, format="text")
+
+
+def _looks_like_call(body: str) -> bool:
+    if body.startswith("{") and '"name"' in body:
+        return True
+    return bool(re.match(r"^\[\s*[A-Za-z_][\w.]*\s*\(", body))
+
+
+def _parse_hermes(text: str) -> ParsedAction:
+    thought = text.split("<tool_call>", 1)[0].strip() or None
+    calls = []
+    for block in _TOOL_CALL_RE.findall(text):
+        try:
+            obj = json.loads(block)
+        except json.JSONDecodeError as exc:
+            raise _ParseError(f"<tool_call> block is not valid JSON: {exc.msg} at char {exc.pos}") from None
+        calls.append(_structured_call(obj))
+    return _calls_action(calls, "hermes", thought=thought)
+
+
+def _parse_react(text: str) -> ParsedAction:
+    sections: dict[str, str] = {}
+    keys = list(_REACT_KEY_RE.finditer(text))
+    for i, m in enumerate(keys):
+        end = keys[i + 1].start() if i + 1 < len(keys) else len(text)
+        key = m.group(1)
+        if key not in sections:  # the first occurrence counts; later ones are the model running on
+            sections[key] = text[m.end() : end].strip()
+    thought = sections.get("Thought") or None
+    if "Action" in sections:
+        action = sections["Action"]
+        parsed = _try_python_calls(action) or (_try_json_calls(action) if action[:1] in "{[" else None)
+        if parsed is None:
+            raise _ParseError(f"could not parse the Action line {action[:120]!r}; write Action: name(arg=value, ...)")
+        parsed.format, parsed.thought = "react", thought
+        return parsed
+    reply = sections.get("Response") or sections.get("System")
+    if reply:
+        return ParsedAction(kind="reply", reply=reply, format="react", thought=thought)
+    raise _ParseError("a ReAct action needs an 'Action: name(arg=value)' line or a 'Response: ...' line")
+
+
+def _try_json_calls(body: str) -> ParsedAction | None:
+    try:
+        obj = json.loads(body)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    items = obj if isinstance(obj, list) else [obj]
+    if not items or not all(isinstance(i, dict) and "name" in i for i in items):
+        return None
+    return _calls_action([_structured_call(i) for i in items], "json")
+
+
+def _try_python_calls(body: str) -> ParsedAction | None:
+    if "(" not in body:
+        return None
+    try:
+        tree = ast.parse(body, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    nodes = tree.elts if isinstance(tree, (ast.List, ast.Tuple)) else [tree]
+    if not nodes or not all(isinstance(n, ast.Call) for n in nodes):
+        return None
+    return _calls_action([_call_from_ast(n) for n in nodes], "python")
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return f"{_call_name(func.value)}.{func.attr}"
+    raise _ParseError("a call must name a function, e.g. find_hotel(area='north')")
+
+
+def _call_from_ast(node: ast.Call) -> ToolCall:
+    name = _call_name(node.func)
+    if node.args:
+        raise _ParseError(f"{name}: positional arguments are not supported; write {name}(name=value, ...)")
+    arguments: dict[str, Any] = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise _ParseError(f"{name}: **kwargs is not supported; write each argument as name=value")
+        arguments[kw.arg] = _literal(kw.value, name, kw.arg, 0)
+    return ToolCall(name=name, arguments=arguments)
+
+
+_NAMED = {"true": True, "false": False, "null": None, "none": None}
+
+
+def _literal(node: ast.expr, fn: str, arg: str, depth: int) -> Any:
+    """A literal value: constants, lists, tuples, dicts, sets, signed numbers; JSON true/false/null."""
+    if depth > _MAX_DEPTH:
+        raise _ParseError(f"{fn}: argument {arg!r} is nested too deeply")
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id.lower() in _NAMED:
+        return _NAMED[node.id.lower()]
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [_literal(e, fn, arg, depth + 1) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise _ParseError(f"{fn}: argument {arg!r}: dict unpacking is not supported")
+        return {
+            _literal(k, fn, arg, depth + 1): _literal(v, fn, arg, depth + 1)  # type: ignore[arg-type]
+            for k, v in zip(node.keys, node.values)
+        }
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand, fn, arg, depth + 1)
+        if isinstance(value, (int, float, complex)) and not isinstance(value, bool):
+            return -value if isinstance(node.op, ast.USub) else value
+    raise _ParseError(f"{fn}: argument {arg!r} must be a literal value (string, number, list, dict...)")
+
+
+# -- rendering (the inverse, for policies and round-trip tests) -------------------------------
+def format_calls(calls: list[ToolCall], fmt: str, thought: str | None = None) -> str:
+    """Render tool calls as an agent would write them in format ``fmt`` (see :data:`FORMATS`)."""
+    if fmt == "react":
+        action = ", ".join(c.signature() for c in calls) if len(calls) == 1 else _python_list(calls)
+        return f"Thought: {thought or 'I need to call an API.'}\nAction: {action}"
+    if fmt == "hermes":
+        blocks = "\n".join(
+            f"<tool_call>\n{json.dumps({'name': c.name, 'arguments': c.arguments}, ensure_ascii=False)}\n</tool_call>"
+            for c in calls
+        )
+        return f"{thought}\n{blocks}" if thought else blocks
+    if fmt == "json":
+        payload = [{"name": c.name, "parameters": c.arguments} for c in calls]
+        return json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False)
+    if fmt == "python":
+        return _python_list(calls)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+
+
+def _python_list(calls: list[ToolCall]) -> str:
+    return "[" + ", ".join(c.signature() for c in calls) + "]"
+
+
+def format_reply(text: str, fmt: str, thought: str | None = None) -> str:
+    """Render a reply to the user in format ``fmt`` (ReAct gets ``Thought:``/``Response:`` lines)."""
+    if fmt == "react":
+        return f"Thought: {thought or 'I can answer the user now.'}\nResponse: {text}"
+    return text

@@ -1,0 +1,89 @@
+"""The plug-in contracts: what a policy, a user simulator and a domain must provide.
+
+Both :class:`Policy` and :class:`UserSimulator` are *batched*: one call serves many episodes,
+so LLM-backed implementations can batch generation across episodes without changing the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from coalm_env.types import Message, Scenario, Trajectory, UserTurn
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from coalm_env.backend.graph import ApiGraph, BackendSession
+
+__all__ = ["Action", "Policy", "UserRequest", "UserSimulator", "Domain"]
+
+#: An agent action: raw text (an LLM completion), an assistant :class:`Message`, a list of
+#: :class:`~coalm_env.types.ToolCall`, or a dict ``{"content": str, "tool_calls": [...]}``.
+Action = Any
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Maps a batch of observations (with their ``info`` dicts) to a batch of actions.
+
+    A policy with ``privileged = True`` (the oracle) reads ``info["scenario"]``; the rollout runner
+    adds it. Policies should be stateless across calls or key their state by ``info["episode_id"]``.
+    """
+
+    name: str
+
+    def act(self, observations: Sequence[dict[str, Any]], infos: Sequence[dict[str, Any]]) -> list[Action]: ...
+
+
+@dataclass
+class UserRequest:
+    """One episode's input to a user simulator.
+
+    On ``begin`` ``agent_message`` is ``None`` and ``state`` is ``None``; afterwards ``state`` is what
+    the simulator returned in its last :class:`UserTurn`. ``context`` is the domain's knowledge for
+    users (for task-oriented domains: ontology, entity lexicon, database look-ups).
+    """
+
+    scenario: Scenario
+    seed: int
+    history: list[Message]
+    context: Any = None
+    state: Any = None
+    agent_message: Message | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class UserSimulator(Protocol):
+    """Plays the user. ``begin`` opens episodes, ``respond`` answers agent replies, both batched."""
+
+    name: str
+
+    def begin(self, requests: Sequence[UserRequest]) -> list[UserTurn]: ...
+
+    def respond(self, requests: Sequence[UserRequest]) -> list[UserTurn]: ...
+
+
+@runtime_checkable
+class Domain(Protocol):
+    """Data + backend + scorer for one family of scenarios. Holds no loop code."""
+
+    name: str
+    default_user: str
+    splits: tuple[str, ...]
+
+    def scenarios(self, split: str) -> Sequence[Scenario]: ...
+
+    def get_scenario(self, scenario_id: str) -> Scenario: ...
+
+    def api_graph(self, scenario: Scenario | None = None) -> ApiGraph: ...
+
+    def build_backend(self, scenario: Scenario, rng: np.random.Generator) -> BackendSession: ...
+
+    def system_prompt(self, scenario: Scenario) -> str: ...
+
+    def user_context(self, scenario: Scenario, backend: BackendSession) -> Any: ...
+
+    def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]: ...

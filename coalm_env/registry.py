@@ -1,0 +1,95 @@
+"""Name -> ``"module:attr"`` registries, so the core never imports plug-ins at module level.
+
+Users (``--user agenda``), policies (``--policy oracle``) and domains resolve through here. A spec
+is ``NAME`` or ``NAME:key=value,key=value`` (values parsed as JSON where they parse, else strings).
+Third-party packages can add names with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from coalm_env.errors import ConfigError, UnknownNameError
+
+__all__ = ["Registry", "USERS", "POLICIES", "DOMAINS", "parse_spec", "load_entry_point"]
+
+
+def load_entry_point(target: str) -> Any:
+    """Import ``"package.module:attr"`` and return the attribute."""
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    obj = module
+    for part in attr.split(".") if attr else []:
+        obj = getattr(obj, part)
+    return obj
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"agenda:patience=3,typo_rate=0.1"`` -> ``("agenda", {"patience": 3, "typo_rate": 0.1})``."""
+    name, _, rest = spec.partition(":")
+    kwargs: dict[str, Any] = {}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise ConfigError(f"bad option {item!r} in spec {spec!r}", hint="write key=value")
+        kwargs[key.strip()] = _parse_value(value.strip())
+    return name.strip(), kwargs
+
+
+@dataclass
+class Registry:
+    """A table of named factories given as import strings."""
+
+    kind: str
+    entries: dict[str, str] = field(default_factory=dict)
+
+    def register(self, name: str, target: str, *, overwrite: bool = False) -> None:
+        if name in self.entries and not overwrite and self.entries[name] != target:
+            raise ConfigError(f"{self.kind} {name!r} is already registered as {self.entries[name]}")
+        self.entries[name] = target
+
+    def names(self) -> list[str]:
+        return sorted(self.entries)
+
+    def resolve(self, name: str) -> Any:
+        if name not in self.entries:
+            raise UnknownNameError(self.kind, name, self.entries)
+        return load_entry_point(self.entries[name])
+
+    def make(self, spec: str | Any, **extra: Any) -> Any:
+        """Build from a spec string; an object that is not a string is returned as it is."""
+        if not isinstance(spec, str):
+            return spec
+        name, kwargs = parse_spec(spec)
+        return self.resolve(name)(**{**kwargs, **extra})
+
+
+USERS = Registry("user simulator", {
+    "agenda": "simulators.agenda:AgendaUser",
+})
+POLICIES = Registry("policy", {
+    "oracle": "policies.oracle:OraclePolicy",
+    "rule": "policies.rule:RulePolicy",
+    "random": "policies.random:RandomPolicy",
+})
+DOMAINS = Registry("domain", {
+    "travel": "coalm_env.domains.travel:TravelDomain",
+})
+
+
+def register(kind: str, name: str, target: str) -> None:
+    """Add a plug-in: ``register("user", "my_llm_user", "mypkg.users:MyUser")``."""
+    tables = {"user": USERS, "policy": POLICIES, "domain": DOMAINS}
+    if kind not in tables:
+        raise UnknownNameError("registry", kind, tables)
+    tables[kind].register(name, target)

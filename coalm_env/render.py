@@ -1,0 +1,86 @@
+"""Observations: the structured messages, and a CoALM-IT style text rendering of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from coalm_env.types import Message
+
+__all__ = ["render_text", "render_tools", "observation"]
+
+_FORMAT_BLOCK = (
+    "To call an API write `Action: function_name(argument1=value1, ...)` (or a <tool_call> JSON block); "
+    "to answer the user write `Response: ...` or plain text."
+)
+
+
+def render_tools(tools: Sequence[dict[str, Any]]) -> str:
+    """Numbered Python-style signatures with descriptions, as in CoALM-IT's tools block."""
+    lines = []
+    for i, tool in enumerate(tools, 1):
+        fn = tool["function"]
+        props = fn.get("parameters", {}).get("properties", {})
+        required = set(fn.get("parameters", {}).get("required", []))
+        params = ", ".join(p if p in required else f"{p}=None" for p in props)
+        lines.append(f"{i}. {fn['name']}({params}): {fn.get('description', '')}")
+    return "\n".join(lines)
+
+
+def _render_message(msg: Message) -> str:
+    if msg.role == "user":
+        return f"User: {msg.content}"
+    if msg.role == "tool":
+        return f"Observation: {msg.content}"
+    if msg.role == "assistant" and msg.tool_calls:
+        head = f"Thought: {msg.content}\n" if msg.content else ""
+        return head + "\n".join(f"Action: {c.signature()}" for c in msg.tool_calls)
+    if msg.role == "assistant":
+        return f"System: {msg.content}"
+    return msg.content
+
+
+def render_text(messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> str:
+    """The whole prompt as one text: instructions, tools block, format block, conversation history."""
+    system = [m.content for m in messages if m.role == "system"]
+    history = [_render_message(m) for m in messages if m.role != "system"]
+    parts = [
+        "[Instruction]\n" + "\n".join(system),
+        "[Available tools]\n" + (render_tools(tools) or "(none)"),
+        "[Format]\n" + _FORMAT_BLOCK,
+        "[Conversation history]\n" + "\n".join(history),
+    ]
+    return "\n\n".join(parts)
+
+
+def _message_obs(msg: Message) -> dict[str, str]:
+    return {
+        "role": msg.role,
+        "content": msg.content,
+        "tool_calls": json.dumps([c.to_dict() for c in msg.tool_calls], ensure_ascii=False) if msg.tool_calls else "",
+        "tool_call_id": msg.tool_call_id or "",
+        "name": msg.name or "",
+    }
+
+
+def observation(messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The env observation: ``{"text", "messages", "tools"}`` (see :mod:`coalm_env.spaces`)."""
+    return {
+        "text": render_text(messages, tools),
+        "messages": tuple(_message_obs(m) for m in messages),
+        "tools": json.dumps(list(tools), ensure_ascii=False),
+    }
+
+
+def messages_from_observation(obs: dict[str, Any]) -> list[Message]:
+    """Rebuild :class:`Message` objects from an observation (what policies read)."""
+    out = []
+    for m in obs["messages"]:
+        calls = json.loads(m["tool_calls"]) if m["tool_calls"] else []
+        out.append(
+            Message.from_dict(
+                {**m, "tool_calls": calls, "tool_call_id": m["tool_call_id"] or None, "name": m["name"] or None}
+            )
+        )
+    return out

@@ -1,0 +1,8 @@
+"""Pure scoring functions: ``(trajectory, scenario, ...) -> metrics``. One scorer per metric.
+
+Metric keys are stable snake_case names; :data:`METRICS` documents every one.
+"""
+
+from coalm_env.scoring.core import METRICS, dense_components, graph_credit, mean_metrics
+
+__all__ = ["METRICS", "dense_components", "graph_credit", "mean_metrics"]

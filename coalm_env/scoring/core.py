@@ -1,0 +1,61 @@
+"""Domain-independent metrics: graph credit, parse/tool error counts, efficiency, aggregation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from coalm_env.backend.plan import matched_steps
+from coalm_env.types import GoldCall, StepRecord, ToolCall, ToolResult
+
+__all__ = ["METRICS", "graph_credit", "dense_components", "mean_metrics"]
+
+#: Every metric key the project writes, with its meaning. Domains add theirs here too.
+METRICS: dict[str, str] = {
+    "success": "task success in {0,1} as the domain scorer decides; the terminal reward",
+    "graph_credit": "fraction of gold-plan API nodes reached with gold constants and correctly sourced arguments",
+    "parse_errors": "agent actions that could not be parsed",
+    "tool_errors": "tool calls that returned an error result",
+    "tool_calls": "tool calls executed",
+    "turns": "user turns in the episode",
+    "steps": "agent steps (actions) in the episode",
+    "internal_errors": "bugs caught inside the env or its plug-ins (must be 0)",
+    "inform": "Inform rate: every goal domain had a matching entity offered (MultiWOZ definition)",
+    "book": "Book rate: every booking the goal asks for was made with the goal's booking values",
+    "requests": "fraction of requested slots whose value was given to the user",
+    "goal_met": "the user simulator ended the episode satisfied",
+}
+
+
+def graph_credit(gold: Sequence[GoldCall], history: Sequence[tuple[ToolCall, ToolResult]]) -> float:
+    """Fraction of gold-plan steps the agent reached (see :func:`~coalm_env.backend.plan.matched_steps`)."""
+    if not gold:
+        return 0.0
+    hits = matched_steps(gold, history)
+    return sum(hits) / len(hits)
+
+
+def dense_components(steps: Sequence[StepRecord], credit: float, turns: int) -> dict[str, float]:
+    """The per-step shaping terms RL users can combine; all are cumulative over the episode so far."""
+    calls = sum(len(s.calls) for s in steps)
+    tool_errors = sum(1 for s in steps for r in s.results if not r.ok)
+    return {
+        "graph_credit": credit,
+        "parse_errors": float(sum(1 for s in steps if s.kind == "error")),
+        "tool_errors": float(tool_errors),
+        "tool_calls": float(calls),
+        "turns": float(turns),
+        "steps": float(len(steps)),
+    }
+
+
+def mean_metrics(rows: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Mean of every numeric metric over episodes (a key missing from an episode is skipped there)."""
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) or isinstance(value, bool):
+                sums[key] = sums.get(key, 0.0) + float(value)
+                counts[key] = counts.get(key, 0) + 1
+    return {k: sums[k] / counts[k] for k in sorted(sums)}

@@ -1,0 +1,337 @@
+"""Core data types shared by every layer: messages, tool calls, scenarios and trajectories.
+
+Everything here is a plain dataclass that round-trips through JSON with ``to_dict`` /
+``from_dict``; nothing here imports the env, a domain, a simulator or a policy.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+__all__ = [
+    "ToolCall",
+    "ToolResult",
+    "Message",
+    "GoldCall",
+    "Gold",
+    "Scenario",
+    "StopReason",
+    "StepRecord",
+    "Trajectory",
+    "UserTurn",
+    "to_json",
+]
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass
+class ToolCall:
+    """One call of an API: ``name(**arguments)``. ``id`` links it to its tool message."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ToolCall:
+        return cls(**_known(cls, data))
+
+    def signature(self) -> str:
+        """Python-style rendering, as in CoALM-IT ``Action:`` lines: ``f(a='x', b=2)``."""
+        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        return f"{self.name}({args})"
+
+
+@dataclass
+class ToolResult:
+    """What an API call returned: a value when ``ok``, else a structured ``error``.
+
+    ``error`` has ``type`` (stable snake_case, e.g. ``unknown_tool``, ``invalid_arguments``,
+    ``not_found``, ``booking_failed``), ``message`` (for the agent) and optional ``details``.
+    """
+
+    ok: bool
+    value: Any = None
+    error: dict[str, Any] | None = None
+
+    @classmethod
+    def success(cls, value: Any) -> ToolResult:
+        return cls(ok=True, value=value)
+
+    @classmethod
+    def failure(cls, type_: str, message: str, **details: Any) -> ToolResult:
+        err: dict[str, Any] = {"type": type_, "message": message}
+        if details:
+            err["details"] = details
+        return cls(ok=False, error=err)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "value": self.value, "error": self.error}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ToolResult:
+        return cls(**_known(cls, data))
+
+    def content(self) -> str:
+        """The text an agent sees in the tool message."""
+        payload = self.value if self.ok else {"error": self.error}
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+@dataclass
+class Message:
+    """An OpenAI-style chat message (``system``, ``user``, ``assistant`` or ``tool``)."""
+
+    role: str
+    content: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            out["tool_calls"] = [c.to_dict() for c in self.tool_calls]
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
+        if self.name is not None:
+            out["name"] = self.name
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        calls = [ToolCall.from_dict(c) for c in data.get("tool_calls") or []]
+        return cls(
+            role=data["role"],
+            content=data.get("content") or "",
+            tool_calls=calls,
+            tool_call_id=data.get("tool_call_id"),
+            name=data.get("name"),
+        )
+
+    def to_openai(self) -> dict[str, Any]:
+        """The exact dict shape chat templates and OpenAI-compatible servers expect."""
+        out = self.to_dict()
+        if self.tool_calls:
+            out["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in self.tool_calls
+            ]
+        return out
+
+
+@dataclass
+class GoldCall:
+    """A call of the gold plan. ``sources`` maps a parameter to ``[step_index, field_path]``:
+    the argument is the value found at ``field_path`` in the result of gold step ``step_index``
+    (a data-dependency edge of the API graph). Parameters in ``sources`` are not in ``arguments``.
+    """
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, list[Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GoldCall:
+        return cls(**_known(cls, data))
+
+
+@dataclass
+class Gold:
+    """What success looks like: required calls (a plan), and/or an end state, and requested info."""
+
+    calls: list[GoldCall] = field(default_factory=list)
+    end_state: dict[str, Any] | None = None
+    requested: dict[str, list[str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calls": [c.to_dict() for c in self.calls],
+            "end_state": self.end_state,
+            "requested": self.requested,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gold:
+        return cls(
+            calls=[GoldCall.from_dict(c) for c in data.get("calls") or []],
+            end_state=data.get("end_state"),
+            requested=data.get("requested") or {},
+            extra=data.get("extra") or {},
+        )
+
+
+@dataclass
+class Scenario:
+    """One task: a structured user goal, the initial backend state, the tools and the gold.
+
+    ``goal`` is domain-shaped (task-oriented domains use the MultiWOZ goal layout); ``tools``
+    are the API names visible at the start; ``user_turns`` holds dataset turns for replay users.
+    """
+
+    id: str
+    domain: str
+    split: str
+    goal: dict[str, Any]
+    tools: list[str]
+    gold: Gold = field(default_factory=Gold)
+    initial_state: dict[str, Any] = field(default_factory=dict)
+    user_turns: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["gold"] = self.gold.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scenario:
+        data = dict(data)
+        data["gold"] = Gold.from_dict(data.get("gold") or {})
+        return cls(**_known(cls, data))
+
+
+class StopReason(str, enum.Enum):
+    """Why an episode ended. Values are stable strings written into trajectories."""
+
+    GOAL_MET = "goal_met"  # the user is satisfied and says goodbye
+    USER_GAVE_UP = "user_gave_up"  # the user lost patience or saw no way forward
+    USER_ENDED = "user_ended"  # the user ended without the goal met (e.g. replay ran out)
+    MAX_TURNS = "max_turns"  # truncation: the turn cap was reached
+    MAX_STEPS = "max_steps"  # truncation: too many agent steps within one user turn
+    AGENT_ENDED = "agent_ended"  # the agent closed the conversation
+    ERRORED = "errored"  # an LLM backend failed after retries
+    INTERNAL_ERROR = "internal_error"  # a bug in coalm-env or a plug-in; traceback recorded
+
+    @property
+    def truncated(self) -> bool:
+        return self in (StopReason.MAX_TURNS, StopReason.MAX_STEPS)
+
+
+@dataclass
+class UserTurn:
+    """A simulated user's answer. ``stop`` set means the user ends the episode with that reason.
+
+    ``state`` is the simulator's private per-episode state, handed back on the next call.
+    """
+
+    text: str
+    stop: StopReason | None = None
+    state: Any = None
+    acts: list[Any] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepRecord:
+    """One env step: the raw action, how it parsed, what the tools returned, what the user said."""
+
+    t: int
+    turn: int
+    action: Any
+    kind: str  # "tool_calls" | "reply" | "error"
+    calls: list[ToolCall] = field(default_factory=list)
+    results: list[ToolResult] = field(default_factory=list)
+    reply: str | None = None
+    user_reply: str | None = None
+    parse_error: str | None = None
+    reward: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "t": self.t,
+            "turn": self.turn,
+            "action": self.action,
+            "kind": self.kind,
+            "calls": [c.to_dict() for c in self.calls],
+            "results": [r.to_dict() for r in self.results],
+            "reply": self.reply,
+            "user_reply": self.user_reply,
+            "parse_error": self.parse_error,
+            "reward": self.reward,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepRecord:
+        data = dict(data)
+        data["calls"] = [ToolCall.from_dict(c) for c in data.get("calls") or []]
+        data["results"] = [ToolResult.from_dict(r) for r in data.get("results") or []]
+        return cls(**_known(cls, data))
+
+
+@dataclass
+class Trajectory:
+    """A whole episode, JSON round-trippable: enough to re-score it without the env."""
+
+    env_id: str
+    scenario_id: str
+    domain: str
+    split: str
+    messages: list[Message] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+    stop_reason: StopReason | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    reward: float = 0.0
+    seeds: dict[str, int] = field(default_factory=dict)
+    version: str = ""
+    user: str = ""
+    policy: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "env_id": self.env_id,
+            "scenario_id": self.scenario_id,
+            "domain": self.domain,
+            "split": self.split,
+            "messages": [m.to_dict() for m in self.messages],
+            "steps": [s.to_dict() for s in self.steps],
+            "stop_reason": self.stop_reason.value if self.stop_reason else None,
+            "metrics": self.metrics,
+            "reward": self.reward,
+            "seeds": self.seeds,
+            "version": self.version,
+            "user": self.user,
+            "policy": self.policy,
+            "options": self.options,
+            "errors": self.errors,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trajectory:
+        data = dict(data)
+        data["messages"] = [Message.from_dict(m) for m in data.get("messages") or []]
+        data["steps"] = [StepRecord.from_dict(s) for s in data.get("steps") or []]
+        stop = data.get("stop_reason")
+        data["stop_reason"] = StopReason(stop) if stop else None
+        return cls(**_known(cls, data))
+
+    def to_json(self) -> str:
+        return to_json(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Trajectory:
+        return cls.from_dict(json.loads(text))
+
+
+def to_json(obj: Any) -> str:
+    """Canonical JSON (sorted keys, UTF-8 kept): the same object always gives the same text."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)

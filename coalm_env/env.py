@@ -258,6 +258,9 @@ class ConversationEnv(gym.Env):
             self.trajectory.messages.append(Message(role="user", content=turn.text))
             self._turn += 1
         self._steps_in_turn = 0
+        hook = getattr(self.domain, "on_user_turn", None)
+        if hook is not None:  # e.g. BFCL miss_func: a user turn makes held-out tools callable
+            hook(self.scenario, self.backend, turn)
         if turn.stop is not None:
             return self._finish(turn.stop)
         if self._replies >= self.max_turns:

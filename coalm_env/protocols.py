@@ -68,7 +68,11 @@ class UserSimulator(Protocol):
 
 @runtime_checkable
 class Domain(Protocol):
-    """Data + backend + scorer for one family of scenarios. Holds no loop code."""
+    """Data + backend + scorer for one family of scenarios. Holds no loop code.
+
+    Optional: ``on_user_turn(scenario, backend, turn)`` is called after each user turn is applied
+    (a domain may change the backend there, e.g. reveal held-out tools named in ``turn.meta``).
+    """
 
     name: str
     default_user: str

@@ -59,6 +59,8 @@ class ConversationEnv(gym.Env):
     split: scenario split sampled at reset (``options={"split": ...}`` overrides per episode).
     max_turns, max_steps_per_turn, max_calls_per_action: the caps above.
     env_id: the registered id, recorded in trajectories.
+    oracle_hints: put the domain's gold next action in ``info["oracle_action"]`` (for the oracle
+        policy, the env's self-test; never give it to a policy under evaluation).
     **domain_options: passed to the domain (e.g. ``level=2``, ``category="miss_func"``).
 
     ## Version history
@@ -78,6 +80,7 @@ class ConversationEnv(gym.Env):
         max_calls_per_action: int = DEFAULT_MAX_CALLS,
         render_mode: str | None = None,
         env_id: str | None = None,
+        oracle_hints: bool = False,
         **domain_options: Any,
     ):
         self.domain: Domain = get_domain(domain, **domain_options) if isinstance(domain, str) else domain
@@ -96,6 +99,7 @@ class ConversationEnv(gym.Env):
         self.render_mode = render_mode
         self.env_id = env_id or f"coalm/{self.domain.name}"
         self.domain_options = dict(domain_options)
+        self.oracle_hints = oracle_hints
         self.observation_space = spaces.observation_space(_MAX_OBS_CHARS)
         self.action_space = spaces.action_space(MAX_ACTION_CHARS)
         self.scenario: Scenario | None = None
@@ -315,8 +319,26 @@ class ConversationEnv(gym.Env):
             "stop_reason": traj.stop_reason.value if traj and traj.stop_reason else None,
             "reward_components": self._components() if traj else {},
         }
+        if self.oracle_hints and traj is not None and not self._done:
+            info["oracle_action"] = self._oracle_action()
         info.update(extra)
         return info
+
+    def oracle_action(self) -> Any:
+        """The domain's gold next action for the current state (text in a format the parser reads)."""
+        hook = getattr(self.domain, "oracle_action", None)
+        if hook is None:
+            raise ConfigError(f"domain {self.domain.name!r} has no oracle")
+        return hook(self.scenario, self.backend, self.trajectory)
+
+    def _oracle_action(self) -> Any:
+        try:
+            return self.oracle_action()
+        except Exception as exc:
+            self.trajectory.errors.append(
+                {"where": "oracle", "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
+            )
+            return None
 
 
 def _as_text(action: Any) -> str:

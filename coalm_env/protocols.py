@@ -72,6 +72,8 @@ class Domain(Protocol):
 
     Optional: ``on_user_turn(scenario, backend, turn)`` is called after each user turn is applied
     (a domain may change the backend there, e.g. reveal held-out tools named in ``turn.meta``).
+    Optional: ``oracle_action(scenario, backend, trajectory) -> str``: the gold next agent action
+    (tool calls or a reply, as text the parser reads); the env exposes it with ``oracle_hints=True``.
     """
 
     name: str

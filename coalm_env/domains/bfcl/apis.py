@@ -1,0 +1,146 @@
+"""The BFCL backend functions as an :class:`~coalm_env.backend.graph.ApiGraph`.
+
+Nodes: every function of the eight official backend classes, with its parameters converted from
+BFCL's doc dialect to JSON schema (``dict`` -> ``object``, ``float`` -> ``number``, unknown keys
+rejected). Each handler dispatches to the bound public method of the episode's backend instance,
+looked up by the doc's own function name (never by text from the agent).
+
+Edges, derived from the docs alone: function A feeds function B's parameter ``p`` when A's
+``response`` schema has a field named exactly ``p`` (at the top level, inside an object, or in the
+items of an array: ``results[].message``) whose JSON type matches ``p``'s (integer and number
+count as one numeric type), and A and B are different functions. E.g. ``get_stock_info``'s
+``symbol`` feeds ``place_order``'s ``symbol``; ``find``'s ``matches`` feeds nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from coalm_env.backend.graph import ApiGraph, ApiSpec, Dependency
+from coalm_env.domains.bfcl.calls import result_text
+from coalm_env.domains.bfcl.entries import load_func_docs
+from coalm_env.errors import ApiError
+
+__all__ = ["to_json_schema", "api_specs", "doc_dependencies", "full_graph", "graph_for", "owner_of"]
+
+_TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array"}
+_KEEP = ("description", "enum", "default")
+# Where a doc's type contradicts the official data, the data wins: entry *_173 (every category) keys
+# its tickets by strings ("ticket_001") and its ground truth calls close_ticket(ticket_id='ticket_001'),
+# while the doc says integer. BFCL's harness checks no types, so both must pass here.
+_TYPE_FIXES = {"TicketAPI": {"ticket_id": ["integer", "string"]}}
+
+
+def to_json_schema(schema: dict[str, Any], top: bool = True) -> dict[str, Any]:
+    """A BFCL parameter schema as JSON schema (the top level rejects unknown arguments)."""
+    out: dict[str, Any] = {k: schema[k] for k in _KEEP if k in schema}
+    kind = schema.get("type")
+    if isinstance(kind, str) and kind != "any":
+        out["type"] = _TYPES.get(kind, kind)
+    if "properties" in schema:
+        out["properties"] = {k: to_json_schema(v, top=False) for k, v in schema["properties"].items()}
+    if "items" in schema and isinstance(schema["items"], dict):
+        out["items"] = to_json_schema(schema["items"], top=False)
+    if schema.get("required"):
+        out["required"] = list(schema["required"])
+    if top:
+        out.setdefault("type", "object")
+        out.setdefault("properties", {})
+        out["additionalProperties"] = False
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    """A detached JSON copy of a return value (backends return live references to their state)."""
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _dispatch(cls: str, method: str, state: Any, **arguments: Any) -> Any:
+    bound = getattr(state.instances[cls], method)
+    try:
+        value = bound(**arguments)
+    except Exception as exc:  # the official harness returns any exception to the model as text
+        raise ApiError("execution_error", str(exc), exception=type(exc).__name__) from None
+    state.outputs.append(result_text(value))
+    return _jsonable(value)
+
+
+def _parameters(cls: str, doc: dict[str, Any]) -> dict[str, Any]:
+    schema = to_json_schema(doc.get("parameters") or {})
+    for param, types in _TYPE_FIXES.get(cls, {}).items():
+        if param in schema["properties"]:
+            schema["properties"][param]["type"] = types
+    return schema
+
+
+def api_specs(cls: str) -> list[ApiSpec]:
+    """The nodes of one backend class: one :class:`ApiSpec` per documented function."""
+    return [
+        ApiSpec(
+            name=doc["name"],
+            description=doc.get("description", ""),
+            parameters=_parameters(cls, doc),
+            handler=functools.partial(_dispatch, cls, doc["name"]),
+            returns=to_json_schema(doc.get("response") or {}, top=False),
+            tags=(cls,),
+        )
+        for doc in load_func_docs()[cls]
+    ]
+
+
+def _fields(schema: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str, str | None]]:
+    """``(path, leaf name, JSON type)`` of every named response field."""
+    for name, sub in (schema.get("properties") or {}).items():
+        path = f"{prefix}{name}"
+        yield path, name, sub.get("type")
+        if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+            yield from _fields(sub["items"], f"{path}[].")
+        elif sub.get("type") == "object":
+            yield from _fields(sub, f"{path}.")
+
+
+def _type_set(kind: Any) -> set[str]:
+    kinds = set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
+    return {"number" if k == "integer" else k for k in kinds}
+
+
+def _same_type(a: Any, b: Any) -> bool:
+    return bool(_type_set(a) & _type_set(b))
+
+
+def doc_dependencies(specs: list[ApiSpec]) -> list[Dependency]:
+    """The edges of the module docstring's rule, over ``specs``."""
+    params = {s.name: s.parameters.get("properties", {}) for s in specs}
+    deps = []
+    for source in specs:
+        for path, leaf, kind in _fields(source.returns):
+            for target, props in params.items():
+                if target != source.name and leaf in props and _same_type(kind, props[leaf].get("type")):
+                    deps.append(Dependency(source.name, path, target, leaf))
+    return deps
+
+
+@functools.cache
+def full_graph() -> ApiGraph:
+    """Every function of the eight classes and the doc-derived edges."""
+    specs = [s for cls in load_func_docs() for s in api_specs(cls)]
+    return ApiGraph(specs, doc_dependencies(specs))
+
+
+@functools.cache
+def graph_for(classes: frozenset[str]) -> ApiGraph:
+    """The subgraph of the functions of ``classes`` (the involved classes of an entry)."""
+    full = full_graph()
+    return full.subgraph(n for n in full.names if full.spec(n).tags[0] in classes)
+
+
+def owner_of(name: str) -> str | None:
+    """The backend class a function belongs to (``None`` for an unknown name)."""
+    full = full_graph()
+    return full.spec(name).tags[0] if name in full else None

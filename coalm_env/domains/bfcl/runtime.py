@@ -1,0 +1,108 @@
+"""Episode backends: fresh official backend instances behind a :class:`BackendSession`.
+
+Instances are built as BFCL's harness builds them: ``cls()`` then, for every stateful class,
+``_load_scenario(deepcopy(initial_config[cls]), long_context=...)``. The classes come from the
+``bfcl_eval`` wheel (``pip install --no-deps bfcl-eval==2025.8.6.2 mpmath``), imported on first use.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+import importlib.util
+import inspect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from coalm_env.backend.graph import BackendSession
+from coalm_env.domains.bfcl.apis import graph_for
+from coalm_env.domains.bfcl.calls import CallSyntaxError
+from coalm_env.domains.bfcl.entries import CLASS_STEMS, BFCLEntry
+from coalm_env.errors import DependencyNotInstalled
+from coalm_env.types import ToolCall
+
+__all__ = ["BFCLState", "backend_class", "new_instances", "signatures", "open_session", "execute", "ERROR_PREFIX"]
+
+BFCL_EVAL_INSTALL = "pip install --no-deps bfcl-eval==2025.8.6.2 mpmath"
+_MODULE = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code."
+# BFCL never calls _load_scenario on these (they hold no state)
+_STATELESS = frozenset({"MathAPI"})
+#: how BFCL's checker writes a failed call's result
+ERROR_PREFIX = "Error during execution: "
+
+
+@dataclass
+class BFCLState:
+    """The state a :class:`BackendSession` carries: the entry's backend instances by class name,
+    the result text of every executed call (as BFCL's checker compares them) and the number of
+    user turns applied so far (for miss_func reveals)."""
+
+    entry: BFCLEntry
+    instances: dict[str, Any]
+    outputs: list[str] = field(default_factory=list)
+    turns_seen: int = 0
+
+
+def _require_bfcl_eval() -> None:
+    if importlib.util.find_spec("bfcl_eval") is None:
+        err = DependencyNotInstalled("bfcl_eval", "bfcl")
+        err.hint = f"{BFCL_EVAL_INSTALL} (never its declared dependencies)"
+        raise err
+
+
+@functools.cache
+def backend_class(cls: str) -> type:
+    """The official class named ``cls`` (one of the eight in :data:`CLASS_STEMS`)."""
+    _require_bfcl_eval()
+    module = importlib.import_module(_MODULE + CLASS_STEMS[cls])
+    return getattr(module, cls)
+
+
+def new_instances(entry: BFCLEntry) -> dict[str, Any]:
+    """Fresh instances of the entry's classes, loaded with its initial config."""
+    instances = {}
+    for cls in entry.involved_classes:
+        instance = backend_class(cls)()
+        if cls not in _STATELESS:
+            config = copy.deepcopy(entry.initial_config.get(cls, {}))
+            instance._load_scenario(config, long_context=entry.long_context)
+        instances[cls] = instance
+    return instances
+
+
+@functools.cache
+def _class_signatures(cls: str) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for name, fn in inspect.getmembers(backend_class(cls), predicate=inspect.isfunction):
+        if not name.startswith("_"):
+            params = list(inspect.signature(fn).parameters.values())[1:]  # drop self
+            out[name] = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return out
+
+
+def signatures(classes: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Function name -> positional parameter names, for reading positional BFCL call strings."""
+    out: dict[str, tuple[str, ...]] = {}
+    for cls in classes:
+        out.update(_class_signatures(cls))
+    return out
+
+
+def open_session(entry: BFCLEntry, *, hide_held_out: bool = True) -> BackendSession:
+    """A session over fresh instances; miss_func's held-out functions start hidden when asked."""
+    graph = graph_for(frozenset(entry.involved_classes))
+    hidden = entry.held_out() if hide_held_out else set()
+    state = BFCLState(entry=entry, instances=new_instances(entry))
+    return graph.session(state, visible=[n for n in graph.names if n not in hidden])
+
+
+def execute(session: BackendSession, call: ToolCall | CallSyntaxError) -> str:
+    """Run one call; returns its result text as BFCL's checker compares it."""
+    if isinstance(call, CallSyntaxError):
+        return f"{ERROR_PREFIX}{call}"
+    result = session.call(call)
+    if result.ok:
+        return session.state.outputs[-1]
+    return f"{ERROR_PREFIX}{(result.error or {}).get('message', '')}"

@@ -1,0 +1,127 @@
+"""Re-score saved trajectories with the domain scorer, by replaying their tool calls.
+
+A domain scorer reads the episode's backend (bookings made, end state), which a trajectory file does
+not hold. :func:`replay_backend` rebuilds it: a fresh backend from the scenario and the recorded
+backend seed, then every recorded tool call executed again in order. Calls that failed only because
+the tool was not visible at the time (``unknown_tool``) are not executed again, they are put back in
+the history as recorded; every other call is run with its tool made visible, so domains that reveal
+tools on user turns replay without their user-turn hooks. Each replayed result is compared with the
+recorded one and differences are counted (``replay_mismatches``): a non-zero count means the domain's
+backend is not deterministic for a seed, or the trajectory came from a different version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from coalm_env.backend.graph import BackendSession
+from coalm_env.resolve import domain_for
+from coalm_env.scoring import dense_components, graph_credit
+from coalm_env.types import StopReason, ToolResult, Trajectory, to_json
+
+__all__ = ["replay_backend", "rescore", "rescore_all", "RescoreReport", "RESET_OPTION_KEYS"]
+
+#: reset options the env records in ``trajectory.options`` beside the domain options
+RESET_OPTION_KEYS = frozenset({"split", "scenario_id", "scenario"})
+
+
+@dataclass
+class RescoreReport:
+    """How a re-scoring went: counts, and why some trajectories kept their recorded metrics."""
+
+    rescored: int = 0
+    kept: int = 0
+    changed: int = 0
+    replay_mismatches: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rescored": self.rescored,
+            "kept": self.kept,
+            "changed": self.changed,
+            "replay_mismatches": self.replay_mismatches,
+            "problems": self.problems,
+        }
+
+
+def _same(a: ToolResult, b: ToolResult) -> bool:
+    return to_json(json.loads(to_json(a.to_dict()))) == to_json(b.to_dict())
+
+
+def replay_backend(domain: Any, trajectory: Trajectory) -> tuple[BackendSession, int]:
+    """A backend in the state the episode left it in, and the number of calls whose replayed result
+    differs from the recorded one."""
+    scenario = domain.get_scenario(trajectory.scenario_id)
+    backend = domain.build_backend(scenario, np.random.default_rng(trajectory.seeds.get("backend", 0)))
+    mismatches = 0
+    for step in trajectory.steps:
+        for call, recorded in zip(step.calls, step.results):
+            if not recorded.ok and (recorded.error or {}).get("type") == "unknown_tool":
+                backend.history.append((call, recorded))
+                continue
+            backend.reveal([call.name])
+            mismatches += not _same(backend.call(call), recorded)
+    return backend, mismatches
+
+
+def domain_options(trajectory: Trajectory) -> dict[str, Any]:
+    """The domain options the episode ran with (its recorded options minus reset options)."""
+    return {k: v for k, v in trajectory.options.items() if k not in RESET_OPTION_KEYS}
+
+
+def rescore(trajectory: Trajectory, domain: Any) -> tuple[dict[str, float], int]:
+    """The metrics the env would give ``trajectory`` now, and the replay mismatch count."""
+    scenario = domain.get_scenario(trajectory.scenario_id)
+    backend, mismatches = replay_backend(domain, trajectory)
+    metrics = {k: float(v) for k, v in domain.score(trajectory, scenario, backend).items()}
+    if trajectory.stop_reason in (StopReason.INTERNAL_ERROR, StopReason.ERRORED):
+        metrics["success"] = 0.0
+    turns = sum(1 for m in trajectory.messages if m.role == "user" and m.content)
+    credit = graph_credit(scenario.gold.calls, backend.history)
+    metrics.update(dense_components(trajectory.steps, credit, turns))
+    metrics["internal_errors"] = float(sum(1 for e in trajectory.errors if e.get("kind") != "llm"))
+    return metrics, mismatches
+
+
+def rescore_all(trajectories: Sequence[Trajectory]) -> tuple[list[Trajectory], RescoreReport]:
+    """Re-score every trajectory where its domain can be rebuilt; others keep their recorded metrics.
+
+    Returns new :class:`Trajectory` objects (the inputs are not changed) and a report.
+    """
+    report = RescoreReport()
+    domains: dict[str, Any] = {}
+    out = []
+    for traj in trajectories:
+        copy = Trajectory.from_dict(traj.to_dict())
+        try:
+            domain = _domain(domains, traj)
+            copy.metrics, mismatches = rescore(traj, domain)
+        except Exception as exc:  # a missing dataset, an unknown id, a scorer bug: keep and report
+            report.kept += 1
+            _note(report, f"{traj.env_id} {traj.scenario_id}: kept recorded metrics ({exc})")
+        else:
+            report.rescored += 1
+            report.replay_mismatches += mismatches
+            report.changed += to_json(copy.metrics) != to_json(traj.metrics)
+            copy.reward = float(copy.metrics.get("success", 0.0))
+        out.append(copy)
+    return out, report
+
+
+def _domain(cache: dict[str, Any], traj: Trajectory) -> Any:
+    options = domain_options(traj)
+    key = to_json([traj.env_id, options])
+    if key not in cache:
+        cache[key] = domain_for(traj.env_id, **options)
+    return cache[key]
+
+
+def _note(report: RescoreReport, problem: str, limit: int = 20) -> None:
+    if len(report.problems) < limit:
+        report.problems.append(problem)

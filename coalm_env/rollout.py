@@ -1,0 +1,378 @@
+"""Batched rollouts: many episodes in lock-step, one policy call and one user call per tick.
+
+The runner drives :class:`~coalm_env.env.ConversationEnv` through its public pieces
+(``begin_episode``, ``agent_step``, ``apply_user_turn``) so that an LLM policy or an LLM user sees the
+whole batch of live episodes at once. Episode ``i`` gets a seed derived from ``(seed, i)`` and a
+scenario from a seeded order of the split, so results do not depend on the batch size.
+
+Outputs under ``out_dir``: ``trajectories.jsonl`` (appended as episodes end, in episode order),
+``summary.json`` and ``config.json`` (deterministic for a seed), ``timing.json`` (wall times).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coalm_env.resolve import make_env
+from coalm_env.errors import CoalmError, ConfigError, LLMError, UnknownNameError
+from coalm_env.protocols import UserRequest
+from coalm_env.registry import POLICIES
+from coalm_env.scoring import mean_metrics
+from coalm_env.types import StopReason, Trajectory
+from coalm_env.version import __version__
+
+__all__ = [
+    "RolloutConfig",
+    "RolloutResult",
+    "run_rollouts",
+    "episode_seed",
+    "episode_plan",
+    "summarize",
+    "read_trajectories",
+]
+
+# spawn-key prefix of the scenario-order streams; episode seeds use spawn_key=(i,)
+_ORDER_KEY = 0x5CE7
+
+
+@dataclass
+class RolloutConfig:
+    """A resolved rollout run; written to ``config.json``."""
+
+    env_id: str
+    policy: str
+    user: str | None = None
+    episodes: int = 10
+    seed: int = 0
+    split: str = "test"
+    scenario_ids: list[str] | None = None
+    batch_size: int = 32
+    env_options: dict[str, Any] = field(default_factory=dict)
+    out_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.episodes < 1 or self.batch_size < 1:
+            raise ConfigError(f"episodes and batch_size must be >= 1, got {self.episodes} and {self.batch_size}")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        reserved = {"user", "split", "env_id", "oracle_hints", "domain"} & set(self.env_options)
+        if reserved:
+            raise ConfigError(f"env options {sorted(reserved)} are set by the runner", hint="use the runner's arguments")
+
+
+@dataclass
+class RolloutResult:
+    """What :func:`run_rollouts` returns: the summary, every trajectory (episode order) and timings."""
+
+    summary: dict[str, Any]
+    trajectories: list[Trajectory]
+    timing: dict[str, float]
+    config: RolloutConfig
+    out_dir: Path | None = None
+
+
+def episode_seed(seed: int, index: int) -> int:
+    """The reset seed of episode ``index`` of a run seeded ``seed`` (a SeedSequence child)."""
+    return int(np.random.SeedSequence(seed, spawn_key=(index,)).generate_state(1, np.uint64)[0])
+
+
+def episode_plan(domain: Any, split: str, episodes: int, seed: int, scenario_ids: Sequence[str] | None = None):
+    """Reset options for each episode: the given ids in turn, else the split in seeded orders
+    (a fresh permutation for each pass over the split)."""
+    if scenario_ids:
+        for sid in scenario_ids:
+            domain.get_scenario(sid)  # fail before the run starts
+        return [{"scenario_id": scenario_ids[i % len(scenario_ids)]} for i in range(episodes)]
+    if split not in domain.splits:
+        raise UnknownNameError("split", split, domain.splits)
+    pool = [s.id for s in domain.scenarios(split)]
+    if not pool:
+        raise ConfigError(f"domain {domain.name!r} has no scenarios in split {split!r}")
+    plan: list[dict[str, Any]] = []
+    for cycle in range(-(-episodes // len(pool))):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_ORDER_KEY, cycle)))
+        plan.extend({"scenario_id": pool[j], "split": split} for j in rng.permutation(len(pool)))
+    return plan[:episodes]
+
+
+def summarize(trajectories: Sequence[Trajectory], **fields: Any) -> dict[str, Any]:
+    """Aggregate trajectories: success rate, mean of every metric, stop-reason counts, error count."""
+    metrics = mean_metrics(t.metrics for t in trajectories)
+    stops = Counter(t.stop_reason.value if t.stop_reason else "none" for t in trajectories)
+    return {
+        "env_id": fields.pop("env_id", trajectories[0].env_id if trajectories else None),
+        "episodes": len(trajectories),
+        "success_rate": metrics.get("success", 0.0),
+        "metrics": metrics,
+        "stop_reasons": dict(sorted(stops.items())),
+        "episodes_with_errors": sum(1 for t in trajectories if t.errors),
+        "version": __version__,
+        **fields,
+    }
+
+
+class _Writer:
+    """Appends trajectories to ``trajectories.jsonl`` in episode order, buffering early finishers."""
+
+    def __init__(self, out_dir: Path | None):
+        self.handle = None
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            self.handle = open(out_dir / "trajectories.jsonl", "w", encoding="utf-8")
+        self.pending: dict[int, Trajectory] = {}
+        self.next = 0
+
+    def add(self, index: int, trajectory: Trajectory) -> None:
+        self.pending[index] = trajectory
+        while self.next in self.pending:
+            traj = self.pending.pop(self.next)
+            if self.handle is not None:
+                self.handle.write(traj.to_json() + "\n")
+                self.handle.flush()
+            self.next += 1
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+@dataclass
+class _Slot:
+    env: Any
+    episode: int = -1
+    phase: str = "idle"  # idle | begin (user opens) | act (policy acts) | respond (user answers)
+    obs: Any = None
+    info: dict[str, Any] | None = None
+    request: UserRequest | None = None
+
+
+class _Runner:
+    def __init__(self, config: RolloutConfig, policy: Any, user: Any, progress: bool):
+        self.config = config
+        self.policy = POLICIES.make(policy)
+        self.privileged = bool(getattr(self.policy, "privileged", False))
+        self.policy_name = policy if isinstance(policy, str) else getattr(policy, "name", type(policy).__name__)
+        self.slots = self._build_slots(user, min(config.batch_size, config.episodes))
+        self.user = self.slots[0].env.user
+        self.user_name = str(self.slots[0].env.user_spec)
+        domain = self.slots[0].env.domain
+        self.plan = episode_plan(domain, config.split, config.episodes, config.seed, config.scenario_ids)
+        self.trajectories: list[Trajectory | None] = [None] * config.episodes
+        self.clock = {"policy_s": 0.0, "user_s": 0.0}
+        self.progress = progress
+
+    def _build_slots(self, user: Any, n: int) -> list[_Slot]:
+        c = self.config
+        first = make_env(c.env_id, user=user, oracle_hints=self.privileged, split=c.split, **c.env_options)
+        shared = dict(user=first.user, oracle_hints=self.privileged, split=c.split, **c.env_options)
+        envs = [first] + [make_env(c.env_id, **shared) for _ in range(n - 1)]
+        for env in envs:  # one simulator object serves every slot, so one call answers the batch
+            env.user_spec = first.user_spec
+        return [_Slot(env) for env in envs]
+
+    def run(self, writer: _Writer) -> None:
+        from tqdm.auto import tqdm
+
+        self.writer = writer
+        self.bar = tqdm(total=self.config.episodes, disable=not self.progress, desc=self.config.env_id, unit="ep")
+        todo = iter(range(self.config.episodes))
+        try:
+            while self._start(todo):
+                self._user_phase("begin")
+                self._policy_phase()
+                self._user_phase("respond")
+        finally:
+            self.bar.close()
+
+    def _start(self, todo: Any) -> bool:
+        for slot in self.slots:
+            if slot.phase == "idle" and (i := next(todo, None)) is not None:
+                seed = episode_seed(self.config.seed, i)
+                slot.episode, slot.phase = i, "begin"
+                slot.request = slot.env.begin_episode(seed=seed, options=self.plan[i])
+        return any(s.phase != "idle" for s in self.slots)
+
+    def _user_phase(self, method: str) -> None:
+        waiting = [s for s in self.slots if s.phase == method]
+        if not waiting:
+            return
+        turns = self._timed("user_s", self._call_user, method, [s.request for s in waiting])
+        for slot, turn in zip(waiting, turns):
+            self._handle(slot, slot.env.apply_user_turn(turn, first=method == "begin"))
+
+    def _call_user(self, method: str, requests: list[UserRequest]) -> list[Any]:
+        try:
+            turns = list(getattr(self.user, method)(requests))
+            if len(turns) != len(requests):
+                raise CoalmError(f"user {self.user_name!r} returned {len(turns)} turns for {len(requests)} requests")
+            return turns
+        except Exception as exc:  # the env records it per episode (ERRORED for LLMError, else internal)
+            return [exc] * len(requests)
+
+    def _policy_phase(self) -> None:
+        acting = [s for s in self.slots if s.phase == "act"]
+        if not acting:
+            return
+        try:
+            actions = self._timed("policy_s", self._call_policy, acting)
+        except Exception as exc:
+            for slot in acting:
+                self._handle(slot, _abort(slot.env, exc))
+            return
+        for slot, action in zip(acting, actions):
+            self._handle(slot, slot.env.agent_step(action))
+
+    def _call_policy(self, acting: list[_Slot]) -> list[Any]:
+        infos = [self._policy_info(s) for s in acting]
+        actions = list(self.policy.act([s.obs for s in acting], infos))
+        if len(actions) != len(acting):
+            raise CoalmError(f"policy {self.policy_name!r} returned {len(actions)} actions for {len(acting)} episodes")
+        return actions
+
+    def _policy_info(self, slot: _Slot) -> dict[str, Any]:
+        info = dict(slot.info or {})
+        info["episode"] = slot.episode
+        if self.privileged:
+            info["scenario"] = slot.env.scenario
+        return info
+
+    def _handle(self, slot: _Slot, outcome: Any) -> None:
+        if isinstance(outcome, UserRequest):
+            slot.request, slot.phase = outcome, "respond"
+            return
+        obs, _reward, terminated, truncated, info = outcome
+        if terminated or truncated:
+            self._finish(slot, info["trajectory"])
+        else:
+            slot.obs, slot.info, slot.phase = obs, info, "act"
+
+    def _finish(self, slot: _Slot, traj: Trajectory) -> None:
+        traj.policy = self.policy_name
+        traj.extra["episode"] = slot.episode
+        self.trajectories[slot.episode] = traj
+        self.writer.add(slot.episode, traj)
+        slot.phase, slot.obs, slot.info, slot.request = "idle", None, None, None
+        self.bar.update(1)
+
+    def _timed(self, key: str, fn: Any, *args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.clock[key] += time.perf_counter() - start
+
+
+def _abort(env: Any, exc: BaseException) -> tuple:
+    """End an episode whose policy call failed: ``errored``, with the exception recorded."""
+    kind = "llm" if isinstance(exc, LLMError) else "policy"
+    env.trajectory.errors.append(
+        {"where": "policy", "kind": kind, "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
+    )
+    # ConversationEnv has no public abort; _finish is the one place that scores and closes an episode.
+    return env._finish(StopReason.ERRORED)
+
+
+def run_rollouts(
+    env_id: str,
+    policy: Any,
+    user: Any = None,
+    episodes: int = 10,
+    seed: int = 0,
+    split: str = "test",
+    out_dir: str | Path | None = None,
+    batch_size: int = 32,
+    env_options: dict[str, Any] | None = None,
+    scenario_ids: Sequence[str] | None = None,
+    progress: bool = True,
+) -> RolloutResult:
+    """Run ``episodes`` episodes of ``env_id`` with ``policy`` against ``user``, ``batch_size`` at a time.
+
+    Args:
+        env_id: a registered id (``coalm/Travel-v0``).
+        policy: a policy object or a registry spec (``"oracle"``, ``"rule"``).
+        user: a user simulator object or spec (``"agenda:patience=3"``); ``None``: the domain's default.
+        episodes: how many episodes; episode ``i`` is seeded from ``(seed, i)``.
+        seed: the run seed (>= 0).
+        split: the scenario split, taken in a seeded order (ignored when ``scenario_ids`` is given).
+        out_dir: where to write trajectories.jsonl, summary.json, config.json, timing.json (None: nowhere).
+        batch_size: live episodes per tick (one policy call and one user call per tick serve them all).
+        env_options: extra ConversationEnv / domain keyword options (``level=2``, ``max_turns=10``).
+        scenario_ids: play these scenarios in turn instead of sampling the split.
+        progress: show a progress bar.
+
+    Returns:
+        A :class:`RolloutResult`; its ``summary`` equals ``summary.json``.
+    """
+    config = RolloutConfig(
+        env_id=env_id,
+        policy=policy if isinstance(policy, str) else getattr(policy, "name", type(policy).__name__),
+        user=user if isinstance(user, str) or user is None else getattr(user, "name", type(user).__name__),
+        episodes=episodes,
+        seed=seed,
+        split=split,
+        scenario_ids=list(scenario_ids) if scenario_ids else None,
+        batch_size=batch_size,
+        env_options=dict(env_options or {}),
+        out_dir=str(out_dir) if out_dir is not None else None,
+    )
+    start = time.perf_counter()
+    runner = _Runner(config, policy, user, progress)
+    path = Path(out_dir) if out_dir is not None else None
+    writer = _Writer(path)
+    try:
+        runner.run(writer)
+    finally:
+        writer.close()
+    trajectories = [t for t in runner.trajectories if t is not None]
+    summary = summarize(
+        trajectories,
+        env_id=env_id,
+        policy=runner.policy_name,
+        user=runner.user_name,
+        seed=seed,
+        split=split,
+        scenario_ids=config.scenario_ids,
+        options=config.env_options,
+    )
+    timing = _timing(time.perf_counter() - start, trajectories, runner.clock)
+    if path is not None:
+        _write_outputs(path, summary, config, timing)
+    return RolloutResult(summary, trajectories, timing, config, path)
+
+
+def _timing(wall: float, trajectories: list[Trajectory], clock: dict[str, float]) -> dict[str, float]:
+    steps = sum(len(t.steps) for t in trajectories)
+    return {
+        "wall_s": wall,
+        "episodes_per_s": len(trajectories) / wall if wall > 0 else 0.0,
+        "steps_per_s": steps / wall if wall > 0 else 0.0,
+        "steps": float(steps),
+        **clock,
+    }
+
+
+def _write_outputs(path: Path, summary: dict[str, Any], config: RolloutConfig, timing: dict[str, float]) -> None:
+    (path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (path / "config.json").write_text(json.dumps(asdict(config), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (path / "timing.json").write_text(json.dumps(timing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_trajectories(path: str | Path) -> list[Trajectory]:
+    """Load ``trajectories.jsonl`` (or a run directory holding it)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "trajectories.jsonl"
+    if not path.exists():
+        raise ConfigError(f"no trajectories at {path}", hint="pass a run directory written by `coalm-env rollout`")
+    with open(path, encoding="utf-8") as fh:
+        return [Trajectory.from_json(line) for line in fh if line.strip()]
+

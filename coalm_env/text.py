@@ -1,0 +1,110 @@
+"""Small text utilities shared by users, policies and scorers: value spotting, times, numbers.
+
+These are lexicon-driven (no model): a value is "mentioned" when its normalised words occur in the
+text as whole words. Good enough for template and most free-text replies; paraphrases that avoid the
+value's surface form are missed (documented limit of the agenda user and the rule policy).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+__all__ = [
+    "norm", "mentions", "find_mentions", "find_times", "find_time_spans", "find_numbers", "WORD_NUMBERS",
+    "REFERENCE_RE",
+]
+
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "a single": 1, "a couple of": 2, "just me": 1, "myself": 1,
+}
+
+#: booking references: 8 upper-case letters/digits containing at least one digit and one letter
+REFERENCE_RE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8}\b")
+
+_NON_WORD = re.compile(r"[^a-z0-9:' ]+")
+
+
+def norm(text: str) -> str:
+    """Lower-case, punctuation to spaces (keeps ``:`` for times and ``'``), single spaces, ``&`` -> ``and``."""
+    text = text.lower().replace("&", " and ").replace("-", " ")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def mentions(text: str, value: str) -> bool:
+    """Whether ``value`` occurs in ``text`` as whole words (case/punctuation-insensitive)."""
+    v = norm(value)
+    if not v:
+        return False
+    return re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", norm(text)) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(values: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    by_norm: dict[str, str] = {}
+    for value in values:
+        by_norm.setdefault(norm(value), value)
+    by_norm.pop("", None)
+    if not by_norm:
+        return None, {}
+    alternation = "|".join(re.escape(v) for v in sorted(by_norm, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])"), by_norm
+
+
+def find_mentions(text: str, values: Iterable[str]) -> list[str]:
+    """Values mentioned in ``text`` as whole words, each once, in order of first appearance; at
+    one position the longest value wins (``"the golden house"`` over ``"golden house"``)."""
+    pattern, by_norm = _matcher(tuple(values))
+    if pattern is None:
+        return []
+    out: dict[str, None] = {}
+    for m in pattern.finditer(norm(text)):
+        out.setdefault(by_norm[m.group(0)], None)
+    return list(out)
+
+
+_TIME_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d])", re.IGNORECASE)
+
+
+def find_times(text: str) -> list[str]:
+    """Clock times in ``text`` as ``HH:MM``: ``18:30``, ``6.30pm``, ``6 pm``, ``noon``, ``midnight``."""
+    return [t for _start, t in find_time_spans(text)]
+
+
+def find_time_spans(text: str) -> list[tuple[int, str]]:
+    """``(start offset, "HH:MM")`` for each clock time in ``text`` (as :func:`find_times`; ``noon`` and
+    ``midnight`` come last), so callers can read the words before a time."""
+    out: list[tuple[int, str]] = []
+    lowered = text.lower()
+    for m in _TIME_RE.finditer(lowered):
+        hour, minute, ampm = int(m.group(1)), m.group(2), m.group(3)
+        if minute is None and ampm is None:
+            continue  # a bare number is not a time
+        if hour > 23 or (minute is not None and int(minute) > 59):
+            continue
+        if ampm and ampm.startswith("p") and hour < 12:
+            hour += 12
+        if ampm and ampm.startswith("a") and hour == 12:
+            hour = 0
+        out.append((m.start(), f"{hour:02d}:{int(minute or 0):02d}"))
+    for word, value in (("noon", "12:00"), ("midnight", "00:00")):
+        found = re.search(rf"\b{word}\b", lowered)
+        if found:
+            out.append((found.start(), value))
+    return out
+
+
+def find_numbers(text: str) -> list[int]:
+    """Integers written as digits or small number words (not parts of times or references)."""
+    lowered = text.lower()
+    spans = [m.span() for m in _TIME_RE.finditer(lowered) if m.group(2) or m.group(3)]
+    found: list[tuple[int, int]] = []
+    for m in re.finditer(r"(?<![\w:.])(\d{1,3})(?![\w:])", lowered):
+        if not any(s <= m.start() < e for s, e in spans):
+            found.append((m.start(), int(m.group(1))))
+    for word, value in WORD_NUMBERS.items():
+        for m in re.finditer(rf"\b{word}\b", lowered):
+            found.append((m.start(), value))
+    return [v for _, v in sorted(found)]

@@ -126,10 +126,10 @@ def _fail_book(rng, domain: str, book: dict) -> dict[str, str]:
     return {}
 
 
-def skeleton_bucket(domains: list[str], targets: list[dict], seed: int) -> int:
-    """A stable 0-99 bucket of a goal's skeleton (domains + target entities): splits are disjoint
+def skeleton_bucket(domains: list[str], infos: list[dict], seed: int) -> int:
+    """A stable 0-99 bucket of a goal's skeleton (domains + final constraints): splits are disjoint
     because each skeleton belongs to exactly one split's bucket range."""
-    key = "|".join(f"{d}:{t.get('name') or t.get('trainID')}" for d, t in zip(domains, targets))
+    key = "|".join(f"{d}:{sorted(info.items())}" for d, info in zip(domains, infos))
     return int(hashlib.sha256(f"{seed}|{key}".encode()).hexdigest(), 16) % 100
 
 
@@ -139,7 +139,7 @@ def draw_goal(rng: np.random.Generator, view: StoreView, rows: Mapping[str, Sequ
     ``rows`` holds every entity per domain (the world's tables)."""
     domains = _domains(rng, knobs)
     picks = [_train_info(rng, rows[d]) if d == "train" else _venue_info(rng, rows[d], d, knobs) for d in domains]
-    if skeleton_bucket(domains, [t for _i, t in picks], seed) not in buckets:
+    if skeleton_bucket(domains, [i for i, _t in picks], seed) not in buckets:
         return None
     goal: dict[str, Any] = {}
     unavailable: dict[str, list] = {}

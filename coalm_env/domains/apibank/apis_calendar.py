@@ -71,9 +71,9 @@ def delete_agenda(state: StoreView, token: str, content: str = "", time: str = "
 def modify_agenda(state: StoreView, token: str, content: str, time: str = "", location: str = "") -> str:
     if time:
         check_time(time)
-    key, record = _require(_find(state, "Agenda", user_of(state, token), "content", content, "time", ""),
+    key, record = _require(_find(state, "Agenda", user_of(state, token), "content", content, "time", time),
                            "agenda", content, time)
-    changes = {k: v for k, v in (("time", time), ("location", location)) if v}
+    changes = {k: v for k, v in (("content", content), ("time", time), ("location", location)) if v}
     state.put("Agenda", key, {**record, **changes})
     return "success"
 
@@ -124,8 +124,8 @@ def add_reminder(state: StoreView, token: str, content: str, time: str) -> str:
     return "success"
 
 
-def _reminder(state: StoreView, token: str, content: str, time: str, by_time: bool = True):
-    found = _find(state, "Reminder", user_of(state, token), "content", content, "time", time if by_time else "")
+def _reminder(state: StoreView, token: str, content: str, time: str):
+    found = _find(state, "Reminder", user_of(state, token), "content", content, "time", time)
     return _require(found, "reminder", content, time)
 
 
@@ -135,8 +135,8 @@ def delete_reminder(state: StoreView, token: str, content: str = "", time: str =
 
 
 def modify_reminder(state: StoreView, token: str, content: str, time: str) -> str:
-    key, record = _reminder(state, token, content, time, by_time=False)
-    state.put("Reminder", key, {**record, "time": check_time(time)})
+    key, record = _reminder(state, token, content, check_time(time))
+    state.put("Reminder", key, {**record, "content": content or record["content"], "time": time})
     return "success"
 
 
@@ -156,11 +156,10 @@ def add_meeting(state: StoreView, token: str, meeting_topic: str, start_time: st
     return "success"
 
 
-def _meeting(state: StoreView, token: str, topic: str, start_time: str, by_time: bool = True):
+def _meeting(state: StoreView, token: str, topic: str, start_time: str):
     if not str(topic or "").strip() and not start_time:
         raise fail("Meeting Topic and start_time should not be null both", "invalid_arguments")
-    found = _find(state, "Meeting", user_of(state, token), "meeting_topic", topic, "start_time",
-                  start_time if by_time else "")
+    found = _find(state, "Meeting", user_of(state, token), "meeting_topic", topic, "start_time", start_time)
     if found is None:
         raise fail(f"You have no meeting about {topic}" if topic else f"You have no meeting at time : {start_time}",
                    "not_found")
@@ -175,11 +174,11 @@ def delete_meeting(state: StoreView, token: str, meeting_topic: str = "", start_
 
 def modify_meeting(state: StoreView, token: str, meeting_topic: str, start_time: str = "", end_time: str = "",
                    location: str = "", attendees: Any = None) -> str:
-    key, record = _meeting(state, token, meeting_topic, start_time, by_time=False)
+    key, record = _meeting(state, token, meeting_topic, start_time)
     for value, param in ((start_time, "start_time"), (end_time, "end_time")):
         if value:
             check_time(value, param=param)
-    changes = {"start_time": start_time, "end_time": end_time, "location": location,
+    changes = {"meeting_topic": meeting_topic, "start_time": start_time, "end_time": end_time, "location": location,
                "attendees": list(attendees) if attendees else None}
     state.put("Meeting", key, {**record, **{k: v for k, v in changes.items() if v}})
     return "success"

@@ -73,7 +73,8 @@ def handlers(recorded: Recordings) -> dict[str, tuple[Callable[..., Any], bool]]
         return [dict(docs[int(i)]) for i in hits]
 
     def wiki(state: StoreView, keyword: str) -> Any:
-        return dict(_lookup("Wiki", keyword, "The keyword is not in the wiki database."))
+        page = _lookup("Wiki", keyword, "The keyword is not in the wiki database.")
+        return {"url": page["url"], "summary": page["summary"]}
 
     def image_caption(state: StoreView, url: str) -> Any:
         caption = reference()["ImageCaptioning"].get(str(url).strip())

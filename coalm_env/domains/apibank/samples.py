@@ -155,10 +155,14 @@ def _linkable(value: Any) -> bool:
         return False
     if isinstance(value, str):
         return len(value.strip()) >= 3 and value.strip().lower() not in {"success", "failed"}
+    if isinstance(value, list):
+        return bool(value) and all(_linkable(v) for v in value)
     return isinstance(value, (int, float))
 
 
 def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+        return False
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     try:
@@ -171,11 +175,15 @@ def find_value(output: Any, value: Any, path: str = "") -> str | None:
     """The dotted path of ``value`` inside ``output`` (list items as indices), or None."""
     if isinstance(output, dict):
         for key, item in output.items():
+            if str(key).isdigit():  # a numeric key (an appointment id) would read as a list index
+                continue
             found = find_value(item, value, f"{path}.{key}" if path else str(key))
             if found is not None:
                 return found
         return None
     if isinstance(output, list):
+        if isinstance(value, list) and output == value:
+            return path
         for i, item in enumerate(output):
             found = find_value(item, value, f"{path}.{i}" if path else str(i))
             if found is not None:

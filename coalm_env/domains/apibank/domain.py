@@ -1,0 +1,142 @@
+"""The API-Bank domain object: scenarios, backend, user knowledge, scorer and oracle of one level."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import numpy as np
+
+from coalm_env.backend.graph import ApiGraph, BackendSession
+from coalm_env.domains.apibank.graph import build_graph
+from coalm_env.domains.apibank.resources import base_store
+from coalm_env.domains.apibank.samples import load_scenarios
+from coalm_env.domains.apibank.scoring import score_calls, score_episode
+from coalm_env.domains.apibank.session import APIBankSession
+from coalm_env.errors import ConfigError, UnknownNameError
+from coalm_env.parsing import format_calls, format_reply
+from coalm_env.types import Scenario, ToolCall, Trajectory
+
+__all__ = ["APIBankDomain", "LEVELS"]
+
+LEVELS = (1, 2, 3)
+_CLOSING = "Is there anything else I can help you with?"
+_PROMPTS = {
+    1: "You are an AI assistant that helps the user by calling APIs. The current year is 2023. "
+       "Call an API once you know every argument it needs (ask the user for what is missing); "
+       "after the API answers, tell the user the result.",
+    2: "You are an AI assistant that helps the user by calling APIs. The current year is 2023. "
+       "At first only ToolSearcher is available: call it with a few keywords to find the API you need; "
+       "the APIs it returns become callable. Ask the user for missing arguments, then report the result.",
+    3: "You are an AI assistant that plans and carries out the user's requirement with APIs. "
+       "At first only ToolSearcher is available: call it with keywords (an API name works best) to "
+       "retrieve each API you need; retrieved APIs become callable. Chain the calls, then answer the user.",
+}
+
+
+@functools.cache
+def _scenarios(level: int) -> tuple[Scenario, ...]:
+    return tuple(load_scenarios(level))
+
+
+def _fact_in(value: Any, text: str) -> bool:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return False
+    v = " ".join(str(value).lower().split())
+    return len(v) >= 2 and re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", text.lower()) is not None
+
+
+class APIBankDomain:
+    """API-Bank (Li et al., EMNLP 2023) as an interactive domain.
+
+    Args:
+        level: 1 (the dialogue's APIs are described), 2 (retrieve with ToolSearcher, then call) or
+            3 (plan, retrieve and call the level-3 APIs for one requirement).
+    """
+
+    name = "apibank"
+    default_user = "apibank_replay"
+    splits = ("test",)
+
+    def __init__(self, level: int = 1):
+        if level not in LEVELS:
+            raise ConfigError(f"API-Bank level must be one of {LEVELS}, got {level!r}")
+        self.level = int(level)
+
+    # -- data ---------------------------------------------------------------------------------
+    def scenarios(self, split: str = "test") -> list[Scenario]:
+        if split not in self.splits:
+            raise UnknownNameError("split", split, self.splits)
+        return list(_scenarios(self.level))
+
+    def get_scenario(self, scenario_id: str) -> Scenario:
+        for scenario in _scenarios(self.level):
+            if scenario.id == scenario_id:
+                return scenario
+        raise UnknownNameError(f"API-Bank level-{self.level} scenario", scenario_id,
+                               [s.id for s in _scenarios(self.level)])
+
+    def api_graph(self, scenario: Scenario | None = None) -> ApiGraph:
+        return build_graph(self.level)
+
+    # -- backend ------------------------------------------------------------------------------
+    def initial_tools(self, scenario: Scenario) -> list[str]:
+        """Level 1: the APIs the official prompt describes; levels 2 and 3: ToolSearcher alone."""
+        graph = self.api_graph()
+        if self.level == 1:
+            return [n for n in scenario.meta["apis"] if n in graph]
+        return ["ToolSearcher"]
+
+    def build_backend(self, scenario: Scenario, rng: np.random.Generator) -> BackendSession:
+        store = base_store()
+        return APIBankSession(self.api_graph(), store.view(), store, self.initial_tools(scenario))
+
+    def system_prompt(self, scenario: Scenario) -> str:
+        return _PROMPTS[self.level]
+
+    def user_context(self, scenario: Scenario, backend: BackendSession) -> dict[str, Any]:
+        """What a user simulator may know: its turns, the facts each turn gives, and gold progress."""
+        steps = scenario.meta["steps"]
+        facts = [sorted({p for s in steps for p, v in s["input"].items() if _fact_in(v, turn)})
+                 for turn in scenario.user_turns]
+        calls = [(None, c, r) for c, r in backend.history]
+        progress = score_calls(self.api_graph(), base_store(), scenario, calls, aligned=False) if calls else \
+            [False] * len(steps)
+        return {"level": self.level, "user_turns": list(scenario.user_turns), "turn_facts": facts,
+                "progress": progress, "done": all(progress)}
+
+    # -- scoring and oracle ---------------------------------------------------------------------
+    def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
+        return score_episode(self.api_graph(), base_store(), scenario, trajectory, _aligned(trajectory))
+
+    def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
+        """The gold next action: the next gold call of this user turn (hermes format, the AI text before
+        it as the thought), else the turn's gold reply (ReAct ``Response:``)."""
+        steps = scenario.meta["steps"]
+        segment = max(sum(1 for m in trajectory.messages if m.role == "user") - 1, 0)
+        done = _gold_progress(steps, backend)
+        if done < len(steps) and (not _aligned(trajectory) or steps[done]["segment"] <= segment):
+            step = steps[done]
+            if step["name"] not in backend.visible:  # some level-2 dialogues call APIs they never retrieved
+                search = ToolCall(name="ToolSearcher", arguments={"keywords": step["name"]})
+                return format_calls([search], "hermes", thought=f"I need the {step['name']} API.")
+            call = ToolCall(name=step["name"], arguments=dict(step["input"]))
+            return format_calls([call], "hermes", thought=step["thought"] or None)
+        replies = scenario.meta["replies"]
+        reply = replies[segment] if _aligned(trajectory) and segment < len(replies) else replies[-1]
+        return format_reply(reply or _CLOSING, "react", thought="I can answer the user now.")
+
+
+def _aligned(trajectory: Trajectory) -> bool:
+    """Whether the user replays the dataset's turns, so user turn ``k`` is gold segment ``k``."""
+    return trajectory.user.split(":", 1)[0] in ("apibank_replay", "replay")
+
+
+def _gold_progress(steps: list[dict[str, Any]], backend: BackendSession) -> int:
+    """How many gold calls, in order, the session has already made successfully."""
+    done = 0
+    for call, result in backend.history:
+        if done < len(steps) and call.name == steps[done]["name"] and result.ok:
+            done += 1
+    return done

@@ -1,0 +1,257 @@
+"""API-Bank scoring: per-API call-correctness rules, episode scoring, and reply text metrics.
+
+**Call correctness.** For gold call ``i``, the state is the initial database after gold calls
+``0..i-1``. The gold call and each agent call of the same API (made in the same user turn under the
+replay protocol, anywhere otherwise) run on *fresh copies* of that state, and the two outcomes
+(``input``, ``output``, ``exception``) are compared with the API's rule in :data:`RULES`:
+
+* ``exact`` (default): same inputs and same output/exception.
+* ``content`` (Agenda/Reminder APIs): ``content`` matches when its word sets overlap by Jaccard > 0.5
+  (the official AddAgenda rule); the rest exact.
+* ``meeting`` (Meeting APIs): ``meeting_topic`` by Jaccard > 0.5, ``attendees`` as a set; the rest exact.
+* ``result`` (read-only lookups and web/level-3 APIs): judged by what they return (output and exception).
+* ``registrations`` (QueryRegistration): the appointments found, ignoring their ids (random in the
+  original, so an appointment registered earlier in the dialogue has an unpredictable id).
+* ``number`` (Calculator): outputs equal within 1e-6 relative; the formula may differ.
+* ``no_output`` (RegisterUser, AppointmentRegistration: the original draws random tokens/ids):
+  same inputs and both succeed or fail alike.
+* ``retrieval`` (ToolSearcher): the same APIs retrieved (names; the keywords are free).
+* ``device`` (TimedSwitch, CancelTimedSwitch): ``name`` and ``device_id`` are one device reference.
+* ``scene`` (AddScene, ModifyScene): devices compared as sets of device names.
+
+String values compare case- and whitespace-insensitively and numbers by value
+(:func:`coalm_env.backend.plan.normalize`) everywhere.
+
+**Replies.** ROUGE-L/1/2 (``rouge-score``) and sentence BLEU-4 (``sacrebleu``) of the agent's reply in
+each user turn that had gold calls, against the gold AI reply of that turn (F-measures, 0..1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from coalm_env.backend.graph import ApiGraph, BackendSession
+from coalm_env.backend.plan import normalize
+from coalm_env.backend.store import Store
+from coalm_env.domains.apibank.retriever import retrieved_names
+from coalm_env.domains.apibank.session import run_on_copy
+from coalm_env.errors import DependencyNotInstalled
+from coalm_env.types import Scenario, ToolCall, ToolResult, Trajectory
+
+__all__ = ["RULES", "rule_for", "check_call", "score_calls", "score_episode", "text_metrics", "agent_calls",
+           "segment_replies", "jaccard_match"]
+
+Outcome = dict[str, Any]
+
+
+def _words(text: Any) -> set[str]:
+    return set(str(text).lower().split())
+
+
+def jaccard_match(a: Any, b: Any, threshold: float = 0.5) -> bool:
+    """Word-set Jaccard overlap above ``threshold`` (equal when both are empty)."""
+    wa, wb = _words(a), _words(b)
+    return wa == wb or (bool(wa | wb) and len(wa & wb) / len(wa | wb) > threshold)
+
+
+def _as_set(value: Any) -> Any:
+    items = value if isinstance(value, list) else [value]
+    return frozenset(normalize(v) for v in items)
+
+
+def _same_result(a: Outcome, g: Outcome) -> bool:
+    return normalize(a["output"]) == normalize(g["output"]) and normalize(a["exception"]) == normalize(g["exception"])
+
+
+def _same_inputs(a: Outcome, g: Outcome, fuzzy: Sequence[str] = (), sets: Sequence[str] = (),
+                 skip: Sequence[str] = ()) -> bool:
+    for key in (set(a["input"]) | set(g["input"])) - set(skip):
+        x, y = a["input"].get(key), g["input"].get(key)
+        if key in fuzzy:
+            ok = jaccard_match(x or "", y or "")
+        elif key in sets:
+            ok = _as_set(x) == _as_set(y)
+        else:
+            ok = normalize(x) == normalize(y)
+        if not ok:
+            return False
+    return True
+
+
+def exact(a: Outcome, g: Outcome) -> bool:
+    return _same_inputs(a, g) and _same_result(a, g)
+
+
+def content(a: Outcome, g: Outcome) -> bool:
+    return _same_inputs(a, g, fuzzy=("content",)) and _same_result(a, g)
+
+
+def meeting(a: Outcome, g: Outcome) -> bool:
+    return _same_inputs(a, g, fuzzy=("meeting_topic",), sets=("attendees",)) and _same_result(a, g)
+
+
+def result(a: Outcome, g: Outcome) -> bool:
+    return _same_result(a, g)
+
+
+def registrations(a: Outcome, g: Outcome) -> bool:
+    """QueryRegistration: the appointments found, ignoring ids (the original draws new ids at random)."""
+    def records(o: Outcome) -> Any:
+        out = o["output"]
+        return sorted(map(repr, map(normalize, out.values()))) if isinstance(out, dict) else normalize(out)
+
+    return records(a) == records(g) and normalize(a["exception"]) == normalize(g["exception"])
+
+
+def number(a: Outcome, g: Outcome) -> bool:
+    if a["exception"] or g["exception"]:
+        return _same_result(a, g)
+    x, y = float(a["output"]), float(g["output"])
+    return abs(x - y) <= 1e-6 * max(1.0, abs(y))
+
+
+def no_output(a: Outcome, g: Outcome) -> bool:
+    return _same_inputs(a, g) and (a["exception"] is None) == (g["exception"] is None)
+
+
+def retrieval(a: Outcome, g: Outcome) -> bool:
+    return set(retrieved_names(a["output"])) == set(retrieved_names(g["output"])) and bool(a["output"])
+
+
+def _device_ref(o: Outcome) -> Outcome:
+    args = dict(o["input"])
+    args["device"] = args.pop("name", None) or args.pop("device_id", None)
+    args.pop("device_id", None)
+    return {**o, "input": args}
+
+
+def device(a: Outcome, g: Outcome) -> bool:
+    return exact(_device_ref(a), _device_ref(g))
+
+
+def _device_names(o: Outcome) -> Outcome:
+    devices = o["input"].get("devices")
+    names = [d.get("name") if isinstance(d, dict) else d for d in devices] if isinstance(devices, list) else devices
+    return {**o, "input": {**o["input"], "devices": names}}
+
+
+def scene(a: Outcome, g: Outcome) -> bool:
+    x, y = _device_names(a), _device_names(g)
+    return _same_inputs(x, y, sets=("devices",)) and _same_result(x, y)
+
+
+_BY_RULE: dict[Callable[[Outcome, Outcome], bool], tuple[str, ...]] = {
+    content: ("AddAgenda", "DeleteAgenda", "ModifyAgenda", "QueryAgenda", "AddReminder", "DeleteReminder",
+              "ModifyReminder", "QueryReminder"),
+    meeting: ("AddMeeting", "DeleteMeeting", "ModifyMeeting", "QueryMeeting"),
+    result: ("Dictionary", "Translate", "SearchEngine", "Wiki", "ImageCaption", "SpeechRecognition", "DocumentQA",
+             "SymptomSearch", "EmergencyKnowledge", "QueryStock", "QueryBalance", "QueryHistoryToday",
+             "QueryHealthData", "QueryScene", "GetToday", "CheckToken",
+             # level 3 lookups
+             "AccountInfo", "ClothingRecommendation", "FlightSearch", "Geocoding", "GetOccupationSalary",
+             "GetWeatherForCoordinates", "HotelAvailability", "LikeCount", "MovieRecommendations",
+             "NearbyRestaurants", "OrganizationMembers", "TravelStatus", "UserPosts", "UserWatchedMovies",
+             "UserMoviePreferences", "TaxCalculator"),
+    registrations: ("QueryRegistration",),
+    number: ("Calculator",),
+    no_output: ("RegisterUser", "AppointmentRegistration"),
+    retrieval: ("ToolSearcher",),
+    device: ("TimedSwitch", "CancelTimedSwitch"),
+    scene: ("AddScene", "ModifyScene"),
+}
+#: API name -> rule (``exact`` when absent)
+RULES: dict[str, Callable[[Outcome, Outcome], bool]] = {n: r for r, names in _BY_RULE.items() for n in names}
+
+
+def rule_for(name: str, level: int = 1) -> Callable[[Outcome, Outcome], bool]:
+    """The rule that judges calls of ``name`` (level 3's QueryMeeting is a lookup, level 1's is not)."""
+    if level == 3 and name == "QueryMeeting":
+        return result
+    return RULES.get(name, exact)
+
+
+def check_call(name: str, agent: Outcome, gold: Outcome, level: int = 1) -> bool:
+    """Whether an agent outcome matches a gold outcome under ``name``'s rule (never raises)."""
+    try:
+        return bool(rule_for(name, level)(agent, gold))
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return False
+
+
+def agent_calls(trajectory: Trajectory) -> list[tuple[int, ToolCall, ToolResult]]:
+    """``(user turn, call, result)`` for every tool call the agent made."""
+    return [(s.turn, c, r) for s in trajectory.steps for c, r in zip(s.calls, s.results)]
+
+
+def score_calls(graph: ApiGraph, store: Store, scenario: Scenario,
+                calls: Sequence[tuple[int | None, ToolCall, ToolResult]], aligned: bool) -> list[bool]:
+    """For each gold call: did a matching agent call reproduce it on a fresh copy of the gold-prefix state?
+
+    ``calls`` are ``(user turn, call, result)``; with ``aligned`` only calls made in the gold call's
+    user turn count. Calls of APIs that were not callable yet (level 2/3) do not count.
+    """
+    level = scenario.meta["level"]
+    view = store.view()
+    made = [(t, c) for t, c, r in calls if (r.error or {}).get("type") != "unknown_tool"]
+    verdicts = []
+    for step in scenario.meta["steps"]:
+        gold_call = ToolCall(name=step["name"], arguments=dict(step["input"]))
+        gold = run_on_copy(graph, store, view, gold_call)
+        candidates = [c for t, c in made if c.name == step["name"] and (not aligned or t == step["segment"] + 1)]
+        verdicts.append(any(check_call(step["name"], run_on_copy(graph, store, view, c), gold, level)
+                            for c in candidates))
+        BackendSession(graph, view).call(gold_call)  # the gold state moves on
+    return verdicts
+
+
+def segment_replies(scenario: Scenario, trajectory: Trajectory, aligned: bool) -> list[tuple[str, str]]:
+    """``(agent reply, gold reply)`` for each user turn with gold calls and a gold reply."""
+    replies = scenario.meta["replies"]
+    with_calls = sorted({s["segment"] for s in scenario.meta["steps"]})
+    said = [(s.turn, s.reply or "") for s in trajectory.steps if s.kind == "reply"]
+    pairs = []
+    for seg in with_calls:
+        if seg >= len(replies) or not replies[seg]:
+            continue
+        mine = [r for t, r in said if t == seg + 1] if aligned else [r for _, r in said]
+        if not aligned and seg != with_calls[-1]:
+            continue  # without the replay alignment only the final reply is comparable
+        pairs.append((mine[-1] if mine else "", replies[seg]))
+    return pairs
+
+
+def text_metrics(pairs: Sequence[tuple[str, str]]) -> dict[str, float]:
+    """Mean ROUGE-1/2/L F-measures and sentence BLEU-4 (0..1) of ``(hypothesis, reference)`` pairs."""
+    if not pairs:
+        return {}
+    try:
+        import sacrebleu
+        from rouge_score import rouge_scorer
+    except ImportError as exc:  # pragma: no cover - both are core dependencies
+        raise DependencyNotInstalled(exc.name or "rouge-score", "apibank") from exc
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"])
+    sums = {"rouge_1": 0.0, "rouge_2": 0.0, "rouge_l": 0.0, "bleu_4": 0.0}
+    for hyp, ref in pairs:
+        scores = scorer.score(ref, hyp)
+        sums["rouge_1"] += scores["rouge1"].fmeasure
+        sums["rouge_2"] += scores["rouge2"].fmeasure
+        sums["rouge_l"] += scores["rougeL"].fmeasure
+        sums["bleu_4"] += sacrebleu.sentence_bleu(hyp, [ref]).score / 100.0
+    return {k: v / len(pairs) for k, v in sums.items()}
+
+
+def score_episode(graph: ApiGraph, store: Store, scenario: Scenario, trajectory: Trajectory,
+                  aligned: bool) -> dict[str, float]:
+    """Every API-Bank metric of an episode; ``success`` = every gold call reproduced."""
+    verdicts = score_calls(graph, store, scenario, agent_calls(trajectory), aligned)
+    metrics: dict[str, float] = {
+        "success": float(all(verdicts)),
+        "api_calls_gold": float(len(verdicts)),
+        "api_calls_correct": float(sum(verdicts)),
+        "level": float(scenario.meta["level"]),
+    }
+    if verdicts:
+        metrics["api_call_accuracy"] = sum(verdicts) / len(verdicts)
+    metrics.update(text_metrics(segment_replies(scenario, trajectory, aligned)))
+    return metrics

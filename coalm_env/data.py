@@ -45,7 +45,8 @@ DATASETS: dict[str, Dataset] = {
     "multiwoz24": Dataset(
         "multiwoz24",
         "multiwoz24",
-        ("ontology.json", "testListFile.json", "valListFile.json", "db/restaurant_db.json"),
+        ("ontology.json", "testListFile.json", "valListFile.json", "db/restaurant_db.json",
+         "convlab_mwz21_valtest/test.json", "convlab_mwz21_valtest/val.json"),
         "https://github.com/smartyfh/MultiWOZ2.4 (data/MULTIWOZ2.4.zip)",
         "MultiWOZ 2.4: goals, dialogues, belief states and the 7 domain databases",
     ),

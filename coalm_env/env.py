@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import reprlib
 import traceback
 import uuid
 from typing import Any
@@ -344,7 +345,7 @@ class ConversationEnv(gym.Env):
 def _as_text(action: Any) -> str:
     if isinstance(action, str):
         return action[:MAX_ACTION_CHARS]
-    return repr(action)[:2000]
+    return reprlib.repr(action)[:2000]
 
 
 def _jsonable_action(action: Any) -> Any:
@@ -357,5 +358,5 @@ def _jsonable_action(action: Any) -> Any:
     try:
         json.dumps(action)
         return action
-    except (TypeError, ValueError):
-        return repr(action)[:2000]
+    except (TypeError, ValueError, RecursionError):
+        return reprlib.repr(action)[:2000]

@@ -26,7 +26,7 @@ class CoalmError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        base = super().__str__()
+        base = Exception.__str__(self)  # not KeyError's quoting (UnknownNameError is a KeyError)
         return f"{base} (hint: {self.hint})" if self.hint else base
 
 

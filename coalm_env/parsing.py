@@ -128,7 +128,22 @@ def _checked_call(name: Any, arguments: Any, call_id: Any = "") -> ToolCall:
         raise _ParseError(f"arguments of {name!r} must be an object, got {type(arguments).__name__}")
     if not all(isinstance(k, str) for k in arguments):
         raise _ParseError(f"argument names of {name!r} must be strings")
+    if _depth(arguments) > _MAX_DEPTH:
+        raise _ParseError(f"{name}: arguments are nested deeper than {_MAX_DEPTH} levels")
     return ToolCall(name=name.strip(), arguments=arguments, id=str(call_id or ""))
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of lists/dicts, iteratively (a recursive walk would overflow on hostile input)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if level > _MAX_DEPTH:
+            return level
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, (list, tuple)) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _calls_action(calls: list[ToolCall], fmt: str, thought: str | None = None) -> ParsedAction:

@@ -34,11 +34,30 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets and quotes, so ``flags=[1,2],name="a,b"`` stays two items."""
+    items, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return items
+
+
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """``"agenda:patience=3,typo_rate=0.1"`` -> ``("agenda", {"patience": 3, "typo_rate": 0.1})``."""
     name, _, rest = spec.partition(":")
     kwargs: dict[str, Any] = {}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
+    for item in filter(None, (p.strip() for p in _split_top_level(rest))):
         key, eq, value = item.partition("=")
         if not eq:
             raise ConfigError(f"bad option {item!r} in spec {spec!r}", hint="write key=value")
@@ -64,7 +83,12 @@ class Registry:
     def resolve(self, name: str) -> Any:
         if name not in self.entries:
             raise UnknownNameError(self.kind, name, self.entries)
-        return load_entry_point(self.entries[name])
+        target = self.entries[name]
+        try:
+            return load_entry_point(target)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"{self.kind} {name!r} is registered as {target}, which cannot be loaded: {exc}",
+                              hint="install the package that provides it, or fix the registration") from exc
 
     def make(self, spec: str | Any, **extra: Any) -> Any:
         """Build from a spec string; an object that is not a string is returned as it is."""
@@ -76,14 +100,21 @@ class Registry:
 
 USERS = Registry("user simulator", {
     "agenda": "simulators.agenda:AgendaUser",
+    "replay": "simulators.replay:ReplayUser",
+    "apibank_replay": "simulators.apibank:APIBankReplayUser",
+    "apibank_goal": "simulators.apibank:APIBankGoalUser",
 })
 POLICIES = Registry("policy", {
     "oracle": "policies.oracle:OraclePolicy",
+    "gold_replay": "policies.gold_replay:GoldReplayPolicy",
     "rule": "policies.rule:RulePolicy",
     "random": "policies.random:RandomPolicy",
 })
 DOMAINS = Registry("domain", {
     "travel": "coalm_env.domains.travel:TravelDomain",
+    "multiwoz": "coalm_env.domains.multiwoz:MultiWOZDomain",
+    "bfcl": "coalm_env.domains.bfcl:BFCLDomain",
+    "apibank": "coalm_env.domains.apibank:APIBankDomain",
 })
 
 

@@ -6,8 +6,9 @@ backend seed, then every recorded tool call executed again in order. Calls that 
 the tool was not visible at the time (``unknown_tool``) are not executed again, they are put back in
 the history as recorded; every other call is run with its tool made visible, so domains that reveal
 tools on user turns replay without their user-turn hooks. Each replayed result is compared with the
-recorded one and differences are counted (``replay_mismatches``): a non-zero count means the domain's
-backend is not deterministic for a seed, or the trajectory came from a different version.
+recorded one (ok flag, value, error type) and differences are counted (``replay_mismatches``): a
+non-zero count means the domain's backend is not deterministic for a seed, or the trajectory came from
+another version of the domain.
 """
 
 from __future__ import annotations
@@ -50,8 +51,14 @@ class RescoreReport:
         }
 
 
-def _same(a: ToolResult, b: ToolResult) -> bool:
-    return to_json(json.loads(to_json(a.to_dict()))) == to_json(b.to_dict())
+def _outcome(result: ToolResult) -> str:
+    # ok, value and error type; error messages may quote the arguments in the order they were written,
+    # which a saved trajectory does not keep (canonical JSON sorts keys)
+    return to_json([result.ok, result.value, (result.error or {}).get("type")])
+
+
+def _same(replayed: ToolResult, recorded: ToolResult) -> bool:
+    return to_json(json.loads(_outcome(replayed))) == _outcome(recorded)
 
 
 def replay_backend(domain: Any, trajectory: Trajectory) -> tuple[BackendSession, int]:

@@ -2,8 +2,12 @@
 
 The runner drives :class:`~coalm_env.env.ConversationEnv` through its public pieces
 (``begin_episode``, ``agent_step``, ``apply_user_turn``) so that an LLM policy or an LLM user sees the
-whole batch of live episodes at once. Episode ``i`` gets a seed derived from ``(seed, i)`` and a
-scenario from a seeded order of the split, so results do not depend on the batch size.
+whole batch of live episodes at once. A tick: episodes start in free slots (one ``user.begin`` call
+for all of them), the policy acts once for every episode waiting on the agent (``info`` gains
+``episode``, and ``scenario`` for privileged policies), and one ``user.respond`` call answers every
+agent reply. Episode ``i`` gets a seed derived from ``(seed, i)`` and a scenario from a seeded order of
+the split, so results do not depend on the batch size. A policy that raises ends its batch's episodes
+as ``errored``; a user that raises is recorded by the env per episode; the run goes on.
 
 Outputs under ``out_dir``: ``trajectories.jsonl`` (appended as episodes end, in episode order),
 ``summary.json`` and ``config.json`` (deterministic for a seed), ``timing.json`` (wall times).
@@ -66,7 +70,7 @@ class RolloutConfig:
             raise ConfigError(f"seed must be >= 0, got {self.seed}")
         reserved = {"user", "split", "env_id", "oracle_hints", "domain"} & set(self.env_options)
         if reserved:
-            raise ConfigError(f"env options {sorted(reserved)} are set by the runner", hint="use the runner's arguments")
+            raise ConfigError(f"env options {sorted(reserved)} are set by the runner", hint="use its arguments")
 
 
 @dataclass

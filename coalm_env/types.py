@@ -333,5 +333,6 @@ class Trajectory:
 
 
 def to_json(obj: Any) -> str:
-    """Canonical JSON (sorted keys, UTF-8 kept): the same object always gives the same text."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
+    """JSON with UTF-8 kept. Keys keep their insertion order (tool-call arguments stay as the agent wrote
+    them); everything we build is built in a deterministic order, so the same episode gives the same text."""
+    return json.dumps(obj, ensure_ascii=False, default=str)

@@ -31,7 +31,8 @@ DOMAIN_WORDS: dict[str, tuple[str, ...]] = {
     "hotel": ("hotel", "hotels", "guesthouse", "guest house", "place to stay", "somewhere to stay", "lodging",
               "accommodation", "accommodations", "room", "rooms"),
     "attraction": ("attraction", "attractions", "things to do", "something to do", "place to go",
-                   "places to go", "somewhere to go", "sightseeing", "visit", "museum", "college"),
+                   "places to go", "somewhere to go", "place to visit", "places to visit", "sightseeing", "visit",
+                   "museum", "college"),
     "train": ("train", "trains", "railway", "rail"),
     "taxi": ("taxi", "cab", "pick me up"),
     "police": ("police",),
@@ -66,6 +67,7 @@ REQUEST_WORDS: dict[str, tuple[str, ...]] = {
 
 _NEGATION = re.compile(r"\b(no|not|don't|dont|do not|doesn't|does not|without|won't|no need|needn't|nope)\b")
 _DONTCARE = re.compile(r"\b(any|anywhere|anytime|don't care|dont care|do not care|doesn't matter|does not matter|"
+                       r"don't mind|dont mind|do not mind|not bothered|"
                        r"no preference|not particular|whatever|either is fine|not fussy|not picky)\b")
 _BOOK = re.compile(r"\b(book|booking|reserve|reservation|tickets?|seats?)\b")
 _BYE = re.compile(r"\b(bye|goodbye|that's all|that is all|that will be all|that's it|nothing else|all set|"

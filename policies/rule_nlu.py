@@ -1,119 +1,57 @@
 """Understanding of user turns for the rule policy: lexicon-driven, from what an agent can see.
 
-The lexicon comes from the tool schemas (``enum`` values of the ``find_*`` parameters) and from the
-entity names seen in earlier tool results; nothing is read from the scenario or its gold. A user turn
-is split into clauses; each clause gets a domain (keywords, known values, else the one in focus) and
-yields constraints, booking slots, requested slots and intents for that domain.
+A user turn is split into clauses; each clause gets a domain (keywords, known entity names, values
+only one domain has, else the domain in focus) and yields constraints, booking slots, requested slots
+and intents for that domain. Values are spotted with the tool schemas' enum values, entity names seen
+in earlier tool results, clock times and cue words (see :mod:`policies.rule_lexicon`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.text import find_mentions, find_times, norm
+from coalm_env.text import find_mentions, find_numbers, norm
+from policies.rule_lexicon import (DAYS, DOMAIN_WORDS, NUM, REQUEST_WORDS, Ontology, apply_synonyms, dontcare,
+                                   is_asking, is_bye, is_thanks, negated, number, times_with_roles, wants_booking)
+from policies.rule_places import ENT_RE, PLACE_REFS, free_places, mask_names, place_role
 
-__all__ = ["Ontology", "UserAct", "Clause", "parse_user", "split_clauses", "DAYS", "NUMBER_WORDS"]
+__all__ = ["UserAct", "Clause", "parse_user", "split_clauses", "keyword_domains"]
 
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-_NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
-
-DOMAIN_WORDS: dict[str, tuple[str, ...]] = {
-    "restaurant": ("restaurant", "restaurants", "food", "eat", "dine", "dining", "dinner", "lunch", "breakfast",
-                   "table", "cuisine", "place to eat", "somewhere to eat"),
-    "hotel": ("hotel", "hotels", "guesthouse", "guest house", "place to stay", "somewhere to stay", "lodging",
-              "accommodation", "accommodations", "room", "rooms"),
-    "attraction": ("attraction", "attractions", "things to do", "something to do", "place to go",
-                   "places to go", "somewhere to go", "sightseeing", "entertainment", "visit", "museum", "college"),
-    "train": ("train", "trains", "railway", "rail"),
-    "taxi": ("taxi", "cab", "pick me up"),
-    "police": ("police",),
-    "hospital": ("hospital",),
-}
-#: surface forms that name an enum value differently
-SYNONYMS = {"guest house": "guesthouse", "swimming pool": "swimmingpool", "concert hall": "concerthall",
-            "center": "centre", "city centre": "centre", "town centre": "centre", "moderately priced": "moderate",
-            "inexpensive": "cheap", "pricey": "expensive", "night club": "nightclub"}
-_SPECIAL = {"parking", "internet", "stars", "day", "departure", "destination", "name", "trainID"}
-_NEGATION = re.compile(r"\b(no|not|don't|dont|do not|doesn't|does not|without|won't|no need|needn't)\b")
-_DONTCARE = re.compile(r"\b(any|anywhere|anytime|don't care|dont care|do not care|doesn't matter|does not matter|"
-                       r"no preference|not particular|whatever|either is fine|not fussy|not picky)\b")
-_BOOK = re.compile(r"\b(book|booking|reserve|reservation|tickets?|seats?)\b")
-_BYE = re.compile(r"\b(bye|goodbye|that's all|that is all|that will be all|that's it|nothing else|all set|"
-                  r"no more|i'm done|that's everything)\b")
-_THANKS = re.compile(r"\b(thanks|thank you|thank|cheers)\b")
-_ASKING = re.compile(r"\?|\b(what|what's|whats|which|where|when|how|give|tell|provide|need the|need their|"
-                     r"need its|like the|like their|want the|get the|get their|have the|have their|know the|"
-                     r"send|may i|could i|can i|could you|can you|does it|do they|is there|is it)\b")
-ENT = "zzent{}zz"
-_ENT_RE = re.compile(r"zzent(\d+)zz")
-
-
-@dataclass
-class Ontology:
-    """What the tool schemas say: per domain its find/book APIs, parameters and enum values."""
-
-    params: dict[str, dict[str, Any]]
-    domains: list[str]
-    enums: dict[str, dict[str, list[str]]]
-
-    @classmethod
-    def from_tools(cls, tools: str | Sequence[Mapping[str, Any]]) -> Ontology:
-        items = json.loads(tools) if isinstance(tools, str) else list(tools)
-        params = {t["function"]["name"]: t["function"].get("parameters", {}) for t in items}
-        domains = [d for d in SCHEMAS if f"find_{d}" in params or f"book_{d}" in params]
-        enums: dict[str, dict[str, list[str]]] = {}
-        for d in domains:
-            props = params.get(f"find_{d}", {}).get("properties", {})
-            enums[d] = {s: [v for v in p["enum"] if v != "dontcare"] for s, p in props.items() if p.get("enum")}
-        return cls(params, domains, enums)
-
-    def api(self, kind: str, domain: str) -> str | None:
-        name = f"{kind}_{domain}"
-        return name if name in self.params else None
-
-    def arg_names(self, api: str) -> list[str]:
-        return list(self.params.get(api, {}).get("properties", {}))
-
-    def book_slots(self, domain: str) -> list[str]:
-        api = self.api("book", domain)
-        if api is None:
-            return []
-        key = SCHEMAS[domain].entity_key
-        return [s for s in self.params[api].get("required", []) if s != key]
-
-    @property
-    def stations(self) -> list[str]:
-        train = self.enums.get("train", {})
-        return sorted({*train.get("departure", ()), *train.get("destination", ())})
+_SPECIAL = {"parking", "internet", "stars", "day", "departure", "destination", "type"}
+_PEOPLE = re.compile(rf"\b{NUM}\s+(?:people|persons?|guests?|adults?|tickets?|seats?|of us|passengers?)\b|"
+                     rf"\b(?:for|party of|group of|table for)\s+{NUM}\b(?!\s*(?:nights?|days?|stars?|:|am|pm))")
+_STAY = re.compile(rf"\b{NUM}\s+(?:nights?|days?)\b")
+_STARS = re.compile(rf"\b{NUM}\s*(?:star|stars)\b")
+_CALLED = re.compile(r"\b(?:called|named)\s+(?:the\s+)?([a-z0-9' ]+)")
 
 
 @dataclass
 class Clause:
-    """One clause of a user turn: raw and normalised text, its domain, and whether it asks."""
+    """One clause of a user turn: normalised text (known names masked), its domain, and whether it asks."""
 
-    raw: str
     text: str
-    domain: str | None
+    raw: str
+    domain: str
     asking: bool
     explicit: bool = False
 
 
 @dataclass
 class UserAct:
-    """What one user turn says, per domain."""
+    """What one user turn says, per domain. ``places`` are taxi places whose role was not said."""
 
     informs: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: dict[str, list[str]] = field(default_factory=dict)
     book: dict[str, bool] = field(default_factory=dict)
     chosen: dict[str, str] = field(default_factory=dict)
     domains: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    soft: dict[str, dict[str, str]] = field(default_factory=dict)  # guesses searched first, dropped if no match
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # entity names, "" = the one on offer
+    reqmore: bool = False  # nothing understood but no goodbye: "could you recommend one?"
     bye: bool = False
     thanks: bool = False
 
@@ -121,20 +59,35 @@ class UserAct:
         self.informs.setdefault(domain, {})[slot] = value
         self.touch(domain)
 
+    def request(self, domain: str, slot: str) -> None:
+        slots = self.requests.setdefault(domain, [])
+        if slot not in slots:
+            slots.append(slot)
+        self.touch(domain)
+
     def touch(self, domain: str) -> None:
-        if domain not in self.domains:
-            self.domains.append(domain)
+        if domain in self.domains:
+            self.domains.remove(domain)
+        self.domains.append(domain)
 
     @property
-    def empty(self) -> bool:
-        return not (self.informs or self.requests or self.book or self.chosen or self.domains)
+    def has_content(self) -> bool:
+        return bool(self.informs or self.requests or self.book or self.chosen or self.places or self.rejected)
+
+
+@dataclass
+class _Ctx:
+    onto: Ontology
+    names: list[str]  # masked entity names, by placeholder index
+    known: Mapping[str, str]
+    refs: Mapping[str, str]
+    asked: Sequence[tuple[str, str]]
 
 
 def split_clauses(text: str) -> list[tuple[str, bool]]:
-    """``(clause, sentence_is_question)`` pairs: sentences split at ``.!?;``, then at ``,``/and/but/also."""
+    """``(clause, in_a_question)`` pairs: sentences split at ``.!?;``, then at commas, and, but, also."""
     out = []
-    for m in re.finditer(r"[^.!?;\n]+(?:[.!?;]+|$)|(?<=\d)\.(?=\d)", text):
-        sentence = m.group(0)
+    for sentence in re.findall(r"(?:[^.!?;\n]|(?<=\d)\.(?=\d))+[.!?;]*", text):
         question = "?" in sentence
         for part in re.split(r",|\band also\b|\balso\b|\band\b|\bbut\b|\bplus\b", sentence):
             if part.strip(" .!?;"):
@@ -142,27 +95,14 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _mask_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:
-    found: list[str] = []
-    for name in sorted(set(names), key=lambda n: -len(n)):
-        words = norm(name).removeprefix("the ").split()
-        if not words:
-            continue
-        pattern = r"(?<![A-Za-z0-9])(?:the\s+)?" + r"[\s\W]+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"
-        if re.search(pattern, text, re.IGNORECASE):
-            text = re.sub(pattern, f" {ENT.format(len(found))} ", text, flags=re.IGNORECASE)
-            found.append(name)
-    return text, found
-
-
-def _keyword_domains(text: str, onto: Ontology) -> list[str]:
+def keyword_domains(text: str, onto: Ontology) -> list[str]:
+    """Domains whose keywords occur in normalised ``text``, in order of first occurrence."""
     hits = []
     for d in onto.domains:
-        for w in DOMAIN_WORDS.get(d, ()):
-            m = re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text)
-            if m:
-                hits.append((m.start(), d))
-                break
+        spots = [m.start() for w in DOMAIN_WORDS.get(d, ())
+                 for m in [re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text)] if m]
+        if spots:
+            hits.append((min(spots), d))
     return [d for _p, d in sorted(hits)]
 
 
@@ -170,94 +110,260 @@ def _value_domains(text: str, onto: Ontology) -> list[str]:
     owners: dict[str, set[str]] = {}
     for d, slots in onto.enums.items():
         for s, values in slots.items():
-            if s not in _SPECIAL:
+            if s not in _SPECIAL or s == "type":
                 for v in values:
                     owners.setdefault(v, set()).add(d)
-    found = find_mentions(_apply_synonyms(text), owners)
-    domains = [next(iter(owners[v])) for v in found if len(owners[v]) == 1]
-    return domains
+    found = find_mentions(apply_synonyms(text), owners)
+    return [next(iter(owners[v])) for v in found if len(owners[v]) == 1]
 
 
-def _apply_synonyms(text: str) -> str:
-    for surface, value in SYNONYMS.items():
-        text = re.sub(rf"(?<![a-z0-9]){re.escape(surface)}(?![a-z0-9])", value, text)
-    return text
-
-
-def _clause_domain(text: str, onto: Ontology, names: list[str], known: Mapping[str, str],
-                   carry: str | None) -> tuple[str | None, bool]:
-    keyed = _keyword_domains(text, onto)
+def _clause_domain(text: str, ctx: _Ctx, carry: str | None) -> tuple[str | None, bool]:
+    keyed = keyword_domains(text, ctx.onto)
     if "taxi" in keyed:
         return "taxi", True
-    ents = [known.get(names[int(i)]) for i in _ENT_RE.findall(text)]
-    ents = [e for e in ents if e in onto.domains and e != "station"]
+    if carry == "taxi" and set(keyed) <= set(PLACE_REFS) and re.search(r"\b(from|to)\b", text):
+        return "taxi", False  # "from the hotel to the museum": places of the taxi ride, not new domains
     if keyed:
         return keyed[0], True
-    if ents:
+    ents = [ctx.known.get(ctx.names[int(i)]) for i in ENT_RE.findall(text)]
+    ents = [e for e in ents if e in ctx.onto.domains]
+    if ents and carry != "taxi":
         return ents[0], True
-    valued = _value_domains(text, onto)
-    if valued and valued[0] != carry and carry not in ("taxi",):
+    valued = _value_domains(text, ctx.onto)
+    if valued and carry != "taxi":
         return valued[0], True
     return carry, False
 
 
-def parse_user(text: str, onto: Ontology, focus: str | None, asked: Sequence[tuple[str, str]],
-               known: Mapping[str, str], refs: Mapping[str, str]) -> UserAct:
+def parse_user(text: str, onto: Ontology, focus: str | None, asked: Sequence[tuple[str, str]] = (),
+               known: Mapping[str, str] | None = None, refs: Mapping[str, str] | None = None) -> UserAct:
     """Understand one user turn.
 
     Args:
         text: the user's words.
         onto: the lexicon from the tool schemas.
-        focus: the domain under discussion before this turn (inherited by clauses without cues).
+        focus: the domain under discussion before this turn (clauses without cues inherit it).
         asked: ``(domain, slot)`` pairs the agent's last reply asked for (bare answers fill them).
         known: entity names seen in tool results -> their domain (``"station"`` for train stations).
-        refs: per domain, the entity currently offered/booked (for "a taxi from the hotel").
+        refs: per domain, the entity currently offered or booked ("a taxi from the hotel").
     """
-    from policies.rule_slots import extract_clause  # local: the two modules share the clause types
-
-    masked, names = _mask_names(text, list(known))
-    act = UserAct(bye=bool(_BYE.search(text.lower())), thanks=bool(_THANKS.search(text.lower())))
+    known = dict(known or {})
+    for station in onto.stations:
+        known.setdefault(station, "station")
+    masked, names = mask_names(text, list(known))
+    ctx = _Ctx(onto, names, known, refs or {}, asked)
+    act = UserAct(bye=is_bye(text), thanks=is_thanks(text))
     carry = focus
     for raw, question in split_clauses(masked):
         low = norm(raw)
-        domain, explicit = _clause_domain(low, onto, names, known, carry)
-        clause = Clause(raw, low, domain, question or bool(_ASKING.search(low)), explicit)
+        domain, explicit = _clause_domain(low, ctx, carry)
         if domain is None:
             continue
-        extract_clause(clause, act, onto, names, known, refs, asked)
+        clause = Clause(low, raw, domain, question or is_asking(low), explicit)
+        if explicit:
+            act.touch(domain)
+        _extract(clause, act, ctx)
         carry = domain
+    if not act.domains and not act.has_content and not (act.bye or act.thanks) and focus is not None:
+        act.reqmore = True
+        act.touch(focus)
     return act
 
 
-def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+def _extract(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    d = c.domain
+    if d == "taxi":
+        _taxi(c, act, ctx)
+        act.book["taxi"] = True
+    else:
+        _entities(c, act, ctx)
+        _enums(c, act, ctx)
+        _binary(c, act, ctx)
+        if d == "train":
+            _stations(c, act, ctx)
+    _times(c, act)
+    _numbers(c, act, ctx)
+    _days(c, act, ctx)
+    _dontcare(c, act, ctx)
+    _requests(c, act)
+    _booking(c, act, ctx)
 
 
-def dontcare(text: str) -> bool:
-    return bool(_DONTCARE.search(text)) and not re.search(r"\banything else\b|\bany other\b", text)
+def _entities(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    refused = negated(c.text) or bool(re.search(r"\bwon't do\b|\bisn't (right|what)\b", c.text))
+    named = False
+    for i in ENT_RE.findall(c.text):
+        name = ctx.names[int(i)]
+        if ctx.known.get(name) == c.domain:
+            named = True
+            if refused:
+                act.rejected.setdefault(c.domain, []).append(name)
+            else:
+                act.chosen[c.domain] = name
+            act.touch(c.domain)
+    if refused and not named and re.search(r"\b(that|this) one\b|\bthat place\b", c.text):
+        act.rejected.setdefault(c.domain, []).append("")
+        act.touch(c.domain)
+    m = _CALLED.search(c.text)
+    if m and not ENT_RE.search(m.group(1)) and "name" in ctx.onto.arg_names(ctx.onto.api("find", c.domain)):
+        act.inform(c.domain, "name", m.group(1).strip())
+        c.text = c.text[:m.start()]
 
 
-def wants_booking(text: str) -> bool | None:
-    """``True``/``False`` when the clause speaks of booking, else ``None``."""
-    if not _BOOK.search(text):
-        return None
-    return not negated(text)
+def _enums(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    text = apply_synonyms(ENT_RE.sub(" ", c.text))
+    for slot, values in ctx.onto.enums.get(c.domain, {}).items():
+        if slot in _SPECIAL and slot != "type":
+            continue
+        found = find_mentions(text, values)
+        if slot == "type" and c.domain == "hotel":
+            found = _hotel_type(text, found, act)
+        if found:
+            act.inform(c.domain, slot, found[-1])
 
 
-def number(word: str) -> int:
-    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+def _hotel_type(text: str, found: list[str], act: UserAct) -> list[str]:
+    """``hotel`` names the domain as often as the type: with a type cue it is a constraint, else a soft
+    guess (searched first, dropped when nothing matches)."""
+    if "guesthouse" in found and not re.search(r"\b(not|rather than|instead of)\s+(a\s+)?guesthouse", text):
+        return ["guesthouse"]
+    if "hotel" not in found:
+        return []
+    if re.search(r"\b(type|kind|actual hotel|proper hotel|rather than|instead of|not a guesthouse|be a hotel|"
+                 r"is a hotel|prefer a hotel)\b", text):
+        return ["hotel"]
+    act.soft.setdefault("hotel", {})["type"] = "hotel"
+    return []
 
 
-def times_with_roles(raw: str) -> list[tuple[str, str]]:
-    """``(time, "leaveAt" | "arriveBy")`` for each clock time in ``raw``, by the cue words before it."""
-    out = []
-    low = raw.lower()
-    times = find_times(raw)
-    starts = [m.start() for m in re.finditer(r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight", low)]
-    for i, t in enumerate(times):
-        before = low[max(0, (starts[i] if i < len(starts) else len(low)) - 30):(starts[i] if i < len(starts) else 0)]
-        leave = max((m.end() for m in re.finditer(r"leav|depart|after|pick|go at|start", before)), default=-1)
-        arrive = max((m.end() for m in re.finditer(r"arriv|\bby\b|before|get there|be there|get in|reach", before)),
-                     default=-1)
-        out.append((t, "arriveBy" if arrive > leave else "leaveAt"))
-    return out
+def _binary(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    for slot, words in (("parking", ("parking",)), ("internet", ("internet", "wifi", "wi fi"))):
+        values = ctx.onto.enums.get(c.domain, {}).get(slot)
+        if not values or not any(re.search(rf"\b{w}\b", c.text) for w in words):
+            continue
+        if re.search(r"\b(does|do|did|is|has|have) (it|they|there|that|this)\b|\bwhat about\b|"
+                     r"\bthe (parking|internet|wifi)\b", c.text):
+            act.request(c.domain, slot)
+        elif dontcare(c.text):
+            act.inform(c.domain, slot, "dontcare")
+        else:
+            act.inform(c.domain, slot, "no" if negated(c.text) and "no" in values else "yes")
+
+
+def _stations(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    found = [(int(m.group(1)), m.start()) for m in ENT_RE.finditer(c.text)]
+    places = [(ctx.names[i], p) for i, p in found if ctx.known.get(ctx.names[i]) == "station"]
+    for name, pos in places:
+        role = place_role(c.text[max(0, pos - 25):pos])
+        if role is None:
+            role = "departure" if "departure" not in act.informs.get("train", {}) else "destination"
+        act.inform("train", role, name)
+
+
+def _taxi(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    act.touch("taxi")
+    spots = [(m.start(), ctx.names[int(m.group(1))]) for m in ENT_RE.finditer(c.text)]
+    for dom, words in PLACE_REFS.items():
+        ref = ctx.refs.get(dom)
+        for w in words:
+            m = re.search(rf"\bthe {w}\b", c.text)
+            if ref and m:
+                spots.append((m.start(), ref))
+                break
+    spots += free_places(c.text, spots)
+    for pos, name in sorted(spots):
+        role = place_role(c.text[max(0, pos - 25):pos])
+        if role is None:
+            act.places.append(name)
+        else:
+            act.inform("taxi", role, name)
+
+
+def _times(c: Clause, act: UserAct) -> None:
+    for t, role in times_with_roles(c.raw):
+        if c.domain == "restaurant":
+            act.inform("restaurant", "time", t)
+        elif c.domain in ("train", "taxi"):
+            act.inform(c.domain, role, t)
+
+
+def _numbers(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    text = ENT_RE.sub(" ", c.text)
+    cued = False
+    for m in _STAY.finditer(text):
+        target = "hotel" if "hotel" in ctx.onto.domains else c.domain
+        act.inform(target, "stay", str(number(m.group(1))))
+        cued = True
+    for m in _STARS.finditer(text):
+        value = str(number(m.group(1)))
+        if "hotel" in ctx.onto.enums and value in ctx.onto.enums["hotel"].get("stars", ()):
+            act.inform("hotel", "stars", value)
+        cued = True
+    for m in _PEOPLE.finditer(text):
+        if c.domain in ("restaurant", "hotel", "train"):
+            act.inform(c.domain, "people", str(number(m.group(1) or m.group(2))))
+        cued = True
+    if re.search(r"\b(just me|only me|myself|just one)\b", text) and c.domain in ("restaurant", "hotel", "train"):
+        act.inform(c.domain, "people", "1")
+        cued = True
+    if not cued:
+        _bare_number(c, act, ctx, text)
+
+
+def _bare_number(c: Clause, act: UserAct, ctx: _Ctx, text: str) -> None:
+    numbers = find_numbers(text)
+    wanted = [(d, s) for d, s in ctx.asked if s in ("people", "stay", "stars")]
+    if len(numbers) == 1 and wanted:
+        d, s = next(((d, s) for d, s in wanted if d == c.domain), wanted[0])
+        act.inform(d, s, str(numbers[0]))
+
+
+def _days(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    days = find_mentions(c.text, DAYS)
+    if days and c.domain in ("restaurant", "hotel", "train"):
+        act.inform(c.domain, "day", days[-1])
+
+
+def _dontcare(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    if not dontcare(c.text):
+        return
+    api = ctx.onto.api("find", c.domain)
+    params = [s for s in ctx.onto.arg_names(api) if s not in ("name", "trainID")]
+    slots = [s for s in params if any(re.search(rf"\b{re.escape(w)}\b", c.text) for w in REQUEST_WORDS.get(s, (s,)))]
+    if not slots:
+        slots = [s for d, s in ctx.asked if d == c.domain and s in params]
+    for s in slots:
+        if s not in act.informs.get(c.domain, {}):
+            act.inform(c.domain, s, "dontcare")
+
+
+def _requests(c: Clause, act: UserAct) -> None:
+    d = c.domain
+    slots = [*SCHEMAS[d].requestable, *(("leaveAt", "arriveBy") if d == "train" else ())]
+    told = act.informs.get(d, {})
+    for slot in dict.fromkeys(slots):
+        words = REQUEST_WORDS.get(slot, (slot,))
+        if slot in told or not any(re.search(rf"\b{re.escape(w)}\b", c.text) for w in words):
+            continue
+        informable = slot in (SCHEMAS[d].informable or ()) or slot in ("parking", "internet")
+        if (c.asking if informable else not negated(c.text) or c.asking) and not _taken(slot, c.text):
+            act.request(d, slot)
+
+
+def _taken(slot: str, text: str) -> bool:
+    """Words of another, longer request phrase (``price range`` is not ``price``)."""
+    if slot in ("price", "entrance fee", "type") and re.search(r"\bprice range\b|\btype of (food|car)\b", text):
+        return True
+    return slot == "type" and re.search(r"\b(kind|type) of (food|car)\b", text) is not None
+
+
+def _booking(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    d = c.domain
+    if ctx.onto.api("book", d) is None or d == "taxi":
+        return
+    intent = wants_booking(c.text)
+    if intent is None and any(s in act.informs.get(d, {}) for s in ctx.onto.book_slots(d)):
+        intent = True
+    if intent is not None:
+        act.book[d] = intent
+        act.touch(d)

@@ -176,7 +176,8 @@ class FixtureDomain:
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
         goal = scenario.goal
         orders = backend.state.view.snapshot("orders").values()
-        right = [o for o in orders if o["item_id"] == scenario.gold.extra["item_id"] and o["quantity"] == goal["quantity"]]
+        item_id = scenario.gold.extra["item_id"]
+        right = [o for o in orders if o["item_id"] == item_id and o["quantity"] == goal["quantity"]]
         replies = " ".join(m.content for m in trajectory.messages if m.role == "assistant")
         told = any(o["order_id"] in replies for o in right)
         return {"success": float(bool(right) and told), "book": float(bool(right)), "requests": float(told)}
@@ -228,6 +229,15 @@ class FixtureUser:
         return UserTurn(f"I still need {goal['quantity']} {goal['category']}(s).", state={"asks": asks})
 
 
+class MissingDataDomain:
+    """A data-backed domain whose dataset is absent: building it raises the fetch hint."""
+
+    def __init__(self):
+        from coalm_env.errors import DataNotFoundError
+
+        raise DataNotFoundError("/nowhere/fixture.json", "run `coalm-env data fetch fixture`")
+
+
 class EchoPolicy:
     """Replies with a fixed text: never calls a tool (a deterministic non-privileged baseline)."""
 
@@ -244,6 +254,7 @@ def register() -> None:
     registry.register("domain", "fixture", "fixture_domain:FixtureDomain")
     registry.register("user", "fixture", "fixture_domain:FixtureUser")
     registry.register("policy", "echo", "fixture_domain:EchoPolicy")
+    registry.register("domain", "fixture_missing", "fixture_domain:MissingDataDomain")
 
 
 def make_env(**kwargs: Any):

@@ -66,8 +66,8 @@ def test_plain_text_is_a_reply(text: str) -> None:
 
 
 def test_react_response_and_system_lines_are_replies() -> None:
-    parsed = parse_action(format_reply("The Gonville is in the centre.", "react", thought="I have the answer."))
-    assert (parsed.kind, parsed.reply, parsed.thought) == ("reply", "The Gonville is in the centre.", "I have the answer.")
+    parsed = parse_action(format_reply("The Gonville is in the centre.", "react", thought="I know."))
+    assert (parsed.kind, parsed.reply, parsed.thought) == ("reply", "The Gonville is in the centre.", "I know.")
     assert parse_action("Thought: done\nSystem: Goodbye!").reply == "Goodbye!"
 
 

@@ -61,6 +61,11 @@ class Dependency:
     param: str
 
 
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _describe(error: ValidationError, api: str) -> str:
     where = ".".join(str(p) for p in error.absolute_path)
     if error.validator == "required":
@@ -68,11 +73,12 @@ def _describe(error: ValidationError, api: str) -> str:
     if error.validator == "additionalProperties":
         return f"{api}: {error.message}"
     if error.validator == "enum":
-        return f"{api}: argument {where!r} must be one of {error.validator_value}, got {error.instance!r}"
+        return f"{api}: argument {where!r} must be one of {error.validator_value}, got {_short(error.instance)}"
     if error.validator == "type":
         got = type(error.instance).__name__
-        return f"{api}: argument {where!r} must be of type {error.validator_value}, got {got} {error.instance!r}"
-    return f"{api}: argument {where!r}: {error.message}" if where else f"{api}: {error.message}"
+        return f"{api}: argument {where!r} must be of type {error.validator_value}, got {got} {_short(error.instance)}"
+    message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return f"{api}: argument {where!r}: {message}" if where else f"{api}: {message}"
 
 
 class ApiGraph:

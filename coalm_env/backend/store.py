@@ -27,6 +27,7 @@ class Store:
 
     def __init__(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None):
         self._tables: dict[str, dict[str, Mapping[str, Any]]] = {}
+        self.cache: dict[Any, Any] = {}  # derived, base-only data shared by every view (see StoreView.cache)
         for name, rows in (tables or {}).items():
             self._tables[name] = {str(k): _freeze(v) for k, v in rows.items()}
 
@@ -47,6 +48,7 @@ class StoreView:
 
     def __init__(self, base: Store):
         self._base = base._tables
+        self._cache = base.cache
         self._overlay: dict[str, dict[str, Any]] = {}
 
     def get(self, table: str, key: str) -> Mapping[str, Any] | None:
@@ -83,6 +85,16 @@ class StoreView:
         for key, record in over.items():
             if key not in base and record is not _DELETED:
                 yield key, record
+
+    def touched(self, table: str) -> bool:
+        """Whether this episode wrote to ``table`` (else its rows are exactly the base rows)."""
+        return bool(self._overlay.get(table))
+
+    @property
+    def cache(self) -> dict[Any, Any]:
+        """A dict shared by every view of the same :class:`Store`, for data derived from the base
+        tables only (indexes, normalised rows): computed once, reused by every episode."""
+        return self._cache
 
     def count(self, table: str) -> int:
         return sum(1 for _ in self.scan(table))

@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("graph", help="draw or export a domain's API dependency graph")
     p.add_argument("env_id", help="a registered id (see `coalm-env list`)")
     p.add_argument("--scenario", default=None, metavar="ID", help="the graph of this scenario (default: the domain's)")
-    p.add_argument("--out", required=True, metavar="FILE", help="output: .png/.svg/.pdf (matplotlib), .dot/.gv or .json")
+    p.add_argument("--out", required=True, metavar="FILE", help="output: .png/.svg/.pdf (matplotlib), .dot or .json")
     p.add_argument("--env-option", action="append", default=[], metavar="KEY=VALUE", help="domain option (repeatable)")
     p.set_defaults(func=run)
 

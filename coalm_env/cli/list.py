@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from tabulate import tabulate
 
@@ -28,9 +29,15 @@ def _row(env_id: str) -> list[str]:
     name, _ = lookup(env_id)
     try:
         domain = domain_for(env_id)
-        counts = " ".join(f"{split}={len(domain.scenarios(split))}" for split in domain.splits)
+        counts = " ".join(f"{split}={_count(domain, split)}" for split in domain.splits)
     except CoalmError as exc:  # typically a dataset not fetched yet: show how to get it
         return [env_id, name, "-", exc.hint or str(exc)]
     except Exception as exc:  # one broken plug-in must not hide the other ids
         return [env_id, name, "-", f"cannot load: {type(exc).__name__}: {exc}"]
     return [env_id, name, counts, "ready"]
+
+
+def _count(domain: Any, split: str) -> int:
+    # optional hook: a domain that generates scenarios lazily can say how many without generating them
+    hook = getattr(domain, "num_scenarios", None)
+    return int(hook(split)) if hook is not None else len(domain.scenarios(split))

@@ -17,6 +17,13 @@ __all__ = ["ENV_IDS", "get_domain", "clear_cache"]
 #: id -> (domain name, default kwargs for ConversationEnv)
 ENV_IDS: dict[str, tuple[str, dict[str, Any]]] = {
     "coalm/Travel-v0": ("travel", {}),
+    # MultiWOZ 2.4 val/test dialogues; option oracle="script"|"gold_replay"
+    "coalm/MultiWOZ-v0": ("multiwoz", {}),
+    # BFCL force-quits on a 21st tool step in a turn (count > 20); the env truncates on reaching the cap.
+    # BFCL has no cap on calls per step (long_context ground truth has 34 in one turn).
+    "coalm/BFCL-MultiTurn-v0": ("bfcl", {"max_steps_per_turn": 21, "max_calls_per_action": 64}),
+    # API-Bank: option level=1|2|3 (default 1); see coalm_env.domains.apibank
+    "coalm/APIBank-v0": ("apibank", {}),
 }
 
 _CACHE: dict[tuple[str, str], Any] = {}

@@ -39,8 +39,10 @@ def _bookings(state: TodState, domain: str) -> list[dict[str, Any]]:
     return [dict(r) for _k, r in state.view.scan(BOOKINGS) if r.get("domain") == domain]
 
 
-def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: Sequence[str]) -> dict | None:
-    """The entity the agent offered in ``domain`` (booked, else last mentioned), or ``None``."""
+def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: Sequence[str],
+                   prefer: Mapping[str, Any] | None = None) -> dict | None:
+    """The entity the agent offered in ``domain`` (booked, else last mentioned), or ``None``. Where several
+    entities share the name (MultiWOZ reuses some trainIDs), the one matching ``prefer`` is taken."""
     key = SCHEMAS[domain].entity_key
     booked = _bookings(state, domain)
     name = booked[-1][key] if booked else None
@@ -53,9 +55,10 @@ def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: 
     if name is None:
         return None
     rec = state.view.get(domain, name)
-    if rec is None:
+    if rec is None or prefer is not None:
         hits = db.query(state.view, domain, {key: name})
-        rec = hits[0] if hits else None
+        hits.sort(key=lambda r: not (prefer is not None and db.matches(r, prefer)))
+        rec = hits[0] if hits else rec
     return dict(rec) if rec is not None else None
 
 
@@ -81,8 +84,8 @@ def _booked(domain: str, sub: Mapping[str, Any], state: TodState) -> bool:
     for b in _bookings(state, domain):
         if any(db.normalize_value(s, b.get(s, "")) != db.normalize_value(s, v) for s, v in sub["book"].items()):
             continue
-        rec = state.view.get(domain, b[key])
-        if rec is not None and db.matches(rec, sub["info"]):
+        # every entity with that key: MultiWOZ reuses some trainIDs on two routes
+        if any(db.matches(rec, sub["info"]) for rec in db.query(state.view, domain, {key: b[key]})):
             return True
     return False
 
@@ -95,7 +98,7 @@ def score_goal(trajectory: Trajectory, goal: Mapping[str, Any], state: TodState,
     for d, sub in goal.items():
         if not isinstance(sub, dict) or not sub or d not in SCHEMAS:
             continue
-        entity = offered_entity(d, replies, state, names.get(d, ())) if d in INFORM_DOMAINS else None
+        entity = offered_entity(d, replies, state, names.get(d, ()), sub["info"]) if d in INFORM_DOMAINS else None
         if d in INFORM_DOMAINS:
             informs.append(entity is not None and db.matches(entity, sub["info"]))
         requests += [_requested(s, d, entity, replies, state) for s in sub.get("reqt", [])]

@@ -8,15 +8,18 @@ looked up by the doc's own function name (never by text from the agent).
 Edges, derived from the docs alone: function A feeds function B's parameter ``p`` when A's
 ``response`` schema has a field named exactly ``p`` (at the top level, inside an object, or in the
 items of an array: ``results[].message``) whose JSON type matches ``p``'s (integer and number
-count as one numeric type), and A and B are different functions. E.g. ``get_stock_info``'s
-``symbol`` feeds ``place_order``'s ``symbol``; ``find``'s ``matches`` feeds nothing.
+count as one numeric type), and A and B are different functions. E.g. ``get_symbol_by_name``'s
+``symbol`` feeds ``get_stock_info``'s and ``place_order``'s ``symbol``; ``book_flight``'s
+``booking_id`` feeds ``cancel_booking``'s. The rule over-approximates: generic names such as
+``status`` also link functions between which no data flows.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from coalm_env.backend.graph import ApiGraph, ApiSpec, Dependency
@@ -24,14 +27,24 @@ from coalm_env.domains.bfcl.calls import result_text
 from coalm_env.domains.bfcl.entries import load_func_docs
 from coalm_env.errors import ApiError
 
-__all__ = ["to_json_schema", "api_specs", "doc_dependencies", "full_graph", "graph_for", "owner_of"]
+__all__ = ["to_json_schema", "api_specs", "doc_dependencies", "full_graph", "functions_of", "graph_for", "owner_of"]
 
 _TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array"}
 _KEEP = ("description", "enum", "default")
-# Where a doc's type contradicts the official data, the data wins: entry *_173 (every category) keys
-# its tickets by strings ("ticket_001") and its ground truth calls close_ticket(ticket_id='ticket_001'),
-# while the doc says integer. BFCL's harness checks no types, so both must pass here.
-_TYPE_FIXES = {"TicketAPI": {"ticket_id": ["integer", "string"]}}
+_LIMIT = 10_000
+# Schema amendments, per class and parameter name:
+# - where a doc's type contradicts the official data, the data wins: entry *_173 (every category) keys
+#   its tickets by strings ("ticket_001") and its ground truth calls close_ticket(ticket_id='ticket_001'),
+#   while the doc says integer; BFCL's harness checks no types, so both must pass here;
+# - bounds that keep one call from running for minutes (10**9 ** 10**9, a billion-digit precision);
+#   the ground truth stays far inside them (precision <= 10, small exponents).
+_SCHEMA_FIXES = {
+    "TicketAPI": {"ticket_id": {"type": ["integer", "string"]}},
+    "MathAPI": {
+        "exponent": {"minimum": -_LIMIT, "maximum": _LIMIT},
+        "precision": {"minimum": 0, "maximum": _LIMIT},
+    },
+}
 
 
 def to_json_schema(schema: dict[str, Any], top: bool = True) -> dict[str, Any]:
@@ -63,19 +76,20 @@ def _jsonable(value: Any) -> Any:
 
 def _dispatch(cls: str, method: str, state: Any, **arguments: Any) -> Any:
     bound = getattr(state.instances[cls], method)
-    try:
-        value = bound(**arguments)
+    try:  # BFCL evaluates fresh literals per call; backends keep references to list/dict arguments
+        value = bound(**copy.deepcopy(arguments))
+        text, shown = result_text(value), _jsonable(value)
     except Exception as exc:  # the official harness returns any exception to the model as text
         raise ApiError("execution_error", str(exc), exception=type(exc).__name__) from None
-    state.outputs.append(result_text(value))
-    return _jsonable(value)
+    state.outputs.append(text)
+    return shown
 
 
 def _parameters(cls: str, doc: dict[str, Any]) -> dict[str, Any]:
     schema = to_json_schema(doc.get("parameters") or {})
-    for param, types in _TYPE_FIXES.get(cls, {}).items():
+    for param, fix in _SCHEMA_FIXES.get(cls, {}).items():
         if param in schema["properties"]:
-            schema["properties"][param]["type"] = types
+            schema["properties"][param].update(fix)
     return schema
 
 
@@ -133,11 +147,17 @@ def full_graph() -> ApiGraph:
     return ApiGraph(specs, doc_dependencies(specs))
 
 
+def functions_of(classes: Iterable[str]) -> list[str]:
+    """The functions of ``classes``, in doc order."""
+    wanted = set(classes)
+    full = full_graph()
+    return [n for n in full.names if full.spec(n).tags[0] in wanted]
+
+
 @functools.cache
 def graph_for(classes: frozenset[str]) -> ApiGraph:
     """The subgraph of the functions of ``classes`` (the involved classes of an entry)."""
-    full = full_graph()
-    return full.subgraph(n for n in full.names if full.spec(n).tags[0] in classes)
+    return full_graph().subgraph(functions_of(classes))
 
 
 def owner_of(name: str) -> str | None:

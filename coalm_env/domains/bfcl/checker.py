@@ -93,13 +93,19 @@ def _failure(turn: int, kind: str, message: str, **details: Any) -> Verdict:
 
 
 def _check_turn(
-    i: int, steps: Sequence[Sequence[Any]], model: BackendSession, gold: BackendSession, so_far: list[str], gold_out: list[str]
+    i: int,
+    steps: Sequence[Sequence[Any]],
+    model: BackendSession,
+    gold: BackendSession,
+    so_far: list[str],
+    gold_out: list[str],
 ) -> Verdict | None:
     if not any(len(step) for step in steps):
         return _failure(i, "empty_turn_model_response", f"Model response list is empty for turn {i}")
     diffs = state_differences(model.state.instances, gold.state.instances)
     if diffs:
-        return _failure(i, "instance_state_mismatch", f"Model instance state differs from ground truth: {diffs}", differences=diffs)
+        message = f"Model instance state differs from ground truth after turn {i}: {diffs}"
+        return _failure(i, "instance_state_mismatch", message, differences=diffs)
     missing = missing_results(gold_out, so_far)
     if missing:
         message = f"Model results so far lack ground truth results of turn {i}"
@@ -107,17 +113,9 @@ def _check_turn(
     return None
 
 
-def check_entry(entry: BFCLEntry, model_turns: ModelTurns, *, hide_held_out: bool = True) -> Verdict:
-    """The official verdict on ``entry`` for ``model_turns``.
-
-    Args:
-        entry: the BFCL entry.
-        model_turns: the model's calls, per turn, per step.
-        hide_held_out: miss_func's held-out functions are callable only from their reveal turn on,
-            as in the env. BFCL's harness hides them from the prompt only; rescoring its result
-            files passes ``False`` to execute such calls as it does.
-    """
-    model, gold = open_session(entry, hide_held_out=hide_held_out), open_session(entry, hide_held_out=False)
+def check_entry(entry: BFCLEntry, model_turns: ModelTurns) -> Verdict:
+    """The official verdict on ``entry`` for ``model_turns`` (the model's calls, per turn, per step)."""
+    model, gold = open_session(entry), open_session(entry)
     first: Verdict | None = None
     if len(model_turns) != len(entry.ground_truth):
         first = _failure(
@@ -127,8 +125,6 @@ def check_entry(entry: BFCLEntry, model_turns: ModelTurns, *, hide_held_out: boo
     passed: list[bool | None] = []
     so_far: list[str] = []
     for i, gold_turn in enumerate(gold_calls(entry)):
-        if hide_held_out:
-            model.reveal(entry.missed_function.get(i, ()))
         steps = model_turns[i] if i < len(model_turns) else None
         for step in steps or ():
             so_far.extend(execute(model, call) for call in step)

@@ -16,14 +16,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from coalm_env.backend.graph import BackendSession
-from coalm_env.domains.bfcl.apis import graph_for
+from coalm_env.backend.graph import ApiGraph, BackendSession
+from coalm_env.domains.bfcl.apis import full_graph, functions_of
 from coalm_env.domains.bfcl.calls import CallSyntaxError
 from coalm_env.domains.bfcl.entries import CLASS_STEMS, BFCLEntry
 from coalm_env.errors import DependencyNotInstalled
 from coalm_env.types import ToolCall
 
-__all__ = ["BFCLState", "backend_class", "new_instances", "signatures", "open_session", "execute", "ERROR_PREFIX"]
+__all__ = [
+    "BFCLState",
+    "BFCLSession",
+    "backend_class",
+    "new_instances",
+    "signatures",
+    "open_session",
+    "execute",
+    "ERROR_PREFIX",
+]
 
 BFCL_EVAL_INSTALL = "pip install --no-deps bfcl-eval==2025.8.6.2 mpmath"
 _MODULE = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code."
@@ -90,12 +99,36 @@ def signatures(classes: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def open_session(entry: BFCLEntry, *, hide_held_out: bool = True) -> BackendSession:
-    """A session over fresh instances; miss_func's held-out functions start hidden when asked."""
-    graph = graph_for(frozenset(entry.involved_classes))
-    hidden = entry.held_out() if hide_held_out else set()
+class BFCLSession(BackendSession):
+    """A session whose tool list leaves out miss_func's held-out functions until their reveal turn.
+
+    As in BFCL's harness, held-out functions are hidden from the agent's tool list only: every
+    function of the entry's classes stays callable (BFCL's own ground truth calls a held-out
+    function before its reveal in miss_func_49, and its checker executes such calls).
+    """
+
+    def __init__(self, graph: ApiGraph, state: BFCLState, visible: Iterable[str], hidden: Iterable[str] = ()):
+        super().__init__(graph, state, visible)
+        self.hidden: set[str] = set(hidden)
+
+    def reveal(self, names: Iterable[str]) -> list[str]:
+        """Show held-out functions in the tool list; returns those newly shown."""
+        shown = [n for n in names if n in self.hidden]
+        self.hidden.difference_update(shown)
+        return shown
+
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        return self.graph.tool_schemas(n for n in self.visible if n not in self.hidden)
+
+
+def open_session(entry: BFCLEntry) -> BFCLSession:
+    """A session over fresh instances of the entry's classes, held-out functions not listed yet.
+
+    It runs on the shared graph of all eight classes with only the entry's functions callable
+    (building a subgraph per entry would re-check every schema).
+    """
     state = BFCLState(entry=entry, instances=new_instances(entry))
-    return graph.session(state, visible=[n for n in graph.names if n not in hidden])
+    return BFCLSession(full_graph(), state, functions_of(entry.involved_classes), entry.held_out())
 
 
 def execute(session: BackendSession, call: ToolCall | CallSyntaxError) -> str:

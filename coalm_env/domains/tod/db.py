@@ -11,6 +11,7 @@ never touch the shared tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -35,6 +36,11 @@ def normalize_time(value: str) -> str:
 
 def normalize_value(slot: str, value: Any) -> str:
     """Comparison key of a slot value."""
+    return _normalize_value(slot, str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # pure; record values repeat across every query
+def _normalize_value(slot: str, value: str) -> str:
     if slot in ("leaveAt", "arriveBy", "time"):
         return normalize_time(str(value))
     text = norm(str(value))
@@ -46,7 +52,7 @@ def normalize_value(slot: str, value: Any) -> str:
 def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
     """Whether ``record`` satisfies every constraint under the MultiWOZ rules."""
     for slot, value in constraints.items():
-        if value is None or norm(str(value)) in DONTCARE:
+        if value is None or _normalize_value("", str(value)) in DONTCARE:
             continue
         have = record.get(slot)
         if have is None:
@@ -68,9 +74,60 @@ def record_key(domain: str, record: Mapping[str, Any]) -> str:
     return str(record[SCHEMAS[domain].entity_key])
 
 
+Prepared = list[tuple[str, Mapping[str, Any], dict[str, str]]]
+
+
+def _prepare(rows) -> Prepared:
+    return [(k, r, {s: normalize_value(s, v) for s, v in r.items()}) for k, r in sorted(rows)]
+
+
+def _prepared(view: StoreView, domain: str) -> Prepared:
+    """Rows with their normalised values; for untouched tables computed once per store (the hot path)."""
+    if view.touched(domain):
+        return _prepare(view.scan(domain))
+    key = ("tod.prepared", domain)
+    if key not in view.cache:
+        view.cache[key] = _prepare(view.scan(domain))
+    return view.cache[key]
+
+
+def _candidates(view: StoreView, domain: str, wanted: Mapping[str, str]) -> Prepared:
+    """The rows that can match: through a per-slot index on an equality constraint when the table is
+    untouched (the index is built once per store and slot), else every row."""
+    eq = [s for s in wanted if s not in ("leaveAt", "arriveBy")]
+    if view.touched(domain) or not eq:
+        return _prepared(view, domain)
+    slot = eq[0]
+    key = ("tod.index", domain, slot)
+    if key not in view.cache:
+        index: dict[str, Prepared] = {}
+        for row in _prepared(view, domain):
+            if slot in row[2]:
+                index.setdefault(row[2][slot], []).append(row)
+        view.cache[key] = index
+    return view.cache[key].get(wanted[slot], [])
+
+
+def _fast_match(normed: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    for slot, want in wanted.items():
+        have = normed.get(slot)
+        if have is None:
+            return False
+        if slot == "leaveAt":
+            if have < want:
+                return False
+        elif slot == "arriveBy":
+            if have > want:
+                return False
+        elif have != want:
+            return False
+    return True
+
+
 def query(view: StoreView, domain: str, constraints: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every entity of ``domain`` matching ``constraints``, in key order; trains sorted by departure."""
-    hits = [dict(rec) for _key, rec in sorted(view.scan(domain)) if matches(rec, constraints)]
+    wanted = {s: normalize_value(s, v) for s, v in constraints.items() if v is not None and norm(str(v)) not in DONTCARE}
+    hits = [dict(rec) for _key, rec, normed in _candidates(view, domain, wanted) if _fast_match(normed, wanted)]
     if domain == "train":
         hits.sort(key=lambda r: (normalize_time(r.get("leaveAt", "")), r.get("trainID", "")))
     return hits

@@ -94,6 +94,10 @@ class TravelDomain:
             self._by_id[s.id] = s
         return tuple(out)
 
+    def num_scenarios(self, split: str) -> int:
+        """Scenario count of ``split`` without generating them (for ``coalm-env list``)."""
+        return self.sizes[split]
+
     def get_scenario(self, scenario_id: str) -> Scenario:
         split = scenario_id.split("-")[1] if scenario_id.count("-") >= 2 else ""
         if split in self.splits:

@@ -1,0 +1,149 @@
+"""The BFCL V3 multi-turn domain: entries, official backends, replayed user turns, official verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coalm_env.backend.graph import ApiGraph, BackendSession
+from coalm_env.domains.bfcl.apis import full_graph, graph_for
+from coalm_env.domains.bfcl.calls import render_calls
+from coalm_env.domains.bfcl.checker import Verdict, check_entry, gold_calls
+from coalm_env.domains.bfcl.entries import CATEGORIES, BFCLEntry, load_entries
+from coalm_env.domains.bfcl.runtime import open_session
+from coalm_env.domains.bfcl.scenarios import SPLIT, to_scenario
+from coalm_env.errors import UnknownNameError
+from coalm_env.parsing import DEFAULT_MAX_CALLS
+from coalm_env.types import Scenario, ToolCall, Trajectory, UserTurn
+
+__all__ = ["BFCLDomain", "SYSTEM_PROMPT", "trajectory_turns", "verdict_metrics"]
+
+SYSTEM_PROMPT = (
+    "You help the user by calling the functions listed in your tools. To call functions, answer with "
+    "a Python list of calls and nothing else: [func_name(param=value, ...), other_func(param=value)]. "
+    "Each call's result comes back before your next step, and you may take several steps per request. "
+    "When the current request is done, or if it cannot be done because no function fits or a required "
+    "value is missing, answer in plain text without any call: that ends your turn."
+)
+_DONE_REPLY = "Done: I have completed this request."
+_CANNOT_REPLY = "I cannot complete this request with the functions and information I have."
+_ERROR_TYPES = {
+    "bfcl_empty_turn": "multi_turn:empty_turn_model_response",
+    "bfcl_state_mismatch": "multi_turn:instance_state_mismatch",
+    "bfcl_response_mismatch": "multi_turn:execution_response_mismatch",
+    "bfcl_force_terminated": "multi_turn:force_terminated",
+}
+
+
+def _user_turns_so_far(trajectory: Trajectory) -> int:
+    return sum(1 for m in trajectory.messages if m.role == "user")
+
+
+def trajectory_turns(trajectory: Trajectory) -> list[list[list[ToolCall]]]:
+    """The agent's calls per user turn, per step (BFCL's result layout); replies carry no calls."""
+    turns: list[list[list[ToolCall]]] = [[] for _ in range(_user_turns_so_far(trajectory))]
+    for step in trajectory.steps:
+        if step.kind == "tool_calls" and 1 <= step.turn <= len(turns):
+            turns[step.turn - 1].append(list(step.calls))
+    return turns
+
+
+def verdict_metrics(verdict: Verdict) -> dict[str, float]:
+    """``success`` (the official verdict), ``bfcl_turn_acc`` (dense) and one flag per failure kind."""
+    metrics = {"success": float(verdict.valid), "bfcl_turn_acc": verdict.turn_accuracy}
+    metrics.update({key: float(verdict.error_type == kind) for key, kind in _ERROR_TYPES.items()})
+    return metrics
+
+
+class BFCLDomain:
+    """BFCL V3 multi-turn (``base``, ``miss_func``, ``miss_param``, ``long_context`` or ``all``).
+
+    Each scenario is one BFCL entry (its id is the entry id). The backend holds fresh official
+    instances of the entry's classes; the agent's calls are parsed, checked against the function
+    docs and dispatched to the bound method. Held-out functions (miss_func) join the tool list when
+    their reveal turn is played (as in BFCL they are only unlisted before, not uncallable). The
+    score is the official multi-turn verdict (:mod:`coalm_env.domains.bfcl.checker`). Backends
+    are deterministic: ``rng`` is not used.
+
+    Args:
+        category: which BFCL category to serve, or ``"all"`` (800 entries).
+    """
+
+    name = "bfcl"
+    default_user = "replay"
+    splits = (SPLIT,)
+
+    def __init__(self, category: str = "all"):
+        if category != "all" and category not in CATEGORIES:
+            raise UnknownNameError("BFCL category", category, (*CATEGORIES, "all"))
+        self.category = category
+        cats = CATEGORIES if category == "all" else (category,)
+        self._entries: dict[str, BFCLEntry] = {e.id: e for c in cats for e in load_entries(c)}
+        self._gold = {i: gold_calls(e) for i, e in self._entries.items()}
+        self._scenarios = [to_scenario(e, self._gold[i]) for i, e in self._entries.items()]
+        self._by_id = {s.id: s for s in self._scenarios}
+
+    # -- data --------------------------------------------------------------------------
+    def scenarios(self, split: str) -> list[Scenario]:
+        if split not in self.splits:
+            raise UnknownNameError("split", split, self.splits)
+        return list(self._scenarios)
+
+    def get_scenario(self, scenario_id: str) -> Scenario:
+        if scenario_id not in self._by_id:
+            raise UnknownNameError(f"BFCL entry (category {self.category})", scenario_id, self._by_id)
+        return self._by_id[scenario_id]
+
+    def entry(self, scenario_id: str) -> BFCLEntry:
+        """The BFCL entry behind a scenario id."""
+        self.get_scenario(scenario_id)
+        return self._entries[scenario_id]
+
+    def gold(self, scenario_id: str) -> list[list[ToolCall]]:
+        """The ground-truth calls per turn, with named arguments."""
+        self.get_scenario(scenario_id)
+        return self._gold[scenario_id]
+
+    # -- backend -----------------------------------------------------------------------
+    def api_graph(self, scenario: Scenario | None = None) -> ApiGraph:
+        if scenario is None:
+            return full_graph()
+        return graph_for(frozenset(self.entry(scenario.id).involved_classes))
+
+    def build_backend(self, scenario: Scenario, rng: np.random.Generator) -> BackendSession:
+        return open_session(self.entry(scenario.id))
+
+    def on_user_turn(self, scenario: Scenario, backend: BackendSession, turn: UserTurn) -> None:
+        """Count the user turn and reveal the functions BFCL adds at that turn (miss_func)."""
+        if not turn.text:
+            return
+        index = backend.state.turns_seen
+        backend.state.turns_seen += 1
+        backend.reveal(self.entry(scenario.id).missed_function.get(index, ()))
+
+    # -- agent and user side -----------------------------------------------------------
+    def system_prompt(self, scenario: Scenario) -> str:
+        return SYSTEM_PROMPT
+
+    def user_context(self, scenario: Scenario, backend: BackendSession) -> Any:
+        """Nothing beyond the scenario: its ``goal`` and ``meta["turn_meta"]`` describe every turn."""
+        return None
+
+    def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
+        """The current turn's ground-truth calls (in chunks the parser accepts), then a reply."""
+        index = _user_turns_so_far(trajectory) - 1
+        gold = self.gold(scenario.id)
+        calls = gold[index] if 0 <= index < len(gold) else []
+        made = sum(len(s.calls) for s in trajectory.steps if s.turn == index + 1 and s.kind == "tool_calls")
+        if made < len(calls):
+            return render_calls(calls[made : made + DEFAULT_MAX_CALLS])
+        return _DONE_REPLY if calls else _CANNOT_REPLY
+
+    # -- scoring -----------------------------------------------------------------------
+    def verdict(self, trajectory: Trajectory, scenario: Scenario) -> Verdict:
+        """The official verdict on an episode, re-executing its calls on fresh instances."""
+        return check_entry(self.entry(scenario.id), trajectory_turns(trajectory))
+
+    def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
+        return verdict_metrics(self.verdict(trajectory, scenario))

@@ -1,0 +1,220 @@
+"""The MultiWOZ databases, normalised to the slot names of :mod:`coalm_env.domains.tod.schema`.
+
+Read from ``db/*.json`` of the ``multiwoz24`` dataset (the files mwzeval ships); police and hospital
+from ``db_convlab2/`` when present (it adds their address and postcode). Normalisation:
+- every value a string; attraction ``mutliple sports`` -> ``multiple sports`` (as mwzeval and ConvLab);
+- hotel ``price`` (``{single, double, family}``) -> one string ``"single 50 pounds, double 70 pounds, ..."``;
+- ``id``, ``location``, ``introduction``, ``signature``, ``takesbookings`` dropped (not slots);
+- hospital entries get ``name`` ``addenbrookes hospital`` (one hospital, many departments).
+``?`` (unknown) becomes ``unknown``, which (as ``?`` in the evaluators) matches any constraint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from coalm_env import data
+from coalm_env.backend.store import Store, StoreView
+from coalm_env.domains.multiwoz.values import alternatives, canonical, name_key
+from coalm_env.domains.tod import db
+from coalm_env.domains.tod.schema import SCHEMAS
+
+__all__ = ["DOMAINS", "MultiWOZDatabase", "load_database", "matches", "api_lexicon"]
+
+DOMAINS = ("restaurant", "hotel", "attraction", "train", "taxi", "police", "hospital")
+_DROP = {"id", "location", "introduction", "signature", "takesbookings", "n"}
+_LEXICON_SLOTS = ("food", "area", "pricerange", "type", "stars", "parking", "internet", "departure",
+                  "destination", "day", "department")
+UNKNOWN = "unknown"
+_INDEXED = ("day", "departure", "destination")
+
+
+def _record(domain: str, raw: Mapping[str, Any]) -> dict[str, str]:
+    rec: dict[str, str] = {}
+    for key, value in raw.items():
+        if key in _DROP:
+            continue
+        if key == "price" and isinstance(value, dict):
+            value = ", ".join(f"{k} {v} pounds" for k, v in sorted(value.items()))
+        rec[key] = str(value).strip()
+        if rec[key] == "?":
+            rec[key] = UNKNOWN
+    if domain in ("restaurant", "hotel", "attraction", "police"):
+        rec["name"] = rec["name"].lower()
+    if domain == "attraction" and rec.get("type"):
+        rec["type"] = canonical("type", rec["type"])
+    if domain == "hospital":
+        rec.setdefault("name", "addenbrookes hospital")
+    return rec
+
+
+def _read(domain: str) -> list[dict[str, Any]]:
+    if domain in ("police", "hospital") and data.dataset_dir("multiwoz24").joinpath("db_convlab2").is_dir():
+        rows = data.read_json("multiwoz24", "db_convlab2", f"{domain}_db.json")
+    else:
+        rows = data.read_json("multiwoz24", "db", f"{domain}_db.json")
+    return rows if isinstance(rows, list) else [rows]
+
+
+def _keyed(domain: str, rows: Sequence[Mapping[str, str]]) -> dict[str, Mapping[str, str]]:
+    """Rows by entity key; a repeated key (336 trainIDs run on two routes) gets ``#2``, ``#3``, ..."""
+    out: dict[str, Mapping[str, str]] = {}
+    for row in rows:
+        key = base = db.record_key(domain, row)
+        n = 1
+        while key in out:
+            n += 1
+            key = f"{base}#{n}"
+        out[key] = row
+    return out
+
+
+def _sorted(domain: str, rows: list) -> list:
+    if domain == "train":
+        rows.sort(key=lambda r: (db.normalize_time(r.get("leaveAt", "")), r.get("trainID", "")))
+    return rows
+
+
+def _stem(name: str) -> str:
+    """:func:`name_key` without a generic trailing word (``"meze bar restaurant"`` ~ ``"meze bar"``)."""
+    key = name_key(name)
+    for suffix in ("restaurant", "hotel", "guesthouse"):
+        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+            return key[: -len(suffix)]
+    return key
+
+
+def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
+    """MultiWOZ matching (:func:`coalm_env.domains.tod.db.matches`) with canonical values, names compared
+    by :func:`name_key`, and the evaluators' rule that an ``unknown`` (the dataset's ``?``) attribute matches anything."""
+    wanted = {}
+    for slot, value in constraints.items():
+        have = record.get(slot)
+        if have == UNKNOWN:
+            continue
+        if slot in ("name",) and have is not None and canonical(slot, value) not in ("", "dontcare"):
+            if name_key(str(have)) != name_key(str(value)):
+                return False
+            continue
+        wanted[slot] = canonical(slot, value) if slot not in ("leaveAt", "arriveBy") else value
+    return db.matches(record, wanted)
+
+
+@dataclass
+class MultiWOZDatabase:
+    """The normalised tables, their :class:`Store`, value lexicon and entity names.
+
+    Attributes:
+        tables: ``{domain: [record, ...]}`` (taxi has none).
+        store: the shared base store (episodes get copy-on-write views).
+        lexicon: ``{domain: {slot: [values]}}`` of the enumerable slots.
+        names: ``{domain: [entity key values]}`` (names; trainIDs; departments).
+    """
+
+    tables: dict[str, list[dict[str, str]]]
+    store: Store = field(init=False)
+    lexicon: dict[str, dict[str, list[str]]] = field(init=False)
+    names: dict[str, list[str]] = field(init=False)
+    _by_key: dict[str, dict[str, str]] = field(init=False, repr=False)
+    _cache: dict[str, dict[tuple, list]] = field(init=False, repr=False, default_factory=dict)
+    _rows: dict[str, list] = field(init=False, repr=False, default_factory=dict)
+    _by_slot: dict[tuple, set] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.store = Store({d: _keyed(d, rows) for d, rows in self.tables.items()})
+        self.lexicon = {
+            d: {s: sorted({r[s] for r in rows if r.get(s) not in (None, "", UNKNOWN)})
+                for s in _LEXICON_SLOTS if any(s in r for r in rows)}
+            for d, rows in self.tables.items()
+        }
+        self.names = {d: [r[SCHEMAS[d].entity_key] for r in rows] for d, rows in self.tables.items()}
+        self._by_key = {d: {name_key(n): n for n in names} for d, names in self.names.items()}
+        self._by_stem: dict[str, dict[str, str | None]] = {}
+        for d, names in self.names.items():
+            stems: dict[str, str | None] = {}
+            for n in names:
+                stem = _stem(n)
+                stems[stem] = None if stem in stems and stems[stem] != n else n  # ambiguous stems map to None
+            self._by_stem[d] = stems
+
+    def resolve_name(self, domain: str, name: str) -> str | None:
+        """The database spelling of an entity name (variants, ``the``, punctuation tolerated), or ``None``."""
+        if domain == "train":
+            want = str(name).strip().upper()
+            return want if want in set(self.names.get("train", ())) else None
+        if domain == "hospital":
+            return next((n for n in self.names["hospital"] if n == canonical("department", name)), None)
+        exact = self._by_key.get(domain, {}).get(name_key(str(name)))
+        return exact if exact is not None else self._by_stem.get(domain, {}).get(_stem(str(name)))
+
+    def query(self, view: StoreView | None, domain: str, constraints: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every entity of ``domain`` matching ``constraints`` (see :func:`matches`), in key order; trains by
+        departure time. Episodes never write the entity tables, so results over the base tables are cached."""
+        if view is not None and domain in view.diff():
+            return _sorted(domain, [dict(r) for _k, r in sorted(view.scan(domain)) if matches(r, constraints)])
+        frozen = tuple(sorted((str(k), str(v)) for k, v in constraints.items()))
+        return [dict(r) for r in self._base_query(domain, frozen)]
+
+    def _candidates(self, domain: str, constraints: Mapping[str, str]) -> list[tuple[str, Mapping[str, str]]]:
+        """Rows that may match, in key order: for trains, only those on the wanted day and route."""
+        if not self._rows:
+            self._rows = {d: sorted(self.store.view().scan(d)) for d in self.tables}
+            self._by_slot = {(d, s, canonical(s, r[s])): set() for d in ("train",) for _k, r in self._rows[d]
+                             for s in _INDEXED if s in r}
+            for _k, r in self._rows.get("train", ()):
+                for s in _INDEXED:
+                    self._by_slot[("train", s, canonical(s, r[s]))].add(_k)
+        rows = self._rows.get(domain, [])
+        if domain != "train":
+            return rows
+        keep: set[str] | None = None
+        for s in _INDEXED:
+            want = canonical(s, constraints.get(s, ""))
+            if want not in ("", "dontcare"):
+                hit = self._by_slot.get(("train", s, want), set())
+                keep = hit if keep is None else keep & hit
+        return rows if keep is None else [(k, r) for k, r in rows if k in keep]
+
+    def _base_query(self, domain: str, frozen: tuple[tuple[str, str], ...]) -> list[Mapping[str, str]]:
+        if frozen not in self._cache.setdefault(domain, {}):
+            if len(self._cache[domain]) > 50_000:
+                self._cache[domain].clear()
+            constraints = dict(frozen)
+            rows = [r for _k, r in self._candidates(domain, constraints) if matches(r, constraints)]
+            self._cache[domain][frozen] = _sorted(domain, rows)
+        return self._cache[domain][frozen]
+
+    def entity(self, domain: str, name: str, hint: Mapping[str, Any] | None = None) -> dict[str, str] | None:
+        """The record called ``name`` (any spelling :meth:`resolve_name` accepts), or ``None``. Where the key
+        is not unique (trainIDs), the record matching ``hint`` (constraints) is preferred."""
+        key = self.resolve_name(domain, name)
+        if key is None:
+            return None
+        rows = [r for r in self.tables[domain] if r[SCHEMAS[domain].entity_key] == key]
+        if len(rows) > 1 and hint:
+            rows = sorted(rows, key=lambda r: not matches(r, hint))
+        return dict(rows[0]) if rows else None
+
+
+def api_lexicon(database: MultiWOZDatabase) -> dict[str, dict[str, list[str]]]:
+    """The values the find APIs accept per enumerable slot: the database's, plus every single value the 2.4
+    ontology holds for that slot (users ask for foods and star ratings no venue has: ``fail_info``)."""
+    ontology = data.read_json("multiwoz24", "ontology.json")
+    out = {d: {s: set(v) for s, v in slots.items()} for d, slots in database.lexicon.items()}
+    for key, values in ontology.items():
+        domain, _, slot = key.partition("-")
+        if domain in out and slot in out[domain] and slot not in ("departure", "destination", "day"):
+            for value in values:
+                for alt in alternatives(value):
+                    text = canonical(slot, alt)
+                    if text not in ("", "dontcare"):
+                        out[domain][slot].add(text)
+    return {d: {s: sorted(v) for s, v in slots.items()} for d, slots in out.items()}
+
+
+def load_database(domains: Sequence[str] = DOMAINS) -> MultiWOZDatabase:
+    """Read and normalise the databases of ``domains`` (raises ``DataNotFoundError`` naming a missing file)."""
+    tables = {d: [_record(d, r) for r in _read(d)] for d in domains if d != "taxi"}
+    return MultiWOZDatabase(tables)

@@ -1,0 +1,131 @@
+"""Gold replay: the dataset's system side played as the agent, over this environment's APIs.
+
+For gold turn *k* (the *k*-th user message of the episode) the agent first calls ``update_state`` with the
+gold belief-state change of that turn (first alternative of 2.4's ``a|b`` values; ``""`` for removed slots)
+and the booking APIs for the bookings the wizard made in that turn (entity from the dataset's ``booked``
+record, slots from the gold state, else the goal). Then it replies with the gold system text,
+relexicalised: the dataset's booking references (and taxi car and phone) replaced by what this
+environment's booking returned. Paired with a user that plays ``scenario.user_turns``, this is the
+offline gold-context protocol, and it must give JGA 100%.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from coalm_env.domains.multiwoz.dialogues import DST_SLOTS
+from coalm_env.domains.multiwoz.values import alternatives, canonical
+from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.parsing import format_calls
+from coalm_env.types import Message, Scenario, ToolCall
+
+__all__ = ["gold_replay_action", "turn_calls"]
+
+_BOOK_SLOTS = {"restaurant": ("people", "day", "time"), "hotel": ("people", "day", "stay"), "train": ("people",)}
+
+
+def _first(value: str) -> str:
+    options = alternatives(value)
+    return options[0] if options else value
+
+
+def _state_updates(before: Mapping[str, Mapping[str, str]], after: Mapping[str, Mapping[str, str]]) -> list[ToolCall]:
+    calls = []
+    for domain in DST_SLOTS:
+        old, new = before.get(domain, {}), after.get(domain, {})
+        changes = {s: _first(v) for s, v in new.items() if old.get(s) != v}
+        changes.update({s: "" for s in old if s not in new})
+        if changes:
+            calls.append(ToolCall("update_state", {"domain": domain, "slot_values": changes}))
+    return calls
+
+
+def _booking(domain: str, entry: Mapping[str, str], state: Mapping[str, Mapping[str, str]],
+             goal: Mapping[str, Any]) -> ToolCall | None:
+    slots = state.get(domain, {})
+    if domain == "taxi":
+        args = {p: _first(slots[p]) for p in ("departure", "destination", "leaveAt", "arriveBy") if slots.get(p)}
+        args = {p: canonical(p, v) for p, v in args.items()}
+        ok = "departure" in args and "destination" in args and ("leaveAt" in args or "arriveBy" in args)
+        return ToolCall("book_taxi", args) if ok else None
+    key = SCHEMAS[domain].entity_key
+    entity = entry.get(key) or slots.get(key)
+    if not entity or domain not in _BOOK_SLOTS:
+        return None
+    wanted = (goal.get(domain) or {}).get("book") or {}
+    args = {key: entity}
+    for slot in _BOOK_SLOTS[domain]:
+        value = slots.get(slot) or wanted.get(slot)
+        if not value:
+            return None
+        args[slot] = canonical(slot, _first(value))
+    return ToolCall(SCHEMAS[domain].book_api, args)
+
+
+def turn_calls(scenario: Scenario, k: int) -> list[ToolCall]:
+    """The calls of gold turn ``k``: state updates, then the turn's bookings."""
+    states = scenario.meta["gold_states"]
+    calls = _state_updates(states[k - 1] if k > 0 else {}, states[k])
+    for domain, entries in scenario.meta["gold_bookings"][k].items():
+        for entry in entries:
+            call = _booking(domain, entry, states[k], scenario.goal)
+            if call is not None:
+                calls.append(call)
+    return calls
+
+
+def _results(messages: Sequence[Message]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for m in messages:
+        if m.role == "tool" and (m.name or "").startswith("book_"):
+            try:
+                value = json.loads(m.content)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict) and "error" not in value:
+                out.append((m.name.removeprefix("book_"), value))
+    return out
+
+
+def _relexicalise(text: str, entries: Mapping[str, Sequence[Mapping[str, str]]],
+                  results: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    used: dict[str, int] = {}
+    for domain, value in results:
+        i = used.get(domain, 0)
+        used[domain] = i + 1
+        gold = list(entries.get(domain, ()))
+        if i >= len(gold):
+            continue
+        pairs = [("reference", "reference")] + ([("phone", "phone"), ("type", "car type")] if domain == "taxi" else [])
+        for gold_key, our_key in pairs:
+            old, new = gold[i].get(gold_key), value.get(our_key)
+            if old and new:
+                text = _replace(text, str(old), str(new))
+    return text
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    lowered, target = text.lower(), old.lower()
+    start = lowered.find(target)
+    while start >= 0:
+        text = text[:start] + new + text[start + len(old):]
+        lowered = text.lower()
+        start = lowered.find(target, start + len(new))
+    return text
+
+
+def gold_replay_action(scenario: Scenario, messages: Sequence[Message], fmt: str = "hermes") -> str:
+    """The gold agent's next action given the conversation so far (calls first, then the reply)."""
+    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    k = len(users) - 1
+    system = scenario.meta["system_turns"]
+    if k < 0 or k >= len(system):
+        return "Thank you, goodbye."
+    since = messages[users[-1] + 1:]
+    if not any(m.role == "assistant" and m.tool_calls for m in since):
+        calls = turn_calls(scenario, k)
+        if calls:
+            return format_calls(calls, fmt)
+    return _relexicalise(system[k], scenario.meta["gold_bookings"][k], _results(since))

@@ -1,0 +1,253 @@
+"""MultiWOZ metrics on lexicalised agent text and on the agent's calls, as the standard evaluators define them.
+
+**Inform / Success** follow Nekvinda & Dušek's mwzeval (``get_dialog_success``), which reads delexicalised
+responses (``[restaurant_name]``, ``[phone]``, ...). Here the agent's replies are lexicalised, so a reply
+is delexicalised against the database first:
+
+- an entity of domain *d* is **named** in a reply when its name (trainID for trains) appears there
+  (word match, ``the``/possessive/spelling variants tolerated); a successful ``book_<d>`` call names its
+  entity too. The **offered venues** of *d* are the entities named in the last reply (or booking) that
+  names any entity of *d*. mwzeval instead takes every venue matching the dialogue state of that turn;
+  naming is the lexicalised equivalent and needs no state.
+- **Inform** per domain: the offered venues are a non-empty subset of the venues matching the goal's final
+  constraints (mwzeval's ``issubset``), with mwzeval's exceptions: a goal that gives the venue's name, and
+  taxi/police/hospital, count as matched; a train goal that never got a train offered and did not request
+  the trainID counts as matched.
+- A **requestable** of *d* (mwzeval's set: phone, address, postcode, reference, trainID) is **provided**
+  when a reply contains that attribute's value of some entity of *d* in the database (``[d_phone]`` in the
+  delexicalised text); taxi phone: a taxi booking's phone; ``reference``: the reference of a successful
+  ``book_<d>`` call of this episode (mwzeval: a reference token in a turn where *d* was booked). mwzeval
+  attributes a token to the turn's active domain; here the database says which domain a value belongs to.
+  Goal requestables as in mwzeval: reqt ∩ {phone, address, postcode}, plus reference when the goal books;
+  trains: reference when booking, trainID when requested.
+- **Success** = Inform and every goal requestable provided.
+
+**Book rate** and **Inform P/R/F1** follow ConvLab's ``MultiWozEvaluator``: the booked entity of a domain is
+its first successful booking; book rate = mean over goal domains with a booking of the fraction of the
+goal's ``info`` it satisfies (train departure/destination not counted, as ConvLab). For Inform P/R/F1,
+ConvLab reads system dialogue acts; here a slot of domain *d* (ConvLab's requestable list) is **informed**
+when a reply gives the value of that slot for the entity of *d* in focus (last named or booked), for yes/no
+and star slots only together with the slot's word (``parking``, ``wifi``, ``star``). TP = requested and
+informed, FN = requested not informed, FP = informed, neither requested nor a goal constraint. Omitted
+when the goal requests nothing (ConvLab returns ``None``).
+
+From :mod:`coalm_env.scoring.tod` (same definitions as the travel domain): ``book`` (every booking made with
+the goal's values on an entity satisfying ``info``), ``requests`` and ``task_success`` (inform, every
+requested value and every booking: the interactive task complete). JGA: :mod:`coalm_env.scoring.jga`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.text import MentionIndex
+from coalm_env.types import Trajectory
+
+__all__ = ["Episode", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate",
+           "convlab_inform_f1", "goal_requestables"]
+
+MWZ_REQUESTABLE = ("phone", "address", "postcode")
+VENUE_DOMAINS = ("restaurant", "hotel", "attraction", "train")
+CONVLAB_REQUESTABLE = {
+    "attraction": ("postcode", "phone", "address", "entrance fee", "area", "type"),
+    "restaurant": ("address", "phone", "postcode", "reference", "pricerange", "area", "food"),
+    "train": ("price", "duration", "reference", "trainID", "arriveBy", "leaveAt"),
+    "hotel": ("address", "postcode", "phone", "reference", "pricerange", "internet", "parking", "area", "type",
+              "stars"),
+    "taxi": ("car type", "phone"),
+    "hospital": ("postcode", "phone", "address"),
+    "police": ("address", "postcode", "phone"),
+}
+_SLOT_WORDS = {"internet": ("internet", "wifi", "wi fi"), "parking": ("parking", "park"), "stars": ("star",)}
+_TRAIN_ID = re.compile(r"\btr\s?(\d{4})\b", re.IGNORECASE)
+
+
+def compact(text: str) -> str:
+    """Lower-case letters and digits only: ``"CB2 1UF"`` and ``"cb21uf"`` compare equal."""
+    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+
+
+@dataclass
+class Episode:
+    """The agent side of an episode in order: ``("reply", text)`` and ``("book", domain, entity, result)``."""
+
+    events: list[tuple] = field(default_factory=list)
+
+    @property
+    def replies(self) -> list[str]:
+        return [e[1] for e in self.events if e[0] == "reply"]
+
+    def bookings(self, domain: str) -> list[dict[str, Any]]:
+        return [e[3] for e in self.events if e[0] == "book" and e[1] == domain]
+
+
+def episode_events(trajectory: Trajectory) -> Episode:
+    """Replies and successful bookings (``book_<domain>``, ``book_taxi``) in the order the agent made them."""
+    out = Episode()
+    for step in trajectory.steps:
+        for call, result in zip(step.calls, step.results):
+            if result.ok and call.name.startswith("book_") and isinstance(result.value, dict):
+                domain = call.name.removeprefix("book_")
+                key = SCHEMAS[domain].entity_key if domain in SCHEMAS and domain != "taxi" else "reference"
+                out.events.append(("book", domain, str(result.value.get(key, "")), result.value))
+        if step.kind == "reply" and step.reply:
+            out.events.append(("reply", step.reply))
+    return out
+
+
+class TextIndex:
+    """Database-grounded delexicalisation: which entities and attribute values a text names, per domain."""
+
+    def __init__(self, tables: Mapping[str, Sequence[Mapping[str, str]]]):
+        self.tables = tables
+        self._names = {d: MentionIndex(r["name"] for r in tables.get(d, ())) for d in ("restaurant", "hotel",
+                                                                                     "attraction")}
+        self._train_ids = {r["trainID"].upper() for r in tables.get("train", ())}
+        self._values = {
+            d: {s: {compact(r[s]) for r in rows if r.get(s) and r[s] not in ("?", "unknown")} for s in MWZ_REQUESTABLE}
+            for d, rows in tables.items()
+        }
+
+    def named(self, domain: str, text: str) -> list[str]:
+        """Entity keys of ``domain`` named in ``text`` (names, or trainIDs), in order."""
+        if domain == "train":
+            ids = [f"TR{m.group(1)}" for m in _TRAIN_ID.finditer(text)]
+            return list(dict.fromkeys(i for i in ids if i in self._train_ids))
+        index = self._names.get(domain)
+        return index.find(text) if index is not None else []
+
+    def provides(self, domain: str, slot: str, text: str) -> bool:
+        """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database."""
+        flat = compact(text)
+        return any(v and v in flat for v in self._values.get(domain, {}).get(slot, ()))
+
+
+def _offered(domain: str, episode: Episode, index: TextIndex) -> list[str]:
+    offered: list[str] = []
+    for event in episode.events:
+        if event[0] == "reply":
+            named = index.named(domain, event[1])
+            if named:
+                offered = named
+        elif event[1] == domain and event[2]:
+            offered = [event[2]]
+    return offered
+
+
+def goal_requestables(domain: str, sub: Mapping[str, Any]) -> set[str]:
+    """mwzeval's requestables of a goal domain."""
+    reqt = set(sub.get("reqt") or ())
+    if domain == "train":
+        return ({"reference"} if sub.get("book") else set()) | ({"trainID"} if "trainID" in reqt else set())
+    return (reqt & set(MWZ_REQUESTABLE)) | ({"reference"} if sub.get("book") else set())
+
+
+def _provided(domain: str, episode: Episode, index: TextIndex) -> set[str]:
+    found: set[str] = set()
+    refs = {compact(b.get("reference", "")) for b in episode.bookings(domain)} - {""}
+    taxi_phones = {compact(b.get("phone", "")) for b in episode.bookings("taxi")} - {""}
+    for text in episode.replies:
+        flat = compact(text)
+        if domain == "taxi":
+            found |= {"phone"} if any(p in flat for p in taxi_phones) else set()
+            continue
+        found |= {s for s in MWZ_REQUESTABLE if index.provides(domain, s, text)}
+        if any(r in flat for r in refs):
+            found.add("reference")
+        if domain == "train" and index.named("train", text):
+            found.add("trainID")
+    return found
+
+
+def mwz_inform_success(goal: Mapping[str, Any], episode: Episode, index: TextIndex,
+                       goal_venues: Mapping[str, set[str]]) -> dict[str, float]:
+    """mwzeval's Inform and Success of one episode (``goal_venues``: entity keys matching each domain's
+    final constraints)."""
+    match, success = {}, {}
+    for d, sub in goal.items():
+        if not sub or d not in SCHEMAS:
+            continue
+        offered = _offered(d, episode, index) if d in VENUE_DOMAINS else []
+        if "name" in sub.get("info", {}) or d in ("taxi", "police", "hospital"):
+            match[d] = True
+        elif d == "train" and not offered and "trainID" not in (sub.get("reqt") or ()):
+            match[d] = True
+        else:
+            match[d] = bool(offered) and set(offered) <= goal_venues.get(d, set())
+        success[d] = goal_requestables(d, sub) <= _provided(d, episode, index)
+    inform = all(match.values())
+    return {"inform": float(inform), "success": float(inform and all(success.values()))}
+
+
+def _time_ok(slot: str, want: str, have: str) -> bool:
+    if not re.fullmatch(r"\d{2}:\d{2}", want) or not re.fullmatch(r"\d{2}:\d{2}", have):
+        return True  # ConvLab counts a value it cannot parse as matched
+    return have >= want if slot == "leaveAt" else have <= want
+
+
+def convlab_book_rate(goal: Mapping[str, Any], episode: Episode, entity_of) -> float | None:
+    """ConvLab's book rate: mean over booked goal domains of the fraction of ``info`` the first booked
+    entity satisfies; ``None`` when the goal books nothing. ``entity_of(domain, key)`` gives a record."""
+    scores = []
+    for d, sub in goal.items():
+        if d == "taxi" or not sub or not sub.get("book") or not sub.get("info"):
+            continue
+        booked = episode.bookings(d)
+        entity = entity_of(d, booked[0].get(SCHEMAS[d].entity_key, ""), sub["info"]) if booked else None
+        if entity is None:
+            scores.append(0.0)
+            continue
+        slots = [s for s in sub["info"] if s not in ("departure", "destination")]
+        hits = sum(_time_ok(s, sub["info"][s], entity.get(s, "")) if s in ("leaveAt", "arriveBy")
+                   else compact(sub["info"][s]) == compact(entity.get(s, "")) for s in slots)
+        scores.append(hits / len(slots) if slots else 1.0)
+    return sum(scores) / len(scores) if scores else None
+
+
+def _informed(domain: str, episode: Episode, index: TextIndex, entity_of) -> set[str]:
+    out: set[str] = set()
+    focus: dict[str, Any] | None = None
+    slots = CONVLAB_REQUESTABLE.get(domain, ())
+    for event in episode.events:
+        if event[0] == "book" and event[1] == domain:
+            focus = event[3] if domain == "taxi" else entity_of(domain, event[2])
+            continue
+        if event[0] != "reply":
+            continue
+        named = index.named(domain, event[1]) if domain not in ("taxi", "police", "hospital") else []
+        if named:
+            focus = entity_of(domain, named[-1])
+        flat, words = compact(event[1]), event[1].lower()
+        refs = {compact(b.get("reference", "")) for b in episode.bookings(domain)} - {""}
+        if "reference" in slots and any(r in flat for r in refs):
+            out.add("reference")
+        for s in slots:
+            value = (focus or {}).get(s)
+            if s == "reference" or value in (None, "", "?", "unknown") or compact(value) not in flat:
+                continue
+            if s in _SLOT_WORDS and not any(w in words for w in _SLOT_WORDS[s]):
+                continue
+            out.add(s)
+    return out
+
+
+def convlab_inform_f1(goal: Mapping[str, Any], episode: Episode, index: TextIndex, entity_of) -> dict[str, float]:
+    """ConvLab's Inform precision, recall and F1 of one episode ({} when the goal requests nothing)."""
+    tp = fp = fn = 0
+    for d in CONVLAB_REQUESTABLE:
+        sub = goal.get(d) or {}
+        reqt = set(sub.get("reqt") or ())
+        informed = _informed(d, episode, index, entity_of)
+        tp += len(reqt & informed)
+        fn += len(reqt - informed)
+        fp += len(informed - reqt - set(sub.get("info") or {}))
+    if tp + fn == 0:
+        return {}
+    recall = tp / (tp + fn)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"inform_precision": precision, "inform_recall": recall, "inform_f1": f1}

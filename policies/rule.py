@@ -1,0 +1,263 @@
+"""The rule policy: a hand-written task-oriented agent that works only from what an agent sees.
+
+On every call it rebuilds its dialogue state from the observation's messages
+(:func:`policies.rule_state.track`), then either calls an API or replies:
+
+- search (``find_<domain>``) once a domain has a constraint and was not searched with those constraints;
+- book (``book_<domain>``) when the user wants a booking, an entity is on offer and every booking slot
+  is known, unless that exact booking was already tried; a taxi when its places and a time are known;
+- otherwise reply from templates: offer the first result with the attributes the user asked for, say
+  there is no match and ask to change a constraint, ask for missing booking slots, report a failed
+  booking and ask for another time or day, give the reference, answer requests, close politely.
+
+It never reads ``info["scenario"]`` or oracle hints (``privileged = False``). Limits: lexicon-driven
+understanding (see :mod:`policies.rule_nlu`) misses paraphrases of values it cannot spot, and one
+action holds one tool call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.types import ToolCall
+from policies import rule_nlg as nlg
+from policies.rule_state import Attempt, DialogueState, track
+
+__all__ = ["RulePolicy", "decide"]
+
+#: slots a train search must know before a train is offered or booked
+_TRAIN_KEYS = ("departure", "destination", "day")
+
+
+class RulePolicy:
+    """Rule-based agent for the task-oriented domains (travel, MultiWOZ). Stateless across calls."""
+
+    name = "rule"
+    privileged = False
+
+    def act(self, observations: Sequence[dict[str, Any]], infos: Sequence[dict[str, Any]] | None = None) -> list:
+        """One action per observation: a list with one :class:`ToolCall`, or a reply text."""
+        return [decide(track(obs)) for obs in observations]
+
+
+def decide(st: DialogueState) -> list[ToolCall] | str:
+    """The next action for a dialogue state."""
+    if st.last_role not in ("user", "tool"):
+        return nlg.ANYTHING_ELSE
+    call = next_call(st)
+    return [call] if call is not None else reply(st)
+
+
+# -- tool calls ------------------------------------------------------------------------------------
+def next_call(st: DialogueState) -> ToolCall | None:
+    """The first pending search or booking, domains in order of mention."""
+    for d in st.order:
+        call = _taxi_call(st) if d == "taxi" else (_search_call(st, d) or _book_call(st, d))
+        if call is not None:
+            return call
+    return None
+
+
+def search_args(st: DialogueState, d: str, soft: bool = True) -> dict[str, str]:
+    """The search's arguments: the user's constraints (and, with ``soft``, guesses such as a "hotel"
+    type when the user said "hotel") that the API accepts; ``dontcare`` only for enum slots."""
+    api = st.onto.api("find", d)
+    ds = st.dom(d)
+    args = {}
+    wanted = {**{k: v for k, v in ds.soft.items() if soft}, **ds.info}
+    for slot, value in wanted.items():
+        if value == "dontcare" and not st.onto.accepts(api, slot, value):
+            continue
+        if st.onto.accepts(api, slot, value) or slot in ("leaveAt", "arriveBy", "name", "trainID"):
+            args[slot] = value
+    return args
+
+
+def _search_call(st: DialogueState, d: str) -> ToolCall | None:
+    api = st.onto.api("find", d)
+    if api is None:
+        return None
+    args = search_args(st, d)
+    if not args and st.onto.arg_names(api) and d != "hospital":
+        return None
+    done = {json.dumps(s.call.arguments, sort_keys=True): s for s in st.dom(d).searches}
+    first = done.get(json.dumps(args, sort_keys=True))
+    if first is None:
+        return ToolCall(api, args)
+    hard = search_args(st, d, soft=False)
+    if hard != args and st.entity(d) is None and json.dumps(hard, sort_keys=True) not in done:
+        return ToolCall(api, hard)  # the guess found nothing usable: search without it
+    return None
+
+
+def _train_missing(st: DialogueState) -> list[str]:
+    info = st.dom("train").info
+    return [s for s in _TRAIN_KEYS if s not in info]
+
+
+def book_args(st: DialogueState, d: str) -> dict[str, str] | None:
+    """The booking call's arguments, or ``None`` while an entity or a slot is missing."""
+    entity = st.entity(d)
+    slots = st.onto.book_slots(d)
+    ds = st.dom(d)
+    if entity is None or any(ds.book.get(s) in (None, "dontcare") for s in slots):
+        return None
+    if d == "train" and _train_missing(st):
+        return None
+    key = SCHEMAS[d].entity_key
+    return {key: str(entity[key]), **{s: ds.book[s] for s in slots}}
+
+
+def _book_call(st: DialogueState, d: str) -> ToolCall | None:
+    api = st.onto.api("book", d)
+    if api is None or not st.dom(d).wants_book:
+        return None
+    args = book_args(st, d)
+    if args is None or any(b.call.arguments == args for b in st.dom(d).bookings):
+        return None
+    return ToolCall(api, args)
+
+
+def taxi_args(st: DialogueState) -> dict[str, str]:
+    info = st.dom("taxi").info
+    slots = ("departure", "destination", "leaveAt", "arriveBy")
+    return {s: info[s] for s in slots if info.get(s, "dontcare") != "dontcare"}
+
+
+def _taxi_missing(st: DialogueState) -> list[str]:
+    args = taxi_args(st)
+    missing = [s for s in ("departure", "destination") if s not in args]
+    return missing + ([] if "leaveAt" in args or "arriveBy" in args else ["time"])
+
+
+def _taxi_call(st: DialogueState) -> ToolCall | None:
+    if st.onto.api("book", "taxi") is None or _taxi_missing(st):
+        return None
+    args = taxi_args(st)
+    if any(b.call.arguments == args for b in st.dom("taxi").bookings):
+        return None
+    return ToolCall("book_taxi", args)
+
+
+# -- replies ---------------------------------------------------------------------------------------
+def reply(st: DialogueState) -> str:
+    """A reply covering what happened since the user's last turn and what the user asked."""
+    parts: list[str] = []
+    reported: set[str] = set()
+    for d in dict.fromkeys(d for d, _a in st.events):
+        text = _report(st, d, [a for dd, a in st.events if dd == d])
+        if text:
+            parts.append(text)
+            reported.add(d)
+    act = st.last_act
+    for d in (act.domains if act else []):
+        if d not in reported:
+            text = _follow_up(st, d)
+            if text:
+                parts.append(text)
+    if parts:
+        return " ".join(parts)
+    if act is not None and (act.bye or act.thanks):
+        return nlg.CLOSING
+    return nlg.ANYTHING_ELSE
+
+
+def _report(st: DialogueState, d: str, attempts: list[Attempt]) -> str:
+    last_search = next((a for a in reversed(attempts) if a.call.name.startswith("find_")), None)
+    last_book = next((a for a in reversed(attempts) if not a.call.name.startswith("find_")), None)
+    if d == "taxi":
+        return _taxi_report(st, last_book) if last_book else ""
+    if last_book is not None:
+        return _book_report(st, d, last_book)
+    return _search_report(st, d, last_search) if last_search else ""
+
+
+def _search_report(st: DialogueState, d: str, search: Attempt) -> str:
+    if not search.ok:
+        return f"I'm sorry, I could not search for that: {search.error.get('message', '')}"
+    count = int((search.value or {}).get("count", 0))
+    if count == 0:
+        return nlg.no_match(d, search.call.arguments)
+    return _offer_or_ask(st, d, count)
+
+
+def _offer_or_ask(st: DialogueState, d: str, count: int) -> str:
+    if d == "train" and _train_missing(st):
+        return nlg.ask_train(_train_missing(st), count)
+    entity = st.entity(d)
+    if entity is None:
+        return ""
+    text = nlg.offer(d, count, entity, st.dom(d).requested)
+    missing = _booking_missing(st, d)
+    return f"{text} {nlg.ask_booking(d, missing)}" if missing else text
+
+
+def _booking_missing(st: DialogueState, d: str) -> list[str]:
+    ds = st.dom(d)
+    if not ds.wants_book or st.onto.api("book", d) is None:
+        return []
+    return [s for s in st.onto.book_slots(d) if ds.book.get(s) in (None, "dontcare")]
+
+
+def _book_report(st: DialogueState, d: str, attempt: Attempt) -> str:
+    if attempt.ok:
+        return nlg.booked(d, attempt.value, st.entity(d), st.dom(d).requested)
+    if (attempt.error or {}).get("type") == "booking_failed":
+        return nlg.book_failed(d, attempt.call.arguments)
+    return f"I'm sorry, I could not make that booking: {(attempt.error or {}).get('message', '')}"
+
+
+def _taxi_report(st: DialogueState, attempt: Attempt) -> str:
+    if attempt.ok:
+        return nlg.taxi_booked(attempt.value)
+    message = (attempt.error or {}).get("message", "")
+    return f"I'm sorry, I could not book the taxi: {message}. {nlg.ask_taxi(['departure', 'destination'])}"
+
+
+def _follow_up(st: DialogueState, d: str) -> str:
+    """What to say about a domain the user spoke of when no call was made for it this turn."""
+    if d == "taxi":
+        missing = _taxi_missing(st)
+        booked = st.dom("taxi").booked()
+        if missing:
+            return nlg.ask_taxi(missing)
+        return _answer(st, d, booked) if booked else ""
+    ds = st.dom(d)
+    if not ds.searches:
+        return nlg.ask_constraints(d)
+    last = ds.searches[-1]
+    if last.ok and not (last.value or {}).get("count"):
+        return nlg.no_match(d, last.call.arguments)
+    if d == "train" and _train_missing(st):
+        return nlg.ask_train(_train_missing(st), int((last.value or {}).get("count", 0)))
+    entity = st.entity(d)
+    act = st.last_act
+    if entity is None:
+        return nlg.no_other(d) if act is not None and d in act.rejected else ""
+    if act is not None and (d in act.rejected or act.reqmore):
+        return nlg.describe(d, entity, ds.requested)
+    answer = _answer(st, d, entity)
+    missing = _booking_missing(st, d)
+    if missing:
+        answer = f"{answer} {nlg.ask_booking(d, missing)}".strip()
+    if not answer and st.last_act is not None and d in st.last_act.chosen:
+        answer = nlg.describe(d, entity, ds.requested)
+    return answer
+
+
+def _answer(st: DialogueState, d: str, entity: dict[str, Any]) -> str:
+    wanted = (st.last_act.requests.get(d, []) if st.last_act else [])
+    if not wanted:
+        return ""
+    booked = st.dom(d).booked() or {}
+    source = {**entity, **({"reference": booked["reference"]} if booked.get("reference") else {})}
+    have = [s for s in wanted if s in source]
+    name = entity.get("name") or entity.get("trainID") or entity.get("reference")
+    text = f"For {name}: {nlg.facts(d, source, have, skip_intro=False)}" if have else ""
+    lacking = [s for s in wanted if s not in source]
+    if lacking:
+        text += f" I'm sorry, I don't have the {' or '.join(nlg.LABELS.get(s, s) for s in lacking)}."
+    return text.strip()

@@ -1,0 +1,65 @@
+"""Entity names and places in user text, for the rule policy.
+
+Names the agent has seen in tool results are masked with placeholders (``zzent0zz``) before anything
+else is read, so words inside a name ("the jade museum", "arts centre") are not taken for values; taxi
+and train places get a role (departure or destination) from the words before them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from coalm_env.text import norm
+
+__all__ = ["ENT_RE", "PLACE_REFS", "mask_names", "place_role", "free_places"]
+
+ENT_RE = re.compile(r"zzent(\d+)zz")
+_ENT = "zzent{}zz"
+#: first words of a "from X" / "to X" capture that show X is not a place
+_NOT_PLACES = {"me", "us", "go", "get", "be", "leave", "arrive", "pick", "travel", "book", "make", "have", "take",
+               "find", "know", "reach", "visit", "see", "eat", "stay", "ride", "head", "depart", "drive", "catch",
+               "ask", "arrange", "order", "reserve", "there", "here", "it", "my", "a", "an", "your", "their", "what"}
+#: words that refer to the entity on offer in a domain ("a taxi from the hotel")
+PLACE_REFS = {"restaurant": ("restaurant",), "hotel": ("hotel", "guesthouse", "guest house"),
+              "attraction": ("attraction", "museum", "college", "park", "theatre", "gallery", "cinema")}
+
+
+def mask_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:
+    """``text`` with every known name replaced by a placeholder, and the names by placeholder index."""
+    found: list[str] = []
+    for name in sorted(set(names), key=lambda n: -len(n)):
+        words = norm(name).removeprefix("the ").split()
+        if not words:
+            continue
+        pattern = r"(?<![A-Za-z0-9])(?:the\s+)?" + r"[\s\W]+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"
+        if re.search(pattern, text, re.IGNORECASE):
+            text = re.sub(pattern, f" {_ENT.format(len(found))} ", text, flags=re.IGNORECASE)
+            found.append(name)
+    return text, found
+
+
+def place_role(before: str) -> str | None:
+    """The role of a place from the words before it; ``None`` when no cue says."""
+    src = max((m.end() for m in re.finditer(r"\bfrom\b|\bpick|\bleav|\bdepart|\bstart", before)), default=-1)
+    dst = max((m.end() for m in re.finditer(r"\bto\b|\binto\b|\btowards\b|\barriv|\bgo\b|\bget\b|\breach|"
+                                            r"\bdestination|\bheading", before)), default=-1)
+    if src == dst == -1:
+        return None
+    return "departure" if src > dst else "destination"
+
+
+def free_places(text: str, taken: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Places the agent has never seen: ``from X`` / ``to Y`` with X, Y as written."""
+    out = []
+    for m in re.finditer(r"\b(from|to)\s+(?:the\s+)?([a-z0-9' ]+?)(?=\s+(?:to|from|at|by|and|leaving|arriving|"
+                         r"after|before|on|please|around|so|in time|going|heading|departing|getting|travelling|"
+                         r"traveling|then|for|with|instead)\b|$)", text):
+        place = m.group(2).strip()
+        if place.split()[0] in _NOT_PLACES or ENT_RE.search(place) or len(place) < 3:
+            continue
+        if any(place in words for words in PLACE_REFS.values()):
+            continue
+        if not any(abs(p - m.start(2)) < 3 for p, _n in taken):
+            out.append((m.start(2), place))
+    return out

@@ -1,0 +1,220 @@
+"""Dialogue state of the rule policy, recomputed from an observation's messages on every call.
+
+Walking the conversation in order: user turns are understood (:func:`policies.rule_nlu.parse_user`)
+and merged into per-domain constraints, booking slots, requests and intents; the agent's own tool
+calls and their results give the searches, bookings and the entity names it has seen; the agent's
+last reply tells which slots it asked for. Stateless by design: the same messages give the same state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.render import messages_from_observation
+from coalm_env.types import Message, ToolCall
+from policies.rule_lexicon import Ontology
+from policies.rule_nlu import UserAct, keyword_domains, parse_user
+
+__all__ = ["Attempt", "DomainState", "DialogueState", "track", "ASK_PATTERNS"]
+
+#: how the policy's own questions read, slot -> pattern (the tracker reads them back)
+ASK_PATTERNS = {
+    "people": r"how many (people|tickets|guests)", "stay": r"how many nights", "day": r"what day|which day",
+    "time": r"what time", "area": r"which area|what area|area", "pricerange": r"price range",
+    "food": r"type of food|what food", "type": r"what type of (attraction|place)|guesthouse or a hotel",
+    "departure": r"depart|pick you up", "destination": r"where (are you|is it) going|destination",
+    "stars": r"how many stars",
+}
+
+
+@dataclass
+class Attempt:
+    """One call the agent made and what came back (``value`` when ok, else ``error``)."""
+
+    call: ToolCall
+    value: Any = None
+    error: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class DomainState:
+    """What the user wants in one domain, and what the agent did about it."""
+
+    info: dict[str, str] = field(default_factory=dict)
+    book: dict[str, str] = field(default_factory=dict)
+    wants_book: bool | None = None
+    requested: list[str] = field(default_factory=list)
+    chosen: str | None = None
+    soft: dict[str, str] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)
+    searches: list[Attempt] = field(default_factory=list)
+    bookings: list[Attempt] = field(default_factory=list)
+
+    def results(self) -> list[dict[str, Any]]:
+        """Results of the last successful search."""
+        for s in reversed(self.searches):
+            if s.ok and isinstance(s.value, dict):
+                return list(s.value.get("results") or [])
+        return []
+
+    def booked(self) -> dict[str, Any] | None:
+        last = self.bookings[-1] if self.bookings else None
+        return last.value if last is not None and last.ok and isinstance(last.value, dict) else None
+
+
+@dataclass
+class DialogueState:
+    """The whole conversation as the rule policy understands it."""
+
+    onto: Ontology
+    domains: dict[str, DomainState] = field(default_factory=dict)
+    focus: str | None = None
+    order: list[str] = field(default_factory=list)  # domains by last mention, most recent last
+    known: dict[str, str] = field(default_factory=dict)  # entity name -> domain
+    last_act: UserAct | None = None
+    events: list[tuple[str, Attempt]] = field(default_factory=list)  # (domain, attempt) since the last user turn
+    asked: list[tuple[str, str]] = field(default_factory=list)
+    last_role: str = ""
+
+    def dom(self, d: str) -> DomainState:
+        return self.domains.setdefault(d, DomainState())
+
+    def entity(self, d: str) -> dict[str, Any] | None:
+        """The entity on offer in ``d``: the one the user chose if it was found, else the first result."""
+        ds = self.dom(d)
+        key = SCHEMAS[d].entity_key
+        if ds.chosen:
+            for s in reversed(ds.searches):
+                for r in (s.value or {}).get("results", []) if s.ok and isinstance(s.value, dict) else []:
+                    if str(r.get(key, "")).lower() == ds.chosen.lower():
+                        return r
+        rejected = {n.lower() for n in ds.rejected}
+        return next((r for r in ds.results() if str(r.get(key, "")).lower() not in rejected), None)
+
+    def refs(self) -> dict[str, str]:
+        out = {}
+        for d in ("restaurant", "hotel", "attraction"):
+            booked = self.dom(d).booked() if d in self.domains else None
+            ent = booked or (self.entity(d) if d in self.domains else None)
+            if ent and ent.get("name"):
+                out[d] = str(ent["name"])
+        return out
+
+
+def _domain_of(api: str) -> str | None:
+    kind, _, d = api.partition("_")
+    return d if kind in ("find", "book") and d in SCHEMAS else None
+
+
+def _tool_result(st: DialogueState, call: ToolCall, content: str) -> None:
+    d = _domain_of(call.name)
+    if d is None:
+        return
+    try:
+        payload = json.loads(content)
+    except json.JSONDecodeError:
+        payload = {"error": {"type": "unreadable", "message": content[:200]}}
+    err = payload.get("error") if isinstance(payload, dict) and "error" in payload else None
+    attempt = Attempt(call, None if err else payload, err if err is None or isinstance(err, dict) else {"message": err})
+    ds = st.dom(d)
+    (ds.searches if call.name.startswith("find_") else ds.bookings).append(attempt)
+    st.events.append((d, attempt))
+    st.focus = d
+    key = SCHEMAS[d].entity_key
+    for r in (payload.get("results", []) if attempt.ok and isinstance(payload, dict) else []):
+        if isinstance(r, dict) and r.get(key):
+            st.known[str(r[key])] = d
+
+
+def _merge(st: DialogueState, act: UserAct) -> None:
+    for d, slots in act.informs.items():
+        ds = st.dom(d)
+        find_params = st.onto.arg_names(st.onto.api("find", d)) if d != "taxi" else list(slots)
+        for slot, value in slots.items():
+            if slot in find_params:
+                if ds.info.get(slot) != value and slot != "people":
+                    ds.chosen = None
+                ds.info[slot] = value
+            else:
+                ds.book[slot] = value
+    if act.places:
+        taxi = st.dom("taxi").info
+        for place in act.places:
+            role = next((r for r in ("departure", "destination") if r not in taxi), "destination")
+            taxi[role] = place
+    for d, slots in act.requests.items():
+        ds = st.dom(d)
+        ds.requested.extend(s for s in slots if s not in ds.requested)
+    for d, want in act.book.items():
+        st.dom(d).wants_book = want
+    for d, name in act.chosen.items():
+        st.dom(d).chosen = name
+    for d, soft in act.soft.items():
+        st.dom(d).soft.update(soft)
+    for d, names in act.rejected.items():
+        _reject(st, d, names)
+    for d in act.domains:
+        st.dom(d)
+        if d in st.order:
+            st.order.remove(d)
+        st.order.append(d)
+    if act.domains:
+        st.focus = act.domains[-1]
+
+
+def _reject(st: DialogueState, d: str, names: list[str]) -> None:
+    ds = st.dom(d)
+    key = SCHEMAS[d].entity_key
+    for name in names:
+        current = st.entity(d) if not name else None
+        name = name or (str(current[key]) if current else "")
+        if name and name not in ds.rejected:
+            ds.rejected.append(name)
+        if ds.chosen and ds.chosen.lower() == name.lower():
+            ds.chosen = None
+
+
+def _asked(st: DialogueState, text: str) -> list[tuple[str, str]]:
+    out = []
+    for sentence in re.split(r"(?<=[.?!])\s+", text):
+        if "?" not in sentence:
+            continue
+        low = sentence.lower()
+        keyed = keyword_domains(low, st.onto)
+        d = keyed[0] if keyed else st.focus
+        out += [(d, s) for s, pat in ASK_PATTERNS.items() if d and re.search(pat, low)]
+    return out
+
+
+def track(observation: dict[str, Any]) -> DialogueState:
+    """The dialogue state behind an observation (``messages`` and ``tools``)."""
+    st = DialogueState(Ontology.from_tools(observation.get("tools") or "[]"))
+    calls: dict[str, ToolCall] = {}
+    for msg in messages_from_observation(observation):
+        _step(st, msg, calls)
+    return st
+
+
+def _step(st: DialogueState, msg: Message, calls: dict[str, ToolCall]) -> None:
+    st.last_role = msg.role
+    if msg.role == "assistant" and msg.tool_calls:
+        for c in msg.tool_calls:
+            calls[c.id] = c
+    elif msg.role == "tool" and msg.tool_call_id in calls:
+        _tool_result(st, calls[msg.tool_call_id], msg.content)
+    elif msg.role == "assistant":
+        st.asked = _asked(st, msg.content)
+    elif msg.role == "user":
+        act = parse_user(msg.content, st.onto, st.focus, st.asked, st.known, st.refs())
+        _merge(st, act)
+        st.last_act = act
+        st.events = []
+        st.asked = []

@@ -174,6 +174,15 @@ class ConversationEnv(gym.Env):
         except Exception as exc:
             return self._internal_error("user_turn", exc)
 
+    def abort(self, reason: StopReason = StopReason.ERRORED, error: dict[str, Any] | None = None) -> tuple:
+        """End the running episode from outside (e.g. the policy failed for it): records ``error``,
+        scores the episode and returns the final 5-tuple."""
+        if self._done:
+            return self._obs(), 0.0, True, False, self._info(note="episode is over; call reset()")
+        if error:
+            self.trajectory.errors.append(dict(error))
+        return self._finish(reason)
+
     # -- internals ---------------------------------------------------------------------
     def _seed_sequence(self) -> np.random.SeedSequence:
         return np.random.SeedSequence(int(self.np_random.integers(2**63)))

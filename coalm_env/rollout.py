@@ -278,11 +278,8 @@ class _Runner:
 def _abort(env: Any, exc: BaseException) -> tuple:
     """End an episode whose policy call failed: ``errored``, with the exception recorded."""
     kind = "llm" if isinstance(exc, LLMError) else "policy"
-    env.trajectory.errors.append(
-        {"where": "policy", "kind": kind, "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
-    )
-    # ConversationEnv has no public abort; _finish is the one place that scores and closes an episode.
-    return env._finish(StopReason.ERRORED)
+    error = {"where": "policy", "kind": kind, "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
+    return env.abort(StopReason.ERRORED, error)
 
 
 def run_rollouts(

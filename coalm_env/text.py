@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "norm", "mentions", "find_mentions", "find_times", "find_time_spans", "find_numbers", "WORD_NUMBERS",
-    "REFERENCE_RE", "MentionIndex",
+    "REFERENCE_RE", "MentionIndex", "mention_index",
 ]
 
 WORD_NUMBERS = {
@@ -151,3 +151,13 @@ def _tokens(text: str) -> list[str]:
         if word:
             out.append(word)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_index(names: tuple[str, ...]) -> MentionIndex:
+    return MentionIndex(names)
+
+
+def mention_index(names: Iterable[str]) -> MentionIndex:
+    """A cached :class:`MentionIndex` for ``names`` (built once per distinct list)."""
+    return _cached_index(tuple(names))

@@ -2,7 +2,8 @@
 and on the calls the agent made).
 
 - An entity counts as **offered** in a domain when the agent booked it, or else when its name (its
-  trainID for trains) is the last one of that domain mentioned in the agent's replies.
+  trainID for trains) is the last one of that domain mentioned in the agent's replies (whole words,
+  case-insensitive, a leading "the" optional: the same rule the agenda user applies).
 - **Inform** (per domain with a search API: restaurant, hotel, attraction, train): the offered entity
   satisfies the goal's final constraints (``info``) under the database's matching rules.
 - A **request** is answered when the offered entity's value for that slot appears in an agent reply;
@@ -22,7 +23,7 @@ from typing import Any
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.apis import BOOKINGS, TodState
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.text import find_mentions, mentions
+from coalm_env.text import mention_index, mentions
 from coalm_env.types import StopReason, Trajectory
 
 __all__ = ["agent_text", "offered_entity", "score_goal", "INFORM_DOMAINS"]
@@ -48,7 +49,7 @@ def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: 
     name = booked[-1][key] if booked else None
     if name is None:
         for text in reversed(replies):
-            found = find_mentions(text, names)
+            found = mention_index(names).find(text)
             if found:
                 name = found[-1]
                 break

@@ -14,7 +14,7 @@ from typing import Any
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.apis import BOOKINGS, TodState, public
 from coalm_env.domains.tod.schema import SCHEMAS, DomainSchema
-from coalm_env.text import REFERENCE_RE, find_mentions
+from coalm_env.text import REFERENCE_RE, find_mentions, mention_index
 
 __all__ = ["TodContext"]
 
@@ -53,7 +53,7 @@ class TodContext:
 
     def mentioned_entities(self, domain: str, text: str) -> list[str]:
         """Entity names of ``domain`` mentioned in ``text``, in order of appearance."""
-        return find_mentions(text, self.names.get(domain, ()))
+        return mention_index(self.names.get(domain, ())).find(text)
 
     def mentioned_values(self, domain: str, slot: str, text: str) -> list[str]:
         """Known values of ``slot`` mentioned in ``text``."""

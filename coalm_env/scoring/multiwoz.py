@@ -47,8 +47,8 @@ from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import MentionIndex
 from coalm_env.types import Trajectory
 
-__all__ = ["Episode", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate",
-           "convlab_inform_f1", "goal_requestables"]
+__all__ = ["Episode", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate", "offered_venues",
+           "provided_requestables", "convlab_inform_f1", "goal_requestables"]
 
 MWZ_REQUESTABLE = ("phone", "address", "postcode")
 VENUE_DOMAINS = ("restaurant", "hotel", "attraction", "train")
@@ -126,7 +126,8 @@ class TextIndex:
         return any(v and v in flat for v in self._values.get(domain, {}).get(slot, ()))
 
 
-def _offered(domain: str, episode: Episode, index: TextIndex) -> list[str]:
+def offered_venues(domain: str, episode: Episode, index: TextIndex) -> list[str]:
+    """Entity keys of ``domain`` the agent offered last (named in its last reply naming any, or booked)."""
     offered: list[str] = []
     for event in episode.events:
         if event[0] == "reply":
@@ -146,7 +147,8 @@ def goal_requestables(domain: str, sub: Mapping[str, Any]) -> set[str]:
     return (reqt & set(MWZ_REQUESTABLE)) | ({"reference"} if sub.get("book") else set())
 
 
-def _provided(domain: str, episode: Episode, index: TextIndex) -> set[str]:
+def provided_requestables(domain: str, episode: Episode, index: TextIndex) -> set[str]:
+    """mwzeval requestables of ``domain`` the agent provided (see the module docstring)."""
     found: set[str] = set()
     refs = {compact(b.get("reference", "")) for b in episode.bookings(domain)} - {""}
     taxi_phones = {compact(b.get("phone", "")) for b in episode.bookings("taxi")} - {""}
@@ -171,14 +173,14 @@ def mwz_inform_success(goal: Mapping[str, Any], episode: Episode, index: TextInd
     for d, sub in goal.items():
         if not sub or d not in SCHEMAS:
             continue
-        offered = _offered(d, episode, index) if d in VENUE_DOMAINS else []
+        offered = offered_venues(d, episode, index) if d in VENUE_DOMAINS else []
         if "name" in sub.get("info", {}) or d in ("taxi", "police", "hospital"):
             match[d] = True
         elif d == "train" and not offered and "trainID" not in (sub.get("reqt") or ()):
             match[d] = True
         else:
             match[d] = bool(offered) and set(offered) <= goal_venues.get(d, set())
-        success[d] = goal_requestables(d, sub) <= _provided(d, episode, index)
+        success[d] = goal_requestables(d, sub) <= provided_requestables(d, episode, index)
     inform = all(match.values())
     return {"inform": float(inform), "success": float(inform and all(success.values()))}
 

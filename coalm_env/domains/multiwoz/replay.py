@@ -4,14 +4,15 @@ For gold turn *k* (the *k*-th user message of the episode) the agent first calls
 gold belief-state change of that turn (first alternative of 2.4's ``a|b`` values; ``""`` for removed slots)
 and the booking APIs for the bookings the wizard made in that turn (entity from the dataset's ``booked``
 record, slots from the gold state, else the goal). Then it replies with the gold system text,
-relexicalised: the dataset's booking references (and taxi car and phone) replaced by what this
-environment's booking returned. Paired with a user that plays ``scenario.user_turns``, this is the
+relexicalised: the dataset's booking references (and taxi car and phone), in that turn or any later
+one, replaced by what this environment's booking of that turn returned. Paired with a user that plays ``scenario.user_turns``, this is the
 offline gold-context protocol, and it must give JGA 100%.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,8 +47,9 @@ def _booking(domain: str, entry: Mapping[str, str], state: Mapping[str, Mapping[
              goal: Mapping[str, Any]) -> ToolCall | None:
     slots = state.get(domain, {})
     if domain == "taxi":
-        args = {p: _first(slots[p]) for p in ("departure", "destination", "leaveAt", "arriveBy") if slots.get(p)}
-        args = {p: canonical(p, v) for p, v in args.items()}
+        args = {p: canonical(p, _first(slots[p])) for p in ("departure", "destination", "leaveAt", "arriveBy")
+                if slots.get(p)}
+        args = {p: v for p, v in args.items() if p not in ("leaveAt", "arriveBy") or re.fullmatch(r"\d\d:\d\d", v)}
         ok = "departure" in args and "destination" in args and ("leaveAt" in args or "arriveBy" in args)
         return ToolCall("book_taxi", args) if ok else None
     key = SCHEMAS[domain].entity_key
@@ -89,21 +91,22 @@ def _results(messages: Sequence[Message]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _relexicalise(text: str, entries: Mapping[str, Sequence[Mapping[str, str]]],
-                  results: Sequence[tuple[str, dict[str, Any]]]) -> str:
-    used: dict[str, int] = {}
-    for domain, value in results:
-        i = used.get(domain, 0)
-        used[domain] = i + 1
-        gold = list(entries.get(domain, ()))
-        if i >= len(gold):
-            continue
-        pairs = [("reference", "reference")] + ([("phone", "phone"), ("type", "car type")] if domain == "taxi" else [])
-        for gold_key, our_key in pairs:
-            old, new = gold[i].get(gold_key), value.get(our_key)
-            if old and new:
-                text = _replace(text, str(old), str(new))
-    return text
+def _substitutions(scenario: Scenario, messages: Sequence[Message]) -> list[tuple[str, str]]:
+    """``(gold value, our value)`` pairs: each booking this episode made in gold turn *j*, paired in order
+    with the wizard's bookings of turn *j* (references; for taxis also phone and car)."""
+    users = [i for i, m in enumerate(messages) if m.role == "user"] + [len(messages)]
+    pairs = []
+    for j in range(len(users) - 1):
+        gold = scenario.meta["gold_bookings"][j] if j < len(scenario.meta["gold_bookings"]) else {}
+        used: dict[str, int] = {}
+        for domain, value in _results(messages[users[j] + 1:users[j + 1]]):
+            i = used[domain] = used.get(domain, -1) + 1
+            entries = list(gold.get(domain, ()))
+            if i >= len(entries):
+                continue
+            keys = [("reference", "reference")] + ([("phone", "phone"), ("type", "car type")] if domain == "taxi" else [])
+            pairs += [(str(entries[i][g]), str(value[o])) for g, o in keys if entries[i].get(g) and value.get(o)]
+    return pairs
 
 
 def _replace(text: str, old: str, new: str) -> str:
@@ -128,4 +131,7 @@ def gold_replay_action(scenario: Scenario, messages: Sequence[Message], fmt: str
         calls = turn_calls(scenario, k)
         if calls:
             return format_calls(calls, fmt)
-    return _relexicalise(system[k], scenario.meta["gold_bookings"][k], _results(since))
+    text = system[k]
+    for old, new in _substitutions(scenario, messages):
+        text = _replace(text, old, new)
+    return text

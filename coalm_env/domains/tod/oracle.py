@@ -1,47 +1,49 @@
-"""The oracle of task-oriented domains: the gold plan played as a script of calls and replies.
+"""The oracle of task-oriented domains: the scenario's gold graph plan, played as calls and replies.
 
-For each goal domain in order: search with the ``fail_info`` constraints and report no match (when
-the goal has them), search with the final constraints and offer the first result with every requested
-attribute, try the ``fail_book`` slot and report the failure, book and give the reference; then the
-taxi, whose places come from the searches (the graph's edges); then a summary and goodbye. Step ``k``
-of the episode plays line ``k`` of the script, filled with the values the backend actually returned.
+Each call of the gold plan is made with its sourced arguments taken from the results the backend
+actually returned (along the graph's edges), then the user is told the outcome: the offer with every
+requested attribute, the booking reference, the taxi. The goal's fail-over detours come first where it
+has them (a search with ``fail_info`` reported as no match; a booking with ``fail_book`` reported as
+failed). Then a summary and goodbye. Step ``k`` of the episode plays line ``k`` of the script.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from coalm_env.backend.graph import BackendSession
+from coalm_env.backend.plan import get_path
+from coalm_env.domains.tod.plan import gold_plan
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.parsing import format_calls
-from coalm_env.types import ToolCall, Trajectory
+from coalm_env.types import GoldCall, ToolCall, Trajectory
 
 __all__ = ["script", "oracle_action"]
 
 Op = tuple[str, str, dict[str, Any]]  # (kind, domain, payload)
 
 
-def script(goal: dict[str, Any]) -> list[Op]:
-    """The oracle's lines for ``goal``: ``("call", domain, {"name", "arguments"})`` or ``("reply", domain,
-    {"kind"})`` items."""
+_API_DOMAIN = {api: d for d, sch in SCHEMAS.items() for api in (sch.find_api, sch.book_api) if api}
+
+
+def script(goal: dict[str, Any], plan: Sequence[GoldCall]) -> list[Op]:
+    """The oracle's lines: the gold ``plan`` (the graph plan of the scenario), each call followed by a
+    reply to the user, with the goal's fail-over detours inserted (a search with ``fail_info`` before
+    the real search, a booking with ``fail_book`` before the real booking)."""
     ops: list[Op] = []
-    for d, sub in goal.items():
-        if not isinstance(sub, dict) or not sub or d == "taxi":
-            continue
-        schema = SCHEMAS[d]
-        if sub.get("fail_info"):
-            ops += [("call", d, {"name": schema.find_api, "arguments": dict(sub["fail_info"])}),
+    for step in plan:
+        d = _API_DOMAIN.get(step.name, "taxi")
+        sub = goal.get(d) or {}
+        is_find = step.name == SCHEMAS[d].find_api
+        if is_find and sub.get("fail_info"):
+            ops += [("call", d, {"step": GoldCall(step.name, dict(sub["fail_info"]))}),
                     ("reply", d, {"kind": "no_match", "constraints": dict(sub["fail_info"])})]
-        ops += [("call", d, {"name": schema.find_api, "arguments": dict(sub["info"])}),
-                ("reply", d, {"kind": "offer"})]
-        if sub.get("book"):
-            if sub.get("fail_book"):
-                ops += [("call", d, {"name": schema.book_api, "book": {**sub["book"], **sub["fail_book"]}}),
-                        ("reply", d, {"kind": "book_failed"})]
-            ops += [("call", d, {"name": schema.book_api, "book": dict(sub["book"])}), ("reply", d, {"kind": "booked"})]
-    if goal.get("taxi"):
-        ops += [("call", "taxi", {"name": "book_taxi", "arguments": dict(goal["taxi"]["info"])}),
-                ("reply", "taxi", {"kind": "taxi"})]
+        if not is_find and d != "taxi" and sub.get("fail_book"):
+            detour = GoldCall(step.name, {**step.arguments, **sub["fail_book"]}, dict(step.sources))
+            ops += [("call", d, {"step": detour, "plan": plan}), ("reply", d, {"kind": "book_failed"})]
+        kind = "offer" if is_find else ("taxi" if d == "taxi" else "booked")
+        ops += [("call", d, {"step": step, "plan": plan}), ("reply", d, {"kind": kind})]
     return ops
 
 
@@ -110,17 +112,26 @@ def _summary(goal: dict[str, Any], backend: BackendSession) -> str:
 
 
 def _call(op: Op, backend: BackendSession) -> ToolCall:
-    payload, d = op[2], op[1]
-    if "book" in payload:
-        key = SCHEMAS[d].entity_key
-        entity = _entity(backend, d) or {}
-        return ToolCall(payload["name"], {key: entity.get(key, ""), **payload["book"]})
-    return ToolCall(payload["name"], dict(payload["arguments"]))
+    """The gold step with each sourced argument read from the latest successful result of its source
+    API (the graph edge), as :func:`~coalm_env.backend.plan.resolve_call` does for recorded plans."""
+    step: GoldCall = op[2]["step"]
+    args = dict(step.arguments)
+    for param, (index, path) in step.sources.items():
+        found = _last_ok(backend, op[2]["plan"][index].name)
+        try:
+            args[param] = get_path(found, path) if found is not None else ""
+        except (KeyError, IndexError):
+            args[param] = ""
+    return ToolCall(step.name, args)
 
 
-def oracle_action(goal: dict[str, Any], backend: BackendSession, trajectory: Trajectory, fmt: str = "hermes") -> str:
-    """The gold next action: line ``len(trajectory.steps)`` of :func:`script`, then a summary."""
-    ops = script(goal)
+def oracle_action(goal: dict[str, Any], backend: BackendSession, trajectory: Trajectory,
+                  plan: Sequence[GoldCall] | None = None, fmt: str = "hermes") -> str:
+    """The gold next action: line ``len(trajectory.steps)`` of :func:`script` (``plan``: the scenario's
+    gold plan; by default planned from the backend's graph), then a summary."""
+    if plan is None:
+        plan = gold_plan(goal, backend.graph)
+    ops = script(goal, plan)
     k = len(trajectory.steps)
     if k >= len(ops):
         return _summary(goal, backend) if k == len(ops) else "You're welcome. Have a great day, goodbye!"

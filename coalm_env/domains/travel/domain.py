@@ -17,7 +17,8 @@ from coalm_env.domains.tod import apis, oracle
 from coalm_env.domains.tod.context import TodContext
 from coalm_env.domains.tod.db import build_store
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.domains.travel.goals import GoalKnobs, draw_goal, gold_plan
+from coalm_env.domains.tod.plan import gold_plan
+from coalm_env.domains.travel.goals import GoalKnobs, draw_goal
 from coalm_env.domains.travel.world import generate_world
 from coalm_env.errors import UnknownNameError
 from coalm_env.scoring.tod import score_goal
@@ -88,7 +89,7 @@ class TravelDomain:
             sid = f"travel-{split}-{len(out):05d}"
             tools = list(self.graph.names)
             out.append(Scenario(id=sid, domain=self.name, split=split, goal=goal, tools=tools,
-                                gold=Gold(calls=gold_plan(goal), requested={d: g["reqt"] for d, g in goal.items()}),
+                                gold=Gold(calls=gold_plan(goal, self.graph), requested={d: g["reqt"] for d, g in goal.items()}),
                                 initial_state={"unavailable": unavailable}, meta={"seed": self.seed}))
         for s in out:
             self._by_id[s.id] = s
@@ -125,4 +126,4 @@ class TravelDomain:
         return score_goal(trajectory, scenario.goal, backend.state, self.names)
 
     def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
-        return oracle.oracle_action(scenario.goal, backend, trajectory)
+        return oracle.oracle_action(scenario.goal, backend, trajectory, plan=scenario.gold.calls)

@@ -19,9 +19,8 @@ from coalm_env.backend.store import StoreView
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.domains.travel.world import DAYS
-from coalm_env.types import GoldCall
 
-__all__ = ["GoalKnobs", "draw_goal", "gold_plan", "skeleton_bucket"]
+__all__ = ["GoalKnobs", "draw_goal", "skeleton_bucket"]
 
 _VENUES = ("restaurant", "hotel", "attraction", "train")
 _VENUE_W = (0.32, 0.26, 0.2, 0.22)
@@ -162,26 +161,3 @@ def draw_goal(rng: np.random.Generator, view: StoreView, rows: Mapping[str, Sequ
                         "fail_info": {}, "reqt": ["car type", "phone"], "book": {}, "fail_book": {},
                         "sources": {"departure": venues[0], "destination": venues[1]}}
     return goal, unavailable
-
-
-def gold_plan(goal: dict[str, Any]) -> list[GoldCall]:
-    """The API calls that complete ``goal``: search each domain, book, then the taxi whose places
-    are sourced from the searches (graph edges ``find_X results[].name -> book_taxi``)."""
-    plan: list[GoldCall] = []
-    find_step: dict[str, int] = {}
-    for d, sub in goal.items():
-        if d == "taxi" or not sub:
-            continue
-        schema = SCHEMAS[d]
-        find_step[d] = len(plan)
-        plan.append(GoldCall(schema.find_api, dict(sub["info"])))
-        if sub.get("book"):
-            key = schema.entity_key
-            plan.append(GoldCall(schema.book_api, dict(sub["book"]), {key: [find_step[d], f"results.0.{key}"]}))
-    if goal.get("taxi"):
-        info = dict(goal["taxi"]["info"])
-        sources = {p: [find_step[goal["taxi"]["sources"][p]], "results.0.name"] for p in ("departure", "destination")}
-        for p in sources:
-            info.pop(p)
-        plan.append(GoldCall("book_taxi", info, sources))
-    return plan

@@ -19,12 +19,16 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.types import Message, ToolCall
 
-__all__ = ["ParsedAction", "parse_action", "format_calls", "FORMATS", "DEFAULT_MAX_CALLS", "MAX_ACTION_CHARS"]
+__all__ = [
+    "ParsedAction", "ActionParseError", "parse_action", "parse_python_calls", "format_calls", "FORMATS",
+    "DEFAULT_MAX_CALLS", "MAX_ACTION_CHARS",
+]
 
 FORMATS = ("react", "hermes", "json", "python")
 DEFAULT_MAX_CALLS = 8
@@ -36,8 +40,12 @@ _REACT_KEY_RE = re.compile(r"^\s*(Thought|Action|Response|System|Observation)\s*
 _FENCE_RE = re.compile(r"^```(?:json|python|tool_code)?\s*\n?(.*?)\n?```$", re.DOTALL)
 
 
-class _ParseError(Exception):
-    pass
+class ActionParseError(ValueError):
+    """Text that is not a well-formed call (raised by :func:`parse_python_calls`; inside
+    :func:`parse_action` it becomes an error :class:`ParsedAction`, never an exception)."""
+
+
+_ParseError = ActionParseError
 
 
 @dataclass
@@ -239,7 +247,7 @@ def _try_python_calls(body: str) -> ParsedAction | None:
     nodes = tree.elts if isinstance(tree, (ast.List, ast.Tuple)) else [tree]
     if not nodes or not all(isinstance(n, ast.Call) for n in nodes):
         return None
-    return _calls_action([_call_from_ast(n) for n in nodes], "python")
+    return _calls_action([_call_from_ast(n, None) for n in nodes], "python")
 
 
 def _call_name(func: ast.expr) -> str:
@@ -250,14 +258,51 @@ def _call_name(func: ast.expr) -> str:
     raise _ParseError("a call must name a function, e.g. find_hotel(area='north')")
 
 
-def _call_from_ast(node: ast.Call) -> ToolCall:
+def parse_python_calls(
+    text: str, signatures: Mapping[str, Sequence[str]] | None = None, *, drop_positional: bool = False
+) -> list[ToolCall]:
+    """Python call syntax, read with :mod:`ast` and never evaluated: ``f(a=1)`` or ``[f(a=1), g(b='x')]``.
+
+    Args:
+        text: the source text.
+        signatures: ``{function: [parameter names in order]}``; when given, positional arguments of
+            a listed function are named from it (as Python would bind them), e.g. BFCL ground truth
+            ``sort('a.txt')``. Without it positional arguments are an error, or ignored with
+            ``drop_positional`` (what BFCL's prompting decoder does).
+
+    Raises:
+        ActionParseError: not a call (list) with literal arguments.
+    """
+    if len(text) > MAX_ACTION_CHARS:
+        raise ActionParseError(f"call text of {len(text)} characters is longer than {MAX_ACTION_CHARS}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise ActionParseError(f"not Python call syntax ({type(exc).__name__})") from None
+    nodes = tree.elts if isinstance(tree, (ast.List, ast.Tuple)) else [tree]
+    return [_call_from_ast(n, signatures, drop_positional) for n in nodes]
+
+
+def _call_from_ast(
+    node: ast.expr, signatures: Mapping[str, Sequence[str]] | None = None, drop_positional: bool = False
+) -> ToolCall:
+    if not isinstance(node, ast.Call):
+        raise ActionParseError("not a function call")
     name = _call_name(node.func)
-    if node.args:
-        raise _ParseError(f"{name}: positional arguments are not supported; write {name}(name=value, ...)")
     arguments: dict[str, Any] = {}
+    if node.args and not drop_positional:
+        if signatures is None:
+            raise ActionParseError(f"{name}: positional arguments are not supported; write {name}(name=value, ...)")
+        order = list(signatures.get(name, ()))
+        if len(node.args) > len(order):
+            raise ActionParseError(f"{name}: too many positional arguments")
+        for param, arg in zip(order, node.args):
+            arguments[param] = _literal(arg, name, param, 0)
     for kw in node.keywords:
         if kw.arg is None:
-            raise _ParseError(f"{name}: **kwargs is not supported; write each argument as name=value")
+            raise ActionParseError(f"{name}: **kwargs is not supported; write each argument as name=value")
+        if kw.arg in arguments:
+            raise ActionParseError(f"{name}: got multiple values for argument {kw.arg!r}")
         arguments[kw.arg] = _literal(kw.value, name, kw.arg, 0)
     return ToolCall(name=name, arguments=arguments)
 

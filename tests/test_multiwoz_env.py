@@ -113,3 +113,21 @@ def test_agenda_user_with_the_oracle(mwz):
     for sid in SAMPLE:
         metrics = _run(env, mwz.get_scenario(sid), lambda info: info["oracle_action"])
         assert metrics["success"] == 1.0 and metrics["goal_met"] == 1.0, (sid, metrics)
+
+
+def test_benchmark_script_runs(mwz, tmp_path):
+    from experiments.benchmarks import multiwoz as bench
+
+    out = tmp_path / "mwz.json"
+    results = bench.main(["--episodes", "3", "--policies", "oracle", "--replay-episodes", "3", "--out", str(out)])
+    assert results["agenda"][0]["episodes"] == 3 and results["agenda"][0]["success"] == 1.0
+    assert results["gold_replay"]["jga_turn_level"] == 1.0 and out.exists()
+
+
+@pytest.mark.slow
+def test_val_split_has_999_dialogues_with_100_exact_24_states(mwz):
+    val = mwz.scenarios("val")
+    sources = {}
+    for s in val:
+        sources[s.meta["belief_source"]] = sources.get(s.meta["belief_source"], 0) + 1
+    assert len(val) == 999 and sources == {"mwz24-val": 100, "mwz21": 899}

@@ -5,9 +5,10 @@ responses (``[restaurant_name]``, ``[phone]``, ...). Here the agent's replies ar
 is delexicalised against the database first:
 
 - an entity of domain *d* is **named** in a reply when its name (trainID for trains) appears there
-  (word match, ``the``/possessive/spelling variants tolerated); a successful ``book_<d>`` call names its
-  entity too. The **offered venues** of *d* are the entities named in the last reply (or booking) that
-  names any entity of *d*. mwzeval instead takes every venue matching the dialogue state of that turn;
+  (word match, ``the``/possessive/spelling variants tolerated; ``the place`` and ``the junction`` only
+  with their ``the`` or capitalised, not "a good place"); a successful ``book_<d>`` call names its entity
+  too. The **offered venues** of *d* are the entities named in the last reply (or booking) that names any
+  entity of *d*. mwzeval instead takes every venue matching the dialogue state of that turn;
   naming is the lexicalised equivalent and needs no state.
 - **Inform** per domain: the offered venues are a non-empty subset of the venues matching the goal's final
   constraints (mwzeval's ``issubset``), with mwzeval's exceptions: a goal that gives the venue's name, and
@@ -64,6 +65,9 @@ CONVLAB_REQUESTABLE = {
 }
 _SLOT_WORDS = {"internet": ("internet", "wifi", "wi fi"), "parking": ("parking", "park"), "stars": ("star",)}
 _TRAIN_ID = re.compile(r"\btr\s?(\d{4})\b", re.IGNORECASE)
+#: venues named by a common word ("a good place"): they count only with their "the" or capitalised
+_COMMON_WORD_NAMES = {n: re.compile(rf"(?i:\bthe\s+{w}\b)|\b{w.title()}\b") for n, w in
+                      (("the place", "place"), ("the junction", "junction"))}
 
 
 def compact(text: str) -> str:
@@ -118,7 +122,8 @@ class TextIndex:
             ids = [f"TR{m.group(1)}" for m in _TRAIN_ID.finditer(text)]
             return list(dict.fromkeys(i for i in ids if i in self._train_ids))
         index = self._names.get(domain)
-        return index.find(text) if index is not None else []
+        found = index.find(text) if index is not None else []
+        return [n for n in found if n not in _COMMON_WORD_NAMES or _COMMON_WORD_NAMES[n].search(text)]
 
     def provides(self, domain: str, slot: str, text: str) -> bool:
         """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database."""

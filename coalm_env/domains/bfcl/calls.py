@@ -1,9 +1,11 @@
-"""BFCL call strings <-> :class:`~coalm_env.types.ToolCall`, read with :mod:`ast` only (never evaluated).
+"""BFCL call strings <-> :class:`~coalm_env.types.ToolCall`, read by the one parser
+(:func:`coalm_env.parsing.parse_python_calls`: :mod:`ast`, never evaluated).
 
 BFCL writes calls as Python source: ``cd(folder='doc')``, sometimes with positional arguments
 (``sort('final_report.pdf')`` in the ground truth). Positional arguments are named from the
 backend method's signature, which is what Python does when BFCL's harness evaluates the string.
-Argument values must be literals (:func:`ast.literal_eval` on the argument node).
+Argument values must be literals. Positional arguments in a raw completion are dropped, as BFCL's
+prompting decoder does (it reads keyword arguments only).
 
 BFCL result files store one of three shapes per step, all read by :func:`decode_step`:
 a raw completion (``"[cd(folder='doc'), ls()]"``, decoded the way BFCL's prompting handlers do),
@@ -12,11 +14,11 @@ a list of call strings (already decoded), or a list of ``{name: arguments}`` dic
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from coalm_env.parsing import ActionParseError, parse_python_calls
 from coalm_env.types import ToolCall
 
 __all__ = ["CallSyntaxError", "parse_call", "parse_call_list", "decode_step", "render_calls", "result_text"]
@@ -24,28 +26,8 @@ __all__ = ["CallSyntaxError", "parse_call", "parse_call_list", "decode_step", "r
 #: function name -> its parameter names in positional order
 Signatures = Mapping[str, Sequence[str]]
 
-_MAX_CALL_CHARS = 200_000
-
-
-class CallSyntaxError(ValueError):
-    """A call string that is not ``name(literal args)``; executing it yields an error result."""
-
-
-def _parse_expr(text: str) -> ast.expr:
-    if len(text) > _MAX_CALL_CHARS:
-        raise CallSyntaxError(f"call text of {len(text)} characters is too long")
-    try:
-        return ast.parse(text.strip(), mode="eval").body
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        raise CallSyntaxError(f"not a Python call: {type(exc).__name__}") from None
-
-
-def _literal(node: ast.expr, name: str) -> Any:
-    try:
-        value = ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        raise CallSyntaxError(f"{name}: arguments must be literal values") from None
-    return _listify(value)
+#: a call string that is not ``name(literal args)``; executing it yields an error result
+CallSyntaxError = ActionParseError
 
 
 def _listify(value: Any) -> Any:
@@ -57,44 +39,17 @@ def _listify(value: Any) -> Any:
     return value
 
 
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return f"{_call_name(func.value)}.{func.attr}"
-    raise CallSyntaxError("a call must name a function")
-
-
-def _from_node(node: ast.expr, signatures: Signatures, positional: bool) -> ToolCall:
-    if not isinstance(node, ast.Call):
-        raise CallSyntaxError("not a function call")
-    name = _call_name(node.func)
-    arguments: dict[str, Any] = {}
-    if positional and node.args:
-        order = list(signatures.get(name, ()))
-        if len(node.args) > len(order):
-            raise CallSyntaxError(f"{name}: too many positional arguments")
-        for param, arg in zip(order, node.args):
-            arguments[param] = _literal(arg, name)
-    for kw in node.keywords:
-        if kw.arg is None:
-            raise CallSyntaxError(f"{name}: **kwargs is not supported")
-        if kw.arg in arguments:
-            raise CallSyntaxError(f"{name}: got multiple values for argument {kw.arg!r}")
-        arguments[kw.arg] = _literal(kw.value, name)
-    return ToolCall(name=name, arguments=arguments)
-
-
 def parse_call(text: str, signatures: Signatures) -> ToolCall:
     """One call string, e.g. ``"mv(source='a', destination='b')"`` or ``"sort('a.txt')"``."""
-    return _from_node(_parse_expr(text), signatures, positional=True)
+    calls = parse_python_calls(text, signatures)
+    if len(calls) != 1 or text.strip().startswith("["):
+        raise CallSyntaxError("not a single function call")
+    return calls[0]
 
 
 def parse_call_list(text: str, signatures: Signatures) -> list[ToolCall]:
     """A Python list (or one call) of calls: ``"[cd(folder='doc'), ls()]"``."""
-    tree = _parse_expr(text)
-    nodes = tree.elts if isinstance(tree, (ast.List, ast.Tuple)) else [tree]
-    return [_from_node(n, signatures, positional=True) for n in nodes]
+    return parse_python_calls(text, signatures)
 
 
 def _decode_completion(text: str) -> list[ToolCall]:
@@ -102,9 +57,7 @@ def _decode_completion(text: str) -> list[ToolCall]:
     body = text.strip("`\n ")
     body = body if body.startswith("[") else "[" + body
     body = body if body.endswith("]") else body + "]"
-    tree = _parse_expr(body.strip("[]'"))
-    nodes = tree.elts if isinstance(tree, (ast.List, ast.Tuple)) else [tree]
-    return [_from_node(n, {}, positional=False) for n in nodes]
+    return parse_python_calls("[" + body.strip("[]'") + "]", drop_positional=True)
 
 
 def _decode_fc(item: Mapping[str, Any]) -> list[ToolCall]:

@@ -88,7 +88,8 @@ def _stem(name: str) -> str:
 
 def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
     """MultiWOZ matching (:func:`coalm_env.domains.tod.db.matches`) with canonical values, names compared
-    by :func:`name_key`, and the evaluators' rule that an ``unknown`` (the dataset's ``?``) attribute matches anything."""
+    by :func:`name_key`, and the evaluators' rule that an ``unknown`` (the dataset's ``?``) attribute
+    matches anything."""
     wanted = {}
     for slot, value in constraints.items():
         have = record.get(slot)

@@ -5,8 +5,8 @@ gold belief-state change of that turn (first alternative of 2.4's ``a|b`` values
 and the booking APIs for the bookings the wizard made in that turn (entity from the dataset's ``booked``
 record, slots from the gold state, else the goal). Then it replies with the gold system text,
 relexicalised: the dataset's booking references (and taxi car and phone), in that turn or any later
-one, replaced by what this environment's booking of that turn returned. Paired with a user that plays ``scenario.user_turns``, this is the
-offline gold-context protocol, and it must give JGA 100%.
+one, replaced by what this environment's booking of that turn returned. Paired with a user that plays
+``scenario.user_turns``, this is the offline gold-context protocol, and it must give JGA 100%.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from coalm_env.types import Message, Scenario, ToolCall
 
 __all__ = ["gold_replay_action", "turn_calls"]
 
+_MOBILE = re.compile(r"\b07\d{9}\b")
 _BOOK_SLOTS = {"restaurant": ("people", "day", "time"), "hotel": ("people", "day", "stay"), "train": ("people",)}
 
 
@@ -46,7 +47,8 @@ def _state_updates(before: Mapping[str, Mapping[str, str]], after: Mapping[str, 
 def _booking(domain: str, entry: Mapping[str, str], state: Mapping[str, Mapping[str, str]],
              goal: Mapping[str, Any]) -> ToolCall | None:
     slots = state.get(domain, {})
-    if domain == "taxi":
+    if domain == "taxi":  # the wizard's booking turn often precedes the state's last taxi slot: fill from the goal
+        slots = {**(goal.get("taxi") or {}).get("info", {}), **slots}
         args = {p: canonical(p, _first(slots[p])) for p in ("departure", "destination", "leaveAt", "arriveBy")
                 if slots.get(p)}
         args = {p: v for p, v in args.items() if p not in ("leaveAt", "arriveBy") or re.fullmatch(r"\d\d:\d\d", v)}
@@ -132,6 +134,11 @@ def gold_replay_action(scenario: Scenario, messages: Sequence[Message], fmt: str
         if calls:
             return format_calls(calls, fmt)
     text = system[k]
-    for old, new in _substitutions(scenario, messages):
+    pairs = _substitutions(scenario, messages)
+    for old, new in pairs:
         text = _replace(text, old, new)
+    taxi = [v for d, v in _results(messages) if d == "taxi" and v.get("phone")]
+    if taxi:  # the dataset sometimes gives another taxi number than its booking record: it is still a taxi's
+        ours = {new for _old, new in pairs}
+        text = _MOBILE.sub(lambda m: m.group(0) if m.group(0) in ours else taxi[-1]["phone"], text)
     return text

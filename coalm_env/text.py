@@ -121,7 +121,9 @@ class MentionIndex:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for name in dict.fromkeys(names):
             alias = tuple(_tokens(str(name)))
-            if len(alias) > 1 and alias[0] == "the":  # matched from the next word: "the" is optional
+            # "the" is optional before a name of two or more words ("golden kitchen" = "the golden
+            # kitchen"); "the place" / "the junction" keep it, or "granta place" would name a venue
+            if len(alias) > 2 and alias[0] == "the":
                 alias = alias[1:]
             if alias:
                 self._by_first.setdefault(alias[0], []).append((alias, name))

@@ -10,10 +10,11 @@ from coalm_env.backend.graph import ApiGraph, BackendSession
 from coalm_env.domains.multiwoz.apis import build_graph
 from coalm_env.domains.multiwoz.database import DOMAINS, api_lexicon, load_database
 from coalm_env.domains.multiwoz.dialogues import Dialogue, load_dialogues
-from coalm_env.domains.multiwoz.goals import convert_goal, gold_plan
+from coalm_env.domains.multiwoz.goals import convert_goal
 from coalm_env.domains.multiwoz.replay import gold_replay_action
 from coalm_env.domains.tod import apis as tod_apis
 from coalm_env.domains.tod import oracle
+from coalm_env.domains.tod.plan import gold_plan
 from coalm_env.domains.multiwoz.context import MultiWOZContext
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.errors import ConfigError, UnknownNameError
@@ -81,7 +82,7 @@ class MultiWOZDomain:
         }
         return Scenario(id=f"multiwoz-{split}-{dialogue.id}", domain=self.name, split=split, goal=goal,
                         tools=list(self.graph.names),
-                        gold=Gold(calls=gold_plan(goal), requested={d: list(g["reqt"]) for d, g in goal.items()}),
+                        gold=Gold(calls=gold_plan(goal, self.graph), requested={d: list(g["reqt"]) for d, g in goal.items()}),
                         initial_state={"unavailable": unavailable}, user_turns=list(dialogue.user_turns), meta=meta)
 
     def get_scenario(self, scenario_id: str) -> Scenario:
@@ -143,5 +144,5 @@ class MultiWOZDomain:
             return gold_replay_action(scenario, trajectory.messages)
         if not scenario.goal:
             raise ConfigError(f"scenario {scenario.id} has an empty goal")
-        return oracle.oracle_action(scenario.goal, backend, trajectory)
+        return oracle.oracle_action(scenario.goal, backend, trajectory, plan=scenario.gold.calls)
 

@@ -23,9 +23,8 @@ from coalm_env.domains.multiwoz.database import MultiWOZDatabase
 from coalm_env.domains.multiwoz.dialogues import Dialogue
 from coalm_env.domains.multiwoz.values import canonical
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.types import GoldCall
 
-__all__ = ["convert_goal", "gold_plan", "VENUES"]
+__all__ = ["convert_goal", "VENUES"]
 
 VENUES = ("restaurant", "hotel", "attraction")
 _GOAL_DOMAINS = ("restaurant", "hotel", "attraction", "train", "police", "hospital")
@@ -132,27 +131,3 @@ def convert_goal(dialogue: Dialogue, database: MultiWOZDatabase) -> tuple[dict[s
     if isinstance(raw.get("taxi"), dict) and raw["taxi"]:
         goal["taxi"] = _taxi_goal(raw["taxi"], goal, dialogue, database)
     return goal, unavailable, {"fail_info": dropped}
-
-
-def gold_plan(goal: Mapping[str, Any]) -> list[GoldCall]:
-    """The calls that complete ``goal``: each domain's search with its final constraints, its booking with
-    the entity sourced from that search (``results.0``), then the taxi with its places sourced from the
-    searches of the venues it connects (constants where the goal names places outside the goal)."""
-    plan: list[GoldCall] = []
-    find_step: dict[str, int] = {}
-    for d, sub in goal.items():
-        if d == "taxi" or not sub:
-            continue
-        schema = SCHEMAS[d]
-        find_step[d] = len(plan)
-        plan.append(GoldCall(schema.find_api, dict(sub["info"])))
-        if sub.get("book") and schema.book_api:
-            key = schema.entity_key
-            plan.append(GoldCall(schema.book_api, dict(sub["book"]), {key: [find_step[d], f"results.0.{key}"]}))
-    if goal.get("taxi"):
-        info = dict(goal["taxi"]["info"])
-        sources = {p: [find_step[d], "results.0.name"] for p, d in goal["taxi"].get("sources", {}).items()}
-        for p in sources:
-            info.pop(p)
-        plan.append(GoldCall("book_taxi", info, sources))
-    return plan

@@ -12,6 +12,7 @@ the file and the command that fixes it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -25,9 +26,34 @@ from typing import Any
 
 from coalm_env.errors import DataCorruptError, DataNotFoundError, UnknownNameError
 
-__all__ = ["DATASETS", "Dataset", "data_root", "dataset_dir", "require", "read_json", "read_jsonl", "status", "fetch"]
+__all__ = ["DATASETS", "REMOTES", "Remote", "Dataset", "data_root", "dataset_dir", "require", "read_json", "read_jsonl", "status", "fetch"]
 
 ENV_VAR = "COALM_ENV_DATA"
+
+
+@dataclass(frozen=True)
+class Remote:
+    """One file of an official source: ``url`` saved as ``dest`` (relative to the dataset folder), or,
+    for a zip, its member ``member`` saved as ``dest``."""
+
+    url: str
+    dest: str
+    member: str | None = None
+
+
+_MWZ_DB = "https://raw.githubusercontent.com/budzianowski/multiwoz/master/db/{}_db.json"
+_MWZ_24 = "https://raw.githubusercontent.com/hoadm-net/dst_base/9a9ae58/data/multiwoz24/{}"
+_CONVLAB = "https://github.com/ConvLab/ConvLab-3/raw/master/data/multiwoz/{}.json.zip"
+
+#: official sources per dataset (see each dataset's README in the mirror for provenance)
+REMOTES: dict[str, tuple[Remote, ...]] = {
+    "multiwoz24": (
+        *(Remote(_MWZ_DB.format(d), f"db/{d}_db.json")
+          for d in ("restaurant", "hotel", "attraction", "train", "hospital", "police", "taxi")),
+        *(Remote(_MWZ_24.format(f), f) for f in ("ontology.json", "valListFile.json", "testListFile.json")),
+        *(Remote(_CONVLAB.format(s), f"convlab_mwz21_valtest/{s}.json", member=f"{s}.json") for s in ("val", "test")),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -173,10 +199,13 @@ def _download(ds: Dataset, dest: Path) -> None:
     if ds.name == "bfcl":
         _download_bfcl(dest)
         return
+    if ds.name in REMOTES:
+        _download_remotes(REMOTES[ds.name], dest)
+        return
     raise DataNotFoundError(
         str(dest),
-        f"automatic download of {ds.name} is not available from {ds.source} on this network; download it "
-        f"yourself and run `coalm-env data fetch {ds.name} --from DIR`",
+        f"{ds.name} has no automatic download: its API descriptions are extracted from the Python classes of "
+        f"{ds.source} (see the mirror's README); get a mirror and run `coalm-env data fetch {ds.name} --from DIR`",
     )
 
 
@@ -199,3 +228,33 @@ def _download_bfcl(dest: Path) -> None:
                 target = dest / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(zf.read(member))
+
+
+def _download_remotes(remotes: tuple[Remote, ...], dest: Path, timeout: float = 60.0) -> None:
+    """Fetch every remote file into a staging folder, then move it into place (all or nothing)."""
+    import urllib.error
+    import urllib.request
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stage = Path(tmp) / "stage"
+        for remote in remotes:
+            try:
+                with urllib.request.urlopen(remote.url, timeout=timeout) as resp:  # noqa: S310 - fixed URLs
+                    payload = resp.read()
+            except (urllib.error.URLError, OSError) as exc:
+                raise DataNotFoundError(
+                    str(dest / remote.dest),
+                    f"could not download {remote.url} ({exc}); download the dataset yourself and run "
+                    f"`coalm-env data fetch NAME --from DIR`",
+                ) from exc
+            target = stage / remote.dest
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if remote.member is None:
+                target.write_bytes(payload)
+                continue
+            with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+                target.write_bytes(zf.read(remote.member))
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(stage, dest)

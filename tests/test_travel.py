@@ -87,8 +87,13 @@ def test_knobs_shape_goals():
     hard = TravelDomain(n_test=60, min_domains=2, max_domains=3, p_taxi=1.0, p_fail_book=1.0, p_book=1.0)
     assert any("taxi" in s.goal for s in hard.scenarios("test"))
     assert all(len([d for d in s.goal if d != "taxi"]) >= 2 for s in hard.scenarios("test"))
+    flat = TravelDomain(n_test=60, max_depth=1, p_taxi=1.0, p_book=1.0, min_domains=2)
+    assert all(not g["book"] and "taxi" not in s.goal for s in flat.scenarios("test") for g in s.goal.values())
+    assert all(not c.sources for s in flat.scenarios("test") for c in s.gold.calls)
     with pytest.raises(UnknownNameError):
         TravelDomain(p_typo=0.3)
+    with pytest.raises(ValueError):
+        TravelDomain(min_domains=3, max_domains=2)
 
 
 def test_gold_plans_execute_with_sourced_arguments(travel):

@@ -19,6 +19,7 @@ from coalm_env.backend.store import StoreView
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.domains.travel.world import DAYS
+from coalm_env.errors import ConfigError
 
 __all__ = ["GoalKnobs", "draw_goal", "skeleton_bucket"]
 
@@ -49,6 +50,15 @@ class GoalKnobs:
     p_fail_book: float = 0.2
     p_taxi: float = 0.3
     p_name: float = 0.1
+    #: longest dependency chain in the gold plan: 1 = searches only, 2 = search -> booking,
+    #: 3 = searches -> taxi between the venues found (a call fed by two earlier calls)
+    max_depth: int = 3
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_domains <= self.max_domains <= 4:
+            raise ConfigError(f"need 1 <= min_domains <= max_domains <= 4, got {self.min_domains}, {self.max_domains}")
+        if self.max_depth not in (1, 2, 3):
+            raise ConfigError(f"max_depth must be 1, 2 or 3, got {self.max_depth}")
 
 
 def _pick(rng: np.random.Generator, values, k: int = 1):
@@ -146,7 +156,7 @@ def draw_goal(rng: np.random.Generator, view: StoreView, rows: Mapping[str, Sequ
         fail = _fail_info(rng, view, d, info, lexicon) if d != "train" and rng.random() < knobs.p_fail_info else {}
         reqt = _pick(rng, _EXTRA_REQT[d], int(rng.integers(0, 4)))
         reqt = [r for r in reqt if r not in info]
-        book = _book(rng, d) if SCHEMAS[d].book and rng.random() < knobs.p_book else {}
+        book = _book(rng, d) if SCHEMAS[d].book and rng.random() < knobs.p_book and knobs.max_depth >= 2 else {}
         fail_book = _fail_book(rng, d, book) if book and rng.random() < knobs.p_fail_book else {}
         if fail_book:
             unavailable[d] = [{**book, **fail_book}]
@@ -154,7 +164,7 @@ def draw_goal(rng: np.random.Generator, view: StoreView, rows: Mapping[str, Sequ
             reqt = sorted({*reqt, "reference"} - {"trainID"}) + ["trainID"] if "trainID" in reqt else reqt
         goal[d] = {"info": info, "fail_info": fail, "reqt": reqt, "book": book, "fail_book": fail_book}
     venues = [d for d in domains if d in ("restaurant", "hotel", "attraction")]
-    if len(venues) >= 2 and rng.random() < knobs.p_taxi:
+    if len(venues) >= 2 and rng.random() < knobs.p_taxi and knobs.max_depth >= 3:
         places = [db.query(view, d, goal[d]["info"])[0]["name"] for d in venues[:2]]
         when = "leaveAt" if rng.random() < 0.5 else "arriveBy"
         goal["taxi"] = {"info": {"departure": places[0], "destination": places[1], when: _time(rng, 40, 92)},

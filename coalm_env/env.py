@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import reprlib
 import traceback
 import uuid
 from typing import Any
@@ -18,7 +17,7 @@ from coalm_env.parsing import DEFAULT_MAX_CALLS, MAX_ACTION_CHARS, ParsedAction,
 from coalm_env.protocols import Domain, UserRequest, UserSimulator
 from coalm_env.registry import USERS
 from coalm_env.scoring import dense_components, graph_credit
-from coalm_env.types import Message, Scenario, StepRecord, StopReason, Trajectory, UserTurn
+from coalm_env.types import Message, Scenario, StepRecord, StopReason, ToolCall, Trajectory, UserTurn, json_safe
 from coalm_env.version import __version__
 
 __all__ = ["ConversationEnv"]
@@ -84,6 +83,10 @@ class ConversationEnv(gym.Env):
         oracle_hints: bool = False,
         **domain_options: Any,
     ):
+        for option, value in (("max_turns", max_turns), ("max_steps_per_turn", max_steps_per_turn),
+                              ("max_calls_per_action", max_calls_per_action)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{option} must be a positive integer, got {value!r}")
         self.domain: Domain = get_domain(domain, **domain_options) if isinstance(domain, str) else domain
         if split not in self.domain.splits:
             raise UnknownNameError("split", split, self.domain.splits)
@@ -353,19 +356,20 @@ class ConversationEnv(gym.Env):
 
 def _as_text(action: Any) -> str:
     if isinstance(action, str):
-        return action[:MAX_ACTION_CHARS]
-    return reprlib.repr(action)[:2000]
+        return json_safe(action[:MAX_ACTION_CHARS])
+    text = json_safe(action, max_depth=0)  # a short, safe repr
+    return text[:2000] if isinstance(text, str) else str(text)[:2000]
 
 
 def _jsonable_action(action: Any) -> Any:
+    """The raw action as recorded in the trajectory (strict JSON, bounded)."""
     if isinstance(action, str):
-        return action[:MAX_ACTION_CHARS]
-    if isinstance(action, Message):
-        return action.to_dict()
-    if isinstance(action, (list, tuple)) and all(hasattr(a, "to_dict") for a in action):
-        return [a.to_dict() for a in action]
+        return json_safe(action[:MAX_ACTION_CHARS])
     try:
-        json.dumps(action)
-        return action
-    except (TypeError, ValueError, RecursionError):
-        return reprlib.repr(action)[:2000]
+        if isinstance(action, Message):
+            return json_safe(action.to_dict())
+        if isinstance(action, (list, tuple)) and all(isinstance(a, (ToolCall, Message)) for a in action):
+            return json_safe([a.to_dict() for a in action])
+    except Exception:  # a malformed object: keep its repr
+        return json_safe(action, max_depth=0)
+    return json_safe(action)

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coalm_env.types import Message, ToolCall
+from coalm_env.types import Message, ToolCall, json_safe
 
 __all__ = [
     "ParsedAction", "ActionParseError", "parse_action", "parse_python_calls", "format_calls", "FORMATS",
@@ -76,6 +76,18 @@ def parse_action(action: Any, max_calls: int = DEFAULT_MAX_CALLS) -> ParsedActio
         return ParsedAction.fail(
             f"{len(parsed.calls)} tool calls in one action; at most {max_calls} are allowed", parsed.format
         )
+    return _made_safe(parsed)
+
+
+def _made_safe(parsed: ParsedAction) -> ParsedAction:
+    """Everything downstream (backends, renderers, trajectory files) gets plain, strict-JSON values."""
+    for call in parsed.calls:
+        call.arguments = json_safe(call.arguments)
+        call.id = json_safe(call.id) if isinstance(call.id, str) else str(call.id)
+    for name in ("reply", "thought", "error"):
+        value = getattr(parsed, name)
+        if isinstance(value, str):
+            setattr(parsed, name, json_safe(value))
     return parsed
 
 
@@ -88,10 +100,12 @@ def _parse_structured(action: Any) -> ParsedAction:
     if isinstance(action, ToolCall):
         return _calls_action([_checked_call(action.name, action.arguments, action.id)], "structured")
     if isinstance(action, Message):
+        if action.content is not None and not isinstance(action.content, str):
+            raise _ParseError(f"message content must be text, got {type(action.content).__name__}")
         if action.tool_calls:
-            calls = [_checked_call(c.name, c.arguments, c.id) for c in action.tool_calls]
+            calls = [_structured_call(c) for c in action.tool_calls]
             return _calls_action(calls, "structured", thought=action.content or None)
-        return _parse_text(action.content)
+        return _parse_text(action.content or "")
     if isinstance(action, dict):
         return _parse_dict(action)
     if isinstance(action, (list, tuple)):

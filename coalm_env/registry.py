@@ -95,7 +95,14 @@ class Registry:
         if not isinstance(spec, str):
             return spec
         name, kwargs = parse_spec(spec)
-        return self.resolve(name)(**{**kwargs, **extra})
+        factory = self.resolve(name)
+        try:
+            return factory(**{**kwargs, **extra})
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"cannot build {self.kind} {spec!r}: {exc}",
+                              hint=f"check the options of {self.entries[name]}") from exc
 
 
 USERS = Registry("user simulator", {

@@ -12,14 +12,15 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
-    "norm", "mentions", "find_mentions", "find_times", "find_time_spans", "find_numbers", "WORD_NUMBERS",
+    "norm", "mentions", "find_mentions", "find_times", "find_time_spans", "find_numbers", "WORD_NUMBERS", "NUMBER_WORDS",
     "REFERENCE_RE", "MentionIndex", "mention_index",
 ]
 
-WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "a single": 1, "a couple of": 2, "just me": 1, "myself": 1,
-}
+#: small numbers as words (the one table users, policies and scorers share)
+NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+WORD_NUMBERS = {**{k: v for k, v in NUMBER_WORDS.items() if v}, "a single": 1, "a couple of": 2, "just me": 1,
+                "myself": 1}
 
 #: booking references: 8 upper-case letters/digits containing at least one digit and one letter
 REFERENCE_RE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8}\b")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 import json
+import math
+import reprlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -23,6 +25,7 @@ __all__ = [
     "Trajectory",
     "UserTurn",
     "to_json",
+    "json_safe",
 ]
 
 
@@ -332,7 +335,57 @@ class Trajectory:
         return cls.from_dict(json.loads(text))
 
 
+def _safe_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:  # lone surrogates (e.g. a model's "\ud800" JSON escape)
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        text = reprlib.repr(value)
+    except Exception:  # a __repr__ that raises must not take the episode down
+        return f"<{type(value).__name__}>"
+    # default object reprs carry a memory address: not reproducible across runs
+    return f"<{type(value).__name__}>" if " at 0x" in text else _safe_text(text)
+
+
+def _safe_key(key: Any) -> str:
+    if isinstance(key, str):
+        return _safe_text(key)
+    return str(key) if key is None or isinstance(key, (bool, int, float)) else _safe_repr(key)
+
+
+def json_safe(value: Any, max_depth: int = 64) -> Any:
+    """A detached copy of ``value`` that serialises as strict UTF-8 JSON: lone surrogates replaced,
+    NaN/inf as strings, tuples/sets as lists, non-string keys as strings, anything else (or anything
+    nested deeper than ``max_depth``) as a short ``repr``. Used on everything an agent or a backend
+    hands the env before it is stored."""
+    if isinstance(value, str):
+        return _safe_text(value)
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if max_depth <= 0:
+        return _safe_repr(value)
+    if isinstance(value, dict):
+        return {_safe_key(k): json_safe(v, max_depth - 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [json_safe(v, max_depth - 1) for v in items]
+    return _safe_repr(value)
+
+
 def to_json(obj: Any) -> str:
     """JSON with UTF-8 kept. Keys keep their insertion order (tool-call arguments stay as the agent wrote
-    them); everything we build is built in a deterministic order, so the same episode gives the same text."""
-    return json.dumps(obj, ensure_ascii=False, default=str)
+    them); everything we build is built in a deterministic order, so the same episode gives the same text.
+    Anything not strict JSON (NaN, lone surrogates, objects) is written through :func:`json_safe`."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+        return text
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        return json.dumps(json_safe(obj), ensure_ascii=False)

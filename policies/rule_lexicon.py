@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.text import find_time_spans
+from coalm_env.text import NUMBER_WORDS, find_time_spans
 
 __all__ = ["Ontology", "DAYS", "NUMBER_WORDS", "NUM", "DOMAIN_WORDS", "SYNONYMS", "REQUEST_WORDS",
            "negated", "dontcare", "wants_booking", "number", "times_with_roles", "is_bye", "is_thanks",
            "is_asking", "apply_synonyms"]
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 #: a small number, as digits or a word (one regex group)
 NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 

@@ -9,6 +9,7 @@ from gymnasium.utils.env_checker import check_env
 import coalm_env
 from coalm_env.domains import ENV_IDS
 from coalm_env.errors import DataNotFoundError
+from coalm_env.types import Message, ToolCall
 
 _DATA = {"coalm/BFCL-MultiTurn-v0": "bfcl", "coalm/APIBank-v0": "apibank", "coalm/MultiWOZ-v0": "multiwoz24"}
 
@@ -45,13 +46,29 @@ def test_check_env(env_id):
 def test_junk_actions_never_raise(env_id):
     env = _make(env_id)
     env.reset(seed=0)
+    deep: list = []
+    cursor = deep
+    for _ in range(10_000):
+        cursor.append([])
+        cursor = cursor[0]
+
+    class BadRepr:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
     junk = ["", "<tool_call>{not json</tool_call>", "Action: nope(", '{"name": 3}', "x" * 300_000,
             "[f(a=__import__('os'))]", '<tool_call>{"name": "no_such_api", "arguments": {}}</tool_call>', None, 42,
-            {"tool_calls": "bad"}]
+            {"tool_calls": "bad"}, '<tool_call>{"name": "x", "arguments": {"a": "\\ud800"}}</tool_call>',
+            '{"name": "x", "arguments": {"a": NaN}}', Message(role="assistant", content=[1, 2]),  # type: ignore[arg-type]
+            [ToolCall("x", {"a": deep})], [ToolCall("x", {"a": BadRepr()})], ToolCall("x", [1, 2]),  # type: ignore[arg-type]
+            "\ud800 reply with a lone surrogate", b"bytes", {1: 2}]
     for action in junk:
         obs, reward, term, trunc, info = env.step(action)
         assert env.observation_space.contains(obs)
+        traj = env.unwrapped.trajectory
+        traj.to_json().encode("utf-8")  # strict UTF-8 JSON, whatever the agent sent
         if term or trunc:
+            assert not [e for e in traj.errors if e.get("where") != "oracle"], traj.errors
             env.reset(seed=1)
     assert not [e for e in env.unwrapped.trajectory.errors if e.get("where") != "oracle"]
 

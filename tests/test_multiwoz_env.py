@@ -108,7 +108,6 @@ def test_gold_replay_policy_and_a_lazy_agent_through_the_runner(mwz):
 
 
 def test_agenda_user_with_the_oracle(mwz):
-    pytest.importorskip("simulators.agenda")
     env = ConversationEnv(mwz, user="agenda", oracle_hints=True, max_turns=30)
     for sid in SAMPLE:
         metrics = _run(env, mwz.get_scenario(sid), lambda info: info["oracle_action"])

@@ -50,7 +50,7 @@ def test_inform_needs_the_last_offered_venue_to_fit_and_success_its_requestables
                                                                                          {**info, "name": r["name"]}))
     facts = f"The phone is {good['phone']} and the address is {good['address']}, postcode {good['postcode']}."
     ok, _ = _play(mwz, s, [f"How about {good['name'].title()}? {facts}"])
-    assert ok["inform"] == 1.0 and ok["success"] == 1.0 and ok["task_success"] in (0.0, 1.0)
+    assert ok["inform"] == 1.0 and ok["success"] == 1.0 and ok["task_success"] == 1.0  # no booking in this goal
     assert ok["inform_recall"] > 0
     switched, _ = _play(mwz, s, [f"How about {good['name']}? {facts}", f"Or rather {wrong['name']}."])
     assert switched["inform"] == 0.0 and switched["success"] == 0.0

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.text import NUMBER_WORDS
 from simulators.agenda.agenda import Act
 
 __all__ = ["Voice", "realise", "goodbye", "give_up"]
 
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NUMBER_WORDS = tuple(NUMBER_WORDS)  # index = value: "zero" ... "twelve"
 _NOUNS = {"restaurant": ("restaurant", "place to eat"), "hotel": ("hotel", "place to stay"),
           "attraction": ("attraction", "place to visit"), "train": ("train",), "taxi": ("taxi",),
           "police": ("police station",), "hospital": ("hospital",)}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ from coalm_env.backend.graph import ApiGraph, ApiSpec, Dependency
 from coalm_env.domains.bfcl.calls import result_text
 from coalm_env.domains.bfcl.entries import load_func_docs
 from coalm_env.errors import ApiError
+from coalm_env.types import json_safe
 
 __all__ = ["to_json_schema", "api_specs", "doc_dependencies", "full_graph", "functions_of", "graph_for", "owner_of"]
 
@@ -66,19 +66,11 @@ def to_json_schema(schema: dict[str, Any], top: bool = True) -> dict[str, Any]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
-    """A detached JSON copy of a return value (backends return live references to their state)."""
-    try:
-        return json.loads(json.dumps(value, default=str))
-    except (TypeError, ValueError):
-        return str(value)
-
-
 def _dispatch(cls: str, method: str, state: Any, **arguments: Any) -> Any:
     bound = getattr(state.instances[cls], method)
     try:  # BFCL evaluates fresh literals per call; backends keep references to list/dict arguments
         value = bound(**copy.deepcopy(arguments))
-        text, shown = result_text(value), _jsonable(value)
+        text, shown = result_text(value), json_safe(value)  # detached: backends return live state
     except Exception as exc:  # the official harness returns any exception to the model as text
         raise ApiError("execution_error", str(exc), exception=type(exc).__name__) from None
     state.outputs.append(text)

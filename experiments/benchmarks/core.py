@@ -23,15 +23,14 @@ import os
 import platform
 import time
 import tracemalloc
-from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
 from coalm_env.resolve import make_env
 from coalm_env.rollout import episode_seed, run_rollouts
+from experiments.benchmarks import save_results
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
 def throughput(env_id: str, episodes: int, batch_size: int, seed: int = 0, **env_options: Any) -> dict[str, Any]:
@@ -132,10 +131,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "memory": concurrent_memory(args.env_id, args.concurrent, args.seed),
     }
     _report(results)
-    out = Path(args.out) if args.out else RESULTS / f"core-{args.env_id.replace('/', '_')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}")
+    save_results(results, args.out, f"core-{args.env_id.replace('/', '_')}.json")
     return results
 
 

@@ -15,11 +15,9 @@ Prints tables and writes JSON under ``experiments/results/``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
@@ -28,9 +26,9 @@ from coalm_env.resolve import domain_for
 from coalm_env.rollout import run_rollouts
 from coalm_env.scoring import mean_metrics
 from coalm_env.scoring import multiwoz as mwz
+from experiments.benchmarks import save_results
 
 ENV_ID = "coalm/MultiWOZ-v0"
-RESULTS = Path(__file__).resolve().parents[1] / "results"
 _KEYS = ("inform", "success", "book_rate", "book", "task_success", "goal_met", "inform_f1", "jga")
 
 
@@ -116,10 +114,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["gold_replay"] = gold_replay(_ids(args.split, args.replay_episodes), args.split, args.batch_size,
                                              args.seed)
     _report(results)
-    out = Path(args.out) if args.out else RESULTS / f"multiwoz-{args.split}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}")
+    save_results(results, args.out, f"multiwoz-{args.split}.json")
     return results
 
 

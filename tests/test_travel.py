@@ -189,3 +189,16 @@ def test_scoring_inform_requests_and_book(travel):
     assert bad["inform"] == 0.0 and bad["success"] == 0.0
     silent = travel.score(_trajectory([f"Try {good['name']}."]), scenario, backend)
     assert silent["requests"] < 1.0 and silent["success"] == 0.0
+
+
+def test_user_context_reads_references_in_any_case_and_only_real_ones(travel):
+    scenario = next(s for s in travel.scenarios("test") if s.goal.get("restaurant", {}).get("book")
+                    and not s.initial_state["unavailable"])
+    backend = travel.build_backend(scenario, np.random.default_rng(0))
+    context = travel.user_context(scenario, backend)
+    found = backend.call(ToolCall("find_restaurant", scenario.goal["restaurant"]["info"])).value["results"][0]
+    ref = backend.call(ToolCall("book_restaurant", {"name": found["name"], **scenario.goal["restaurant"]["book"]}))
+    ref = ref.value["reference"]
+    assert [b["reference"] for b in context.references_in(f"Booked! Reference: {ref.lower()}.")] == [ref]
+    assert context.references_in("Booked! Reference: AB12CD34.") == []  # invented references do not count
+    assert context.mentioned_entities("restaurant", f"Try {found['name'].upper()}'s menu") == [found["name"]]

@@ -65,6 +65,7 @@ class TodContext:
         return [r for r in rows if domain is None or r.get("domain") == domain]
 
     def references_in(self, text: str) -> list[dict[str, Any]]:
-        """Bookings of this episode whose reference appears in ``text``."""
-        refs = set(REFERENCE_RE.findall(text))
+        """Bookings of this episode whose reference appears in ``text`` (any letter case: an agent
+        may write ``k3z9qw2a`` for ``K3Z9QW2A``)."""
+        refs = set(REFERENCE_RE.findall(text.upper()))
         return [b for b in self.bookings() if b["reference"] in refs]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,18 +42,12 @@ class RescoreReport:
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rescored": self.rescored,
-            "kept": self.kept,
-            "changed": self.changed,
-            "replay_mismatches": self.replay_mismatches,
-            "problems": self.problems,
-        }
+        return asdict(self)
 
 
 def _outcome(result: ToolResult) -> str:
-    # ok, value and error type; error messages may quote the arguments in the order they were written,
-    # which a saved trajectory does not keep (canonical JSON sorts keys)
+    # ok, value and error type; error messages are prose for the agent (they may quote arguments and
+    # change wording between versions), so they do not decide whether a replay matches
     return to_json([result.ok, result.value, (result.error or {}).get("type")])
 
 

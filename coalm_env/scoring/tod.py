@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coalm_env.domains.tod import db
-from coalm_env.domains.tod.apis import BOOKINGS, TodState
+from coalm_env.domains.tod.apis import TodState, bookings
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import mention_index, mentions
 from coalm_env.types import StopReason, Trajectory
@@ -37,7 +37,7 @@ def agent_text(trajectory: Trajectory) -> list[str]:
 
 
 def _bookings(state: TodState, domain: str) -> list[dict[str, Any]]:
-    return [dict(r) for _k, r in state.view.scan(BOOKINGS) if r.get("domain") == domain]
+    return bookings(state.view, domain)
 
 
 def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: Sequence[str],

@@ -20,7 +20,7 @@ from coalm_env.domains.tod import db
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.errors import ApiError
 
-__all__ = ["TodState", "build_api_graph", "MAX_RESULTS", "public", "BOOKINGS"]
+__all__ = ["TodState", "build_api_graph", "MAX_RESULTS", "public", "BOOKINGS", "bookings"]
 
 MAX_RESULTS = 5
 BOOKINGS = "bookings"
@@ -102,6 +102,11 @@ def _book(domain: str):
         return dict(record)
 
     return handler
+
+
+def bookings(view: StoreView, domain: str | None = None) -> list[dict[str, Any]]:
+    """Bookings made in this episode (optionally of one domain), oldest first."""
+    return [dict(r) for _k, r in view.scan(BOOKINGS) if domain is None or r.get("domain") == domain]
 
 
 def _lookup(view: StoreView, domain: str, name: str) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coalm_env.domains.tod import db
-from coalm_env.domains.tod.apis import BOOKINGS, TodState, public
+from coalm_env.domains.tod.apis import TodState, bookings, public
 from coalm_env.domains.tod.schema import SCHEMAS, DomainSchema
 from coalm_env.text import REFERENCE_RE, find_mentions, mention_index
 
@@ -45,10 +45,7 @@ class TodContext:
 
     def lookup(self, domain: str, name: str) -> dict[str, Any] | None:
         """The entity called ``name`` (or with that trainID), or ``None``."""
-        rec = self.state.view.get(domain, name)
-        if rec is None:
-            hits = db.query(self.state.view, domain, {SCHEMAS[domain].entity_key: name})
-            rec = hits[0] if hits else None
+        rec = db.lookup(self.state.view, domain, name)
         return public(rec) if rec is not None else None
 
     def mentioned_entities(self, domain: str, text: str) -> list[str]:
@@ -61,8 +58,7 @@ class TodContext:
 
     def bookings(self, domain: str | None = None) -> list[dict[str, Any]]:
         """Bookings made in this episode (optionally of one domain), oldest first."""
-        rows = [dict(r) for _k, r in self.state.view.scan(BOOKINGS)]
-        return [r for r in rows if domain is None or r.get("domain") == domain]
+        return bookings(self.state.view, domain)
 
     def references_in(self, text: str) -> list[dict[str, Any]]:
         """Bookings of this episode whose reference appears in ``text`` (any letter case: an agent

@@ -19,7 +19,7 @@ from coalm_env.backend.store import Store, StoreView
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import norm
 
-__all__ = ["DONTCARE", "normalize_value", "normalize_time", "matches", "query", "build_store", "record_key"]
+__all__ = ["DONTCARE", "normalize_value", "normalize_time", "matches", "query", "build_store", "record_key", "lookup"]
 
 DONTCARE = {"dontcare", "don't care", "dont care", "any", "", "none", "not mentioned"}
 
@@ -131,6 +131,15 @@ def query(view: StoreView, domain: str, constraints: Mapping[str, Any]) -> list[
     if domain == "train":
         hits.sort(key=lambda r: (normalize_time(r.get("leaveAt", "")), r.get("trainID", "")))
     return hits
+
+
+def lookup(view: StoreView, domain: str, name: str) -> dict[str, Any] | None:
+    """The entity stored under ``name``, else the first whose entity key matches it (normalised), else ``None``."""
+    rec = view.get(domain, name)
+    if rec is None:
+        hits = query(view, domain, {SCHEMAS[domain].entity_key: name})
+        return hits[0] if hits else None
+    return dict(rec)
 
 
 def build_store(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Store:

@@ -7,7 +7,7 @@ import pytest
 from conftest import need_data
 
 from coalm_env.domains import get_domain
-from coalm_env.scoring.jga import reported_states, slot_equal, state_equal
+from coalm_env.domains.multiwoz.jga import reported_states, slot_equal, state_equal
 from coalm_env.types import Message, StepRecord, StopReason, ToolCall, Trajectory
 
 pytestmark = pytest.mark.data

@@ -4,7 +4,7 @@
 
 1. For each policy, one episode per test goal (in list order) against the agenda user, through the
    batched runner: episodes/s, and the means of Inform, Success (mwzeval), book rate (ConvLab), strict
-   book / task success (scoring.tod) and the user's goal_met, with the stop reasons.
+   book / task success (domains.tod.scoring) and the user's goal_met, with the stop reasons.
 2. Gold replay: the ``gold_replay`` policy against the ``replay`` user on every test dialogue: Inform,
    Success, and JGA (turn-level, over every turn of every dialogue, and the mean per dialogue), with
    every Inform/Success miss classified (wrong venue offered, no venue named, requestable not given).
@@ -25,7 +25,7 @@ from tabulate import tabulate
 from coalm_env.resolve import domain_for
 from coalm_env.rollout import run_rollouts
 from coalm_env.scoring import mean_metrics
-from coalm_env.scoring import multiwoz as mwz
+from coalm_env.domains.multiwoz import scoring as mwz
 from experiments.benchmarks import save_results
 
 ENV_ID = "coalm/MultiWOZ-v0"

@@ -1,19 +1,8 @@
-"""MultiWOZ 2.4 (``coalm/MultiWOZ-v0``): real goals, databases, gold dialogues and states.
-
-``MultiWOZDomain`` is imported lazily so that the scorer can import the data modules of this package
-without importing the domain (which imports the scorer).
-"""
+"""MultiWOZ 2.4 (``coalm/MultiWOZ-v0``): real goals, databases, gold dialogues and states, and its scorers
+(:mod:`~coalm_env.domains.multiwoz.scoring`, :mod:`~coalm_env.domains.multiwoz.jga`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from coalm_env.domains.multiwoz.domain import MultiWOZDomain
 
 __all__ = ["MultiWOZDomain"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "MultiWOZDomain":
-        from coalm_env.domains.multiwoz.domain import MultiWOZDomain
-
-        return MultiWOZDomain
-    raise AttributeError(name)

@@ -18,9 +18,9 @@ from coalm_env.domains.tod.plan import gold_plan
 from coalm_env.domains.multiwoz.context import MultiWOZContext
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.errors import ConfigError, UnknownNameError
-from coalm_env.scoring import jga as jga_scoring
-from coalm_env.scoring import multiwoz as mwz
-from coalm_env.scoring.tod import score_goal
+from coalm_env.domains.multiwoz import jga as jga_scoring
+from coalm_env.domains.multiwoz import scoring as mwz
+from coalm_env.domains.tod.scoring import score_goal
 from coalm_env.types import Gold, Scenario, Trajectory
 
 __all__ = ["MultiWOZDomain", "SYSTEM_PROMPT", "ORACLES"]
@@ -124,7 +124,7 @@ class MultiWOZDomain:
 
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
         """mwzeval Inform/Success, ConvLab book rate and Inform P/R/F1, the strict task metrics of
-        :mod:`coalm_env.scoring.tod`, and JGA on replayed turns (see :mod:`coalm_env.scoring.multiwoz`)."""
+        :mod:`coalm_env.domains.tod.scoring`, and JGA on replayed turns (see :mod:`coalm_env.domains.multiwoz.scoring`)."""
         goal = scenario.goal
         episode = mwz.episode_events(trajectory)
         metrics = mwz.mwz_inform_success(goal, episode, self.index, self.goal_venues(scenario))

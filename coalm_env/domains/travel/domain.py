@@ -21,7 +21,7 @@ from coalm_env.domains.tod.plan import gold_plan
 from coalm_env.domains.travel.goals import GoalKnobs, draw_goal
 from coalm_env.domains.travel.world import generate_world
 from coalm_env.errors import UnknownNameError
-from coalm_env.scoring.tod import score_goal
+from coalm_env.domains.tod.scoring import score_goal
 from coalm_env.types import Gold, Scenario, Trajectory
 
 __all__ = ["TravelDomain"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import traceback
 import uuid
 from typing import Any
@@ -12,11 +13,13 @@ import numpy as np
 from coalm_env import render, spaces
 from coalm_env.domains import get_domain
 from coalm_env.errors import ConfigError, LLMError, UnknownNameError
-from coalm_env.parsing import DEFAULT_MAX_CALLS, MAX_ACTION_CHARS, ParsedAction, parse_action
+from coalm_env.parsing import DEFAULT_MAX_CALLS, END_CONVERSATION, MAX_ACTION_CHARS, ParsedAction, parse_action
 from coalm_env.protocols import Domain, UserRequest, UserSimulator
 from coalm_env.registry import USERS
 from coalm_env.scoring import dense_components, graph_credit
-from coalm_env.types import Message, Scenario, StepRecord, StopReason, ToolCall, Trajectory, UserTurn, json_safe
+from coalm_env.types import (
+    AgentAction, Message, Scenario, StepRecord, StopReason, ToolCall, Trajectory, UserTurn, json_safe,
+)
 from coalm_env.version import __version__
 
 __all__ = ["ConversationEnv"]
@@ -41,7 +44,13 @@ class ConversationEnv(gym.Env):
     ## Action
     Raw text (any format :mod:`coalm_env.parsing` reads: ReAct, ``<tool_call>``, JSON, Python call
     lists, plain text = a reply) or a structured action (``Message``, ``ToolCall`` list, dict).
-    Unparseable actions become an error observation and count as ``parse_errors``.
+    Unparseable actions become an error observation and count as ``parse_errors``. An
+    :class:`~coalm_env.types.AgentAction` (or a dict action with an ``"extra"`` key) also hands over
+    what the generation backend recorded (token ids, logprobs, latency): it is stored in the step's
+    ``StepRecord.extra``.
+    The reserved tool ``end_conversation`` (the system prompt names it; it is not one of the domain's
+    tools in ``tools``) ends the conversation: ``end_conversation()`` or
+    ``end_conversation(message="Goodbye!")``, in any action format, as the only call of its action.
 
     ## Reward
     0 on every step but the last; at the end, the domain's task success in {0, 1}. ``info`` carries
@@ -49,7 +58,9 @@ class ConversationEnv(gym.Env):
 
     ## Episode end
     Terminated when the user ends the conversation (``info["stop_reason"]``: ``goal_met``,
-    ``user_gave_up``, ...) or on an internal error; truncated at ``max_turns`` agent replies or
+    ``user_gave_up``, ...), when the agent calls ``end_conversation`` (``agent_ended``; a final message
+    is recorded as a reply the user does not answer; the episode is scored like any other ending) or
+    on an internal error; truncated at ``max_turns`` agent replies or
     ``max_steps_per_turn`` agent steps without a reply.
 
     ## Arguments
@@ -139,7 +150,7 @@ class ConversationEnv(gym.Env):
         self.scenario = self._pick_scenario(options)
         backend_seed, user_seed = (int(s.generate_state(1)[0]) for s in self._seed_sequence().spawn(2))
         self.backend = self.domain.build_backend(self.scenario, np.random.default_rng(backend_seed))
-        prompt = self.domain.system_prompt(self.scenario)
+        prompt = render.system_message(self.domain.system_prompt(self.scenario))
         self.trajectory = Trajectory(
             env_id=self.env_id,
             scenario_id=self.scenario.id,
@@ -207,7 +218,7 @@ class ConversationEnv(gym.Env):
             scenario=self.scenario,  # type: ignore[arg-type]
             seed=seed,
             history=list(self.trajectory.messages),  # type: ignore[union-attr]
-            context=self.domain.user_context(self.scenario, self.backend),  # type: ignore[arg-type]
+            context_factory=functools.partial(self.domain.user_context, self.scenario, self.backend),
             state=self._user_state,
             agent_message=agent_message,
         )
@@ -219,13 +230,17 @@ class ConversationEnv(gym.Env):
             return exc
 
     def _agent_step(self, action: Any) -> UserRequest | tuple:
+        action, extra = _split_extra(action)
         parsed = parse_action(action, max_calls=self.max_calls_per_action)
         record = StepRecord(
-            t=len(self.trajectory.steps), turn=self._turn, action=_jsonable_action(action), kind=parsed.kind
+            t=len(self.trajectory.steps), turn=self._turn, action=_jsonable_action(action), kind=parsed.kind,
+            extra=extra,
         )
         self.trajectory.steps.append(record)
         self._steps_in_turn += 1
         self._last_parse_error = parsed.error
+        if parsed.ends:
+            return self._agent_ends(parsed, record)
         if parsed.kind == "reply":
             return self._reply(parsed, record)
         if parsed.kind == "tool_calls":
@@ -253,6 +268,16 @@ class ConversationEnv(gym.Env):
                 Message(role="tool", content=result.content(), tool_call_id=call.id, name=call.name)
             )
         self._credit = graph_credit(self.scenario.gold.calls, self.backend.history)
+
+    def _agent_ends(self, parsed: ParsedAction, record: StepRecord) -> tuple:
+        """``end_conversation``: a final message is a reply the user does not answer; scored as any end."""
+        if parsed.reply:
+            record.reply = parsed.reply
+            self.trajectory.messages.append(Message(role="assistant", content=parsed.reply))
+        else:
+            call = ToolCall(END_CONVERSATION, {}, id=f"call_{record.t}_0")
+            self.trajectory.messages.append(Message(role="assistant", content=parsed.thought or "", tool_calls=[call]))
+        return self._finish(StopReason.AGENT_ENDED)
 
     def _reply(self, parsed: ParsedAction, record: StepRecord) -> UserRequest:
         record.reply = parsed.reply
@@ -351,6 +376,22 @@ class ConversationEnv(gym.Env):
                 {"where": "oracle", "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
             )
             return None
+
+
+def _split_extra(action: Any) -> tuple[Any, dict[str, Any]]:
+    """The action proper and what the generation backend recorded for it: an :class:`AgentAction`,
+    or a dict action with an ``"extra"`` key. ``extra`` is stored JSON-safe in the step record."""
+    extra: Any = {}
+    if isinstance(action, AgentAction):
+        action, extra = action.action, action.extra
+    elif isinstance(action, dict) and "extra" in action:
+        action = dict(action)
+        extra = action.pop("extra")
+    if extra is None:
+        extra = {}
+    if not isinstance(extra, dict):
+        extra = {"value": extra}
+    return action, json_safe(extra)
 
 
 def _as_text(action: Any) -> str:

@@ -10,6 +10,11 @@ An action is raw text (an LLM completion) or a structured action. Text formats, 
 - ``python``: a Python call list ``[f(a=1), g(b='x')]`` or one call ``f(a=1)`` (BFCL style);
 - ``text``: anything else is a reply to the user.
 
+A call of the reserved tool :data:`END_CONVERSATION` (``end_conversation()`` or
+``end_conversation(message="Goodbye!")``, in any format above) ends the conversation: it parses to
+``ends=True``, kind ``"reply"`` with the final message as ``reply``, or kind ``"end"`` without one.
+It must be the only call of its action.
+
 Calls are read with :mod:`ast` / :mod:`json` only; nothing is ever evaluated. A malformed action is a
 :class:`ParsedAction` of kind ``"error"`` with a message for the agent; :func:`parse_action` never raises.
 """
@@ -23,16 +28,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coalm_env.types import Message, ToolCall, json_safe
+from coalm_env.types import Message, StepKind, ToolCall, json_safe
 
 __all__ = [
     "ParsedAction", "ActionParseError", "parse_action", "parse_python_calls", "format_calls", "FORMATS",
-    "DEFAULT_MAX_CALLS", "MAX_ACTION_CHARS",
+    "DEFAULT_MAX_CALLS", "MAX_ACTION_CHARS", "END_CONVERSATION",
 ]
 
 FORMATS = ("react", "hermes", "json", "python")
 DEFAULT_MAX_CALLS = 8
 MAX_ACTION_CHARS = 200_000
+#: the reserved tool with which the agent ends the conversation (handled by the env, never a backend API)
+END_CONVERSATION = "end_conversation"
 _MAX_DEPTH = 64
 
 _TOOL_CALL_RE = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
@@ -50,18 +57,20 @@ _ParseError = ActionParseError
 
 @dataclass
 class ParsedAction:
-    """The parse of one action. ``kind`` is ``"tool_calls"``, ``"reply"`` or ``"error"``."""
+    """The parse of one action. ``kind`` is a :class:`~coalm_env.types.StepKind` (``"tool_calls"``,
+    ``"reply"`` or ``"error"``)."""
 
-    kind: str
+    kind: StepKind
     calls: list[ToolCall] = field(default_factory=list)
     reply: str | None = None
     thought: str | None = None
     error: str | None = None
     format: str = "text"
+    ends: bool = False  # the action is an ``end_conversation`` call
 
     @classmethod
     def fail(cls, message: str, fmt: str = "text", thought: str | None = None) -> ParsedAction:
-        return cls(kind="error", error=message, format=fmt, thought=thought)
+        return cls(kind=StepKind.ERROR, error=message, format=fmt, thought=thought)
 
 
 def parse_action(action: Any, max_calls: int = DEFAULT_MAX_CALLS) -> ParsedAction:
@@ -72,11 +81,30 @@ def parse_action(action: Any, max_calls: int = DEFAULT_MAX_CALLS) -> ParsedActio
         parsed = ParsedAction.fail(str(exc), _guess_format(action))
     except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
         parsed = ParsedAction.fail(f"could not parse the action: {type(exc).__name__}", _guess_format(action))
-    if parsed.kind == "tool_calls" and len(parsed.calls) > max_calls:
+    if parsed.kind == StepKind.TOOL_CALLS and len(parsed.calls) > max_calls:
         return ParsedAction.fail(
             f"{len(parsed.calls)} tool calls in one action; at most {max_calls} are allowed", parsed.format
         )
+    if parsed.kind == StepKind.TOOL_CALLS and any(c.name == END_CONVERSATION for c in parsed.calls):
+        parsed = _ending(parsed)
     return _made_safe(parsed)
+
+
+def _ending(parsed: ParsedAction) -> ParsedAction:
+    """An ``end_conversation`` call: the episode ends, with the optional final message as the reply."""
+    fail = ParsedAction.fail
+    if len(parsed.calls) > 1:
+        return fail(f"{END_CONVERSATION} must be the only call of its action", parsed.format, parsed.thought)
+    arguments = parsed.calls[0].arguments
+    unknown = sorted(set(arguments) - {"message"})
+    if unknown:
+        return fail(f"{END_CONVERSATION}: unexpected arguments {unknown}; it takes only 'message'", parsed.format)
+    message = arguments.get("message")
+    if message is not None and not isinstance(message, str):
+        return fail(f"{END_CONVERSATION}: 'message' must be text, got {type(message).__name__}", parsed.format)
+    message = (message or "").strip() or None
+    kind = StepKind.REPLY if message else StepKind.END
+    return ParsedAction(kind=kind, reply=message, thought=parsed.thought, format=parsed.format, ends=True)
 
 
 def _made_safe(parsed: ParsedAction) -> ParsedAction:
@@ -171,7 +199,7 @@ def _depth(value: Any) -> int:
 def _calls_action(calls: list[ToolCall], fmt: str, thought: str | None = None) -> ParsedAction:
     if not calls:
         raise _ParseError("no tool call found")
-    return ParsedAction(kind="tool_calls", calls=calls, format=fmt, thought=thought)
+    return ParsedAction(kind=StepKind.TOOL_CALLS, calls=calls, format=fmt, thought=thought)
 
 
 # -- text actions ------------------------------------------------------------------------
@@ -197,7 +225,7 @@ def _parse_text(text: str) -> ParsedAction:
         return as_python
     if fence or stripped.startswith("<|python_tag|>") or _looks_like_call(body):
         raise _ParseError("this looks like a tool call but could not be parsed; write name(arg=value, ...)")
-    return ParsedAction(kind="reply", reply=stripped, format="text")
+    return ParsedAction(kind=StepKind.REPLY, reply=stripped, format="text")
 
 
 def _looks_like_call(body: str) -> bool:
@@ -236,7 +264,7 @@ def _parse_react(text: str) -> ParsedAction:
         return parsed
     reply = sections.get("Response") or sections.get("System")
     if reply:
-        return ParsedAction(kind="reply", reply=reply, format="react", thought=thought)
+        return ParsedAction(kind=StepKind.REPLY, reply=reply, format="react", thought=thought)
     raise _ParseError("a ReAct action needs an 'Action: name(arg=value)' line or a 'Response: ...' line")
 
 

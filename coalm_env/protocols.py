@@ -6,7 +6,7 @@ so LLM-backed implementations can batch generation across episodes without chang
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -21,6 +21,10 @@ __all__ = ["Action", "Policy", "UserRequest", "UserSimulator", "Domain"]
 
 #: An agent action: raw text (an LLM completion), an assistant :class:`Message`, a list of
 #: :class:`~coalm_env.types.ToolCall`, or a dict ``{"content": str, "tool_calls": [...]}``.
+#: To hand over what the generation backend recorded (token ids, logprobs, latency), wrap any of these
+#: in :class:`~coalm_env.types.AgentAction` ``(action, extra)``, or give a dict action an ``"extra"``
+#: key; the env stores ``extra`` (JSON-safe) in the step's ``StepRecord.extra``. Calling the reserved
+#: tool ``end_conversation`` (optionally ``message="..."``) ends the episode (``agent_ended``).
 Action = Any
 
 
@@ -44,15 +48,45 @@ class UserRequest:
     On ``begin`` ``agent_message`` is ``None`` and ``state`` is ``None``; afterwards ``state`` is what
     the simulator returned in its last :class:`UserTurn`. ``context`` is the domain's knowledge for
     users (for task-oriented domains: ontology, entity lexicon, database look-ups).
+
+    ``context`` is lazy: the env passes ``context_factory`` (a zero-argument callable, the domain's
+    ``user_context`` for this episode) and the context is built on the first read of
+    ``request.context``, once, from the backend as it is then (users read it while answering). A user
+    that never reads it costs nothing. Passing ``context=`` (or assigning it) sets it directly.
     """
 
     scenario: Scenario
     seed: int
     history: list[Message]
-    context: Any = None
+    context: Any = field(default=None, repr=False, compare=False)
     state: Any = None
     agent_message: Message | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    context_factory: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def context_built(self) -> bool:
+        """Whether ``context`` is available without calling the factory."""
+        return self.context_factory is None
+
+
+def _get_context(request: UserRequest) -> Any:
+    factory = request.context_factory
+    if factory is not None:
+        request.__dict__["_context"] = factory()
+        request.context_factory = None
+    return request.__dict__.get("_context")
+
+
+def _set_context(request: UserRequest, value: Any) -> None:
+    request.__dict__["_context"] = value
+    request.__dict__["context_factory"] = None  # an explicit value replaces a pending factory
+
+
+# after @dataclass built __init__ (which assigns ``self.context`` first, then ``self.context_factory``):
+UserRequest.context = property(  # type: ignore[assignment]
+    _get_context, _set_context, doc="The domain's knowledge for users, built on first read."
+)
 
 
 @runtime_checkable

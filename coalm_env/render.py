@@ -6,9 +6,20 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from coalm_env.parsing import END_CONVERSATION
 from coalm_env.types import Message
 
-__all__ = ["render_text", "render_tools", "observation"]
+__all__ = ["render_text", "render_tools", "observation", "system_message", "END_CONVERSATION_TOOL"]
+
+#: the schema of the reserved tool the env handles itself (the domains' tool lists stay as they are)
+END_CONVERSATION_TOOL = {
+    "type": "function",
+    "function": {
+        "name": END_CONVERSATION,
+        "description": "End the conversation, optionally with a final message to the user.",
+        "parameters": {"type": "object", "properties": {"message": {"type": "string"}}, "required": []},
+    },
+}
 
 _FORMAT_BLOCK = (
     "To call an API write `Action: function_name(argument1=value1, ...)` (or a <tool_call> JSON block); "
@@ -26,6 +37,12 @@ def render_tools(tools: Sequence[dict[str, Any]]) -> str:
         params = ", ".join(p if p in required else f"{p}=None" for p in props)
         lines.append(f"{i}. {fn['name']}({params}): {fn.get('description', '')}")
     return "\n".join(lines)
+
+
+def system_message(prompt: str) -> str:
+    """The domain's system prompt plus the one line on the reserved ``end_conversation`` tool."""
+    tool = render_tools([END_CONVERSATION_TOOL]).removeprefix("1. ")
+    return f"{prompt}\n\nYou may end the conversation yourself by calling {tool}"
 
 
 def _render_message(msg: Message) -> str:

@@ -21,7 +21,9 @@ __all__ = [
     "Gold",
     "Scenario",
     "StopReason",
+    "StepKind",
     "StepRecord",
+    "AgentAction",
     "Trajectory",
     "UserTurn",
     "to_json",
@@ -240,33 +242,63 @@ class UserTurn:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+class StepKind(enum.StrEnum):
+    """How an agent action parsed. Values are the stable strings written into trajectories."""
+
+    TOOL_CALLS = "tool_calls"  # one or more API calls, executed on the backend
+    REPLY = "reply"  # a message to the user
+    ERROR = "error"  # unparseable: an error observation and a counted parse error
+    END = "end"  # the agent ended the conversation without a final message (``end_conversation()``)
+
+
+@dataclass
+class AgentAction:
+    """An action plus what the generation backend recorded for it (token ids, logprobs, latency...).
+
+    ``action`` is any other :data:`~coalm_env.protocols.Action` (text, a ``Message``, tool calls);
+    ``extra`` is stored, JSON-safe, in the step's :attr:`StepRecord.extra`.
+    """
+
+    action: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class StepRecord:
-    """One env step: the raw action, how it parsed, what the tools returned, what the user said."""
+    """One env step: the raw action, how it parsed, what the tools returned, what the user said.
+
+    ``extra`` holds what the policy's generation backend recorded for the action (see
+    :class:`AgentAction`), e.g. ``{"token_ids": [...], "logprobs": [...], "latency_s": 0.4}``.
+    """
 
     t: int
     turn: int
     action: Any
-    kind: str  # "tool_calls" | "reply" | "error"
+    kind: StepKind
     calls: list[ToolCall] = field(default_factory=list)
     results: list[ToolResult] = field(default_factory=list)
     reply: str | None = None
     user_reply: str | None = None
     parse_error: str | None = None
     reward: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.kind = StepKind(self.kind)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "t": self.t,
             "turn": self.turn,
             "action": self.action,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "calls": [c.to_dict() for c in self.calls],
             "results": [r.to_dict() for r in self.results],
             "reply": self.reply,
             "user_reply": self.user_reply,
             "parse_error": self.parse_error,
             "reward": self.reward,
+            "extra": self.extra,
         }
 
     @classmethod
@@ -274,6 +306,7 @@ class StepRecord:
         data = dict(data)
         data["calls"] = [ToolCall.from_dict(c) for c in data.get("calls") or []]
         data["results"] = [ToolResult.from_dict(r) for r in data.get("results") or []]
+        data["extra"] = dict(data.get("extra") or {})
         return cls(**_known(cls, data))
 
 

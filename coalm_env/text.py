@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
-    "norm", "mentions", "find_mentions", "find_times", "find_time_spans", "find_numbers", "WORD_NUMBERS", "NUMBER_WORDS",
+    "word_key", "alnum_key", "mentions", "find_mentions", "find_times", "find_time_spans", "find_numbers", "WORD_NUMBERS", "NUMBER_WORDS",
     "REFERENCE_RE", "MentionIndex", "mention_index",
 ]
 
@@ -26,43 +26,49 @@ WORD_NUMBERS = {**{k: v for k, v in NUMBER_WORDS.items() if v}, "a single": 1, "
 REFERENCE_RE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8}\b")
 
 _NON_WORD = re.compile(r"[^a-z0-9:' ]+")
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
 
 
-def norm(text: str) -> str:
-    """Lower-case, punctuation to spaces (keeps ``:`` for times and ``'``), single spaces, ``&`` -> ``and``."""
+def word_key(text: str) -> str:
+    """Word-level comparison key (mention spotting): lower-case, punctuation to spaces (keeps ``:`` for times and ``'``), single spaces, ``&`` -> ``and``."""
     text = text.lower().replace("&", " and ").replace("-", " ")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+def alnum_key(text: object) -> str:
+    """Letters-and-digits comparison key: ``"CB2 1UF"`` and ``"cb21uf"`` share one."""
+    return _NON_ALNUM.sub("", str(text).lower())
+
+
 def mentions(text: str, value: str) -> bool:
     """Whether ``value`` occurs in ``text`` as whole words (case/punctuation-insensitive)."""
-    v = norm(value)
+    v = word_key(value)
     if not v:
         return False
-    return re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", norm(text)) is not None
+    return re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", word_key(text)) is not None
 
 
 @functools.lru_cache(maxsize=256)
 def _matcher(values: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    by_norm: dict[str, str] = {}
+    by_key: dict[str, str] = {}
     for value in values:
-        by_norm.setdefault(norm(value), value)
-    by_norm.pop("", None)
-    if not by_norm:
+        by_key.setdefault(word_key(value), value)
+    by_key.pop("", None)
+    if not by_key:
         return None, {}
-    alternation = "|".join(re.escape(v) for v in sorted(by_norm, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])"), by_norm
+    alternation = "|".join(re.escape(v) for v in sorted(by_key, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])"), by_key
 
 
 def find_mentions(text: str, values: Iterable[str]) -> list[str]:
     """Values mentioned in ``text`` as whole words, each once, in order of first appearance; at
     one position the longest value wins (``"the golden house"`` over ``"golden house"``)."""
-    pattern, by_norm = _matcher(tuple(values))
+    pattern, by_key = _matcher(tuple(values))
     if pattern is None:
         return []
     out: dict[str, None] = {}
-    for m in pattern.finditer(norm(text)):
-        out.setdefault(by_norm[m.group(0)], None)
+    for m in pattern.finditer(word_key(text)):
+        out.setdefault(by_key[m.group(0)], None)
     return list(out)
 
 
@@ -149,7 +155,7 @@ class MentionIndex:
 
 def _tokens(text: str) -> list[str]:
     out = []
-    for word in norm(text).split():
+    for word in word_key(text).split():
         word = word.removesuffix("'s").strip("':")
         if word:
             out.append(word)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.text import find_mentions, find_numbers, norm
+from coalm_env.text import find_mentions, find_numbers, word_key
 from policies.rule_lexicon import (DAYS, DOMAIN_WORDS, NUM, REQUEST_WORDS, Ontology, apply_synonyms, dontcare,
                                    is_asking, is_bye, is_thanks, negated, number, times_with_roles, wants_booking)
 from policies.rule_places import ENT_RE, PLACE_REFS, free_places, mask_names, place_role
@@ -155,7 +155,7 @@ def parse_user(text: str, onto: Ontology, focus: str | None, asked: Sequence[tup
     act = UserAct(bye=is_bye(text), thanks=is_thanks(text))
     carry = focus
     for raw, question in split_clauses(masked):
-        low = norm(raw)
+        low = word_key(raw)
         domain, explicit = _clause_domain(low, ctx, carry)
         if domain is None:
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from coalm_env.text import norm
+from coalm_env.text import word_key
 
 __all__ = ["ENT_RE", "PLACE_REFS", "mask_names", "place_role", "free_places"]
 
@@ -29,7 +29,7 @@ def mask_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:
     """``text`` with every known name replaced by a placeholder, and the names by placeholder index."""
     found: list[str] = []
     for name in sorted(set(names), key=lambda n: -len(n)):
-        words = norm(name).removeprefix("the ").split()
+        words = word_key(name).removeprefix("the ").split()
         if not words:
             continue
         pattern = r"(?<![A-Za-z0-9])(?:the\s+)?" + r"[\s\W]+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"

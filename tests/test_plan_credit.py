@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from coalm_env.backend.plan import get_path, matched_steps, normalize, resolve_call, values_at
+from coalm_env.backend.plan import argument_key as normalize
+from coalm_env.backend.plan import get_path, matched_steps, resolve_call, values_at
 from coalm_env.scoring import graph_credit
 from coalm_env.types import GoldCall, ToolCall, ToolResult
 

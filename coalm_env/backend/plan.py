@@ -12,7 +12,7 @@ from typing import Any
 
 from coalm_env.types import GoldCall, ToolCall, ToolResult
 
-__all__ = ["get_path", "values_at", "resolve_call", "normalize", "matched_steps"]
+__all__ = ["get_path", "values_at", "resolve_call", "argument_key", "matched_steps"]
 
 _MISSING = object()
 
@@ -52,7 +52,7 @@ def resolve_call(step: GoldCall, results: Sequence[Any]) -> ToolCall:
     return ToolCall(name=step.name, arguments=args)
 
 
-def normalize(value: Any) -> Any:
+def argument_key(value: Any) -> Any:
     """Case-, space- and type-tolerant comparison key for argument values."""
     if isinstance(value, bool) or value is None:
         return value
@@ -65,9 +65,9 @@ def normalize(value: Any) -> Any:
         except ValueError:
             return text
     if isinstance(value, (list, tuple)):
-        return tuple(normalize(v) for v in value)
+        return tuple(argument_key(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((str(k), normalize(v)) for k, v in value.items()))
+        return tuple(sorted((str(k), argument_key(v)) for k, v in value.items()))
     return value
 
 
@@ -76,10 +76,10 @@ def _wildcard(path: str) -> str:
 
 
 def _sourced(value: Any, source_api: str, path: str, earlier: Sequence[tuple[ToolCall, ToolResult]]) -> bool:
-    target = normalize(value)
+    target = argument_key(value)
     for call, result in earlier:
         if call.name == source_api and result.ok:
-            if any(normalize(v) == target for v in values_at(result.value, _wildcard(path))):
+            if any(argument_key(v) == target for v in values_at(result.value, _wildcard(path))):
                 return True
     return False
 
@@ -93,7 +93,7 @@ def matched_steps(gold: Sequence[GoldCall], history: Sequence[tuple[ToolCall, To
         for i, (call, _result) in enumerate(history):
             if call.name != step.name:
                 continue
-            if any(normalize(call.arguments.get(k, _MISSING)) != normalize(v) for k, v in step.arguments.items()):
+            if any(argument_key(call.arguments.get(k, _MISSING)) != argument_key(v) for k, v in step.arguments.items()):
                 continue
             if all(
                 param in call.arguments and _sourced(call.arguments[param], gold[idx].name, path, history[:i])

@@ -20,10 +20,10 @@ and ``bye`` at the bottom. Requests and bookings wait until the user has accepte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from coalm_env.domains.tod.schema import SCHEMAS
 
 __all__ = [
     "Act", "DomainProgress", "AgendaState", "build_state", "next_acts", "mark_said", "push", "goal_domain_order",
@@ -55,6 +55,7 @@ class DomainProgress:
     asked: list[str] = field(default_factory=list)  # slots the agent has asked for
     offered: list[str] = field(default_factory=list)  # entities the agent has mentioned
     book_asked: bool = False
+    schema: Any = None  # the domain's DomainSchema (from the vocabulary of the user context)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class AgendaState:
     fresh: int = 0  # acts on top of the stack pushed in reaction to the last agent reply
     claims_booked: bool = False
     stopped: str | None = None
+    schemas: Mapping[str, Any] = field(default_factory=dict)  # the vocabulary's schemas (read-only)
 
     def clone(self) -> AgendaState:
         """A copy to update, so a state handed back by the env is never changed in place."""
@@ -105,9 +107,9 @@ def is_done(p: DomainProgress) -> bool:
     return all(s in p.received for s in p.reqt)
 
 
-def goal_domain_order(goal: dict[str, Any]) -> list[str]:
+def goal_domain_order(goal: dict[str, Any], schemas: Mapping[str, Any]) -> list[str]:
     """The goal's domains in the goal's own order (MultiWOZ goals list them as the user visits them)."""
-    return [d for d, sub in goal.items() if d in SCHEMAS and isinstance(sub, dict) and sub]
+    return [d for d, sub in goal.items() if d in schemas and isinstance(sub, dict) and sub]
 
 
 def _slots(values: Any, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -116,39 +118,39 @@ def _slots(values: Any, allowed: tuple[str, ...]) -> dict[str, str]:
     return {str(k): str(v) for k, v in values.items() if k in allowed and v is not None and str(v) != ""}
 
 
-def _reqt(sub: dict[str, Any], domain: str) -> list[str]:
+def _reqt(sub: dict[str, Any], schema: Any) -> list[str]:
     raw = sub.get("reqt") or []
     names = list(raw) if isinstance(raw, (list, tuple, dict)) else []
-    allowed = SCHEMAS[domain].requestable
+    allowed = schema.requestable
     return [str(s) for s in dict.fromkeys(names) if s in allowed]
 
 
-def _progress(domain: str, sub: dict[str, Any]) -> DomainProgress:
-    schema = SCHEMAS[domain]
+def _progress(domain: str, sub: dict[str, Any], schema: Any) -> DomainProgress:
     info = _slots(sub.get("info"), schema.informable)
     fail_info = _slots(sub.get("fail_info"), schema.informable)
     book = _slots(sub.get("book"), schema.book)
     fail_book = _slots(sub.get("fail_book"), schema.book) if book else {}
-    reqt = [s for s in _reqt(sub, domain) if s != "reference" or book or domain == "taxi"]
+    reqt = [s for s in _reqt(sub, schema) if s != "reference" or book or domain == "taxi"]
     return DomainProgress(
         info=fail_info or info, final_info=info, book={**book, **fail_book}, final_book=book,
         reqt=reqt, on_fail_info=bool(fail_info), on_fail_book=bool(fail_book),
-        needs_entity=schema.find_api is not None, needs_booking=bool(book) or domain == "taxi",
+        needs_entity=schema.find_api is not None, needs_booking=bool(book) or domain == "taxi", schema=schema,
     )
 
 
-def build_state(goal: dict[str, Any], seed: int, patience: int) -> AgendaState:
-    """The initial agenda of a goal."""
-    domains = goal_domain_order(goal)
-    progress = {d: _progress(d, goal[d]) for d in domains}
+def build_state(goal: dict[str, Any], seed: int, patience: int, schemas: Mapping[str, Any]) -> AgendaState:
+    """The initial agenda of a goal (``schemas``: the domain vocabulary's, ``context.vocab.schemas``)."""
+    domains = goal_domain_order(goal, schemas)
+    progress = {d: _progress(d, goal[d], schemas[d]) for d in domains}
     stack: list[Act] = [["bye", "general", "", ""]]
     for d in reversed(domains):
         p = progress[d]
-        key = SCHEMAS[d].entity_key
+        key = schemas[d].entity_key
         stack += [["book", d, s, v] for s, v in reversed(p.book.items())]
         stack += [["request", d, s, "?"] for s in reversed(p.reqt) if s not in ("name", key, "reference")]
         stack += [["inform", d, s, v] for s, v in reversed(p.info.items())]
-    return AgendaState(seed=seed, patience=patience, domains=domains, progress=progress, stack=stack)
+    return AgendaState(seed=seed, patience=patience, domains=domains, progress=progress, stack=stack,
+                       schemas=schemas)
 
 
 def push(state: AgendaState, acts: list[Act]) -> None:
@@ -235,5 +237,5 @@ def mark_said(state: AgendaState, acts: list[Act]) -> None:
             continue
         if intent in ("inform", "reqalts", "book") and slot not in p.told:
             p.told.append(slot)
-        if intent == "book" or (intent == "reqalts" and slot in SCHEMAS[domain].book):
+        if intent == "book" or (intent == "reqalts" and slot in p.schema.book):
             p.book_asked = True

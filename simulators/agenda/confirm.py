@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from coalm_env.domains.tod import db
 from simulators.agenda.agenda import Act, AgendaState, DomainProgress, is_done
 from simulators.agenda.understand import Reading, values_in
 
@@ -20,11 +19,11 @@ def _target(state: AgendaState, hint: str | None) -> tuple[str, DomainProgress] 
     return (d, state.progress[d]) if d else None
 
 
-def _wrong_book(p: DomainProgress, question: str) -> dict[str, str]:
+def _wrong_book(context: Any, p: DomainProgress, question: str) -> dict[str, str]:
     wrong = {}
     for slot, want in p.book.items():
         said = values_in(slot, question)
-        if said and db.normalize_value(slot, want) not in [db.normalize_value(slot, x) for x in said]:
+        if said and not any(context.vocab.same_value(slot, want, x) for x in said):
             wrong[slot] = want
     return wrong
 
@@ -36,7 +35,7 @@ def _wrong_info(context: Any, d: str, p: DomainProgress, question: str) -> tuple
         said = context.mentioned_values(d, slot, question) if slot not in ("leaveAt", "arriveBy") else \
             values_in("time", question)
         stated += bool(said)
-        if said and db.normalize_value(slot, want) not in [db.normalize_value(slot, x) for x in said]:
+        if said and not any(context.vocab.same_value(slot, want, x) for x in said):
             wrong[slot] = want
     return wrong, stated
 
@@ -49,7 +48,7 @@ def _affirm(d: str, p: DomainProgress, reactions: list[Act], what: str) -> bool:
     return first
 
 
-def proposals(state: AgendaState, reading: Reading, reactions: list[Act]) -> bool:
+def proposals(state: AgendaState, reading: Reading, context: Any, reactions: list[Act]) -> bool:
     """Answer an offer to book: yes (with the booking slots not yet said) or a correction."""
     for question, hint in reading.proposals[:1]:
         target = _target(state, hint)
@@ -58,7 +57,7 @@ def proposals(state: AgendaState, reading: Reading, reactions: list[Act]) -> boo
         d, p = target
         if not p.needs_booking or p.booking is not None or d == "taxi" or (p.needs_entity and p.entity is None):
             continue
-        wrong = _wrong_book(p, question)
+        wrong = _wrong_book(context, p, question)
         if wrong:
             reactions += [["negate", d, "booking", ""]] + [["book", d, s, v] for s, v in p.book.items()]
             return False
@@ -77,7 +76,7 @@ def confirmations(state: AgendaState, reading: Reading, context: Any, reactions:
             continue
         d, p = target
         wrong_info, stated = _wrong_info(context, d, p, question)
-        wrong_book = _wrong_book(p, question)
+        wrong_book = _wrong_book(context, p, question)
         if wrong_info or wrong_book:
             reactions += [["negate", d, "booking", ""]] + [["inform", d, s, v] for s, v in wrong_info.items()]
             reactions += [["book", d, s, v] for s, v in wrong_book.items()]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from coalm_env.domains.tod import db
-from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import find_numbers
 from simulators.agenda.agenda import Act, AgendaState, DomainProgress, is_done, push
 from simulators.agenda.confirm import confirmations, proposals
@@ -32,7 +30,7 @@ def observe(state: AgendaState, reading: Reading, context: Any) -> bool:
     progress |= _bookings(state, reading, context, reactions)
     progress |= _offers(state, reading, context, reactions)
     progress |= _values(state, reading, context)
-    progress |= proposals(state, reading, reactions)
+    progress |= proposals(state, reading, context, reactions)
     progress |= confirmations(state, reading, context, reactions)
     progress |= _questions(state, reading, reactions)
     push(state, _dedupe(reactions))
@@ -118,29 +116,27 @@ def _retarget(state: AgendaState, d: str, intent: str, values: dict[str, str]) -
 
 
 # -- bookings ----------------------------------------------------------------------------------
-def _same(slot: str, have: Any, want: Any) -> bool:
+def _same(context: Any, slot: str, have: Any, want: Any) -> bool:
     if slot in ("people", "stay"):
         a, b = find_numbers(str(have)), find_numbers(str(want))
         return bool(a) and a[:1] == b[:1]
-    if slot in ("departure", "destination"):
-        return db.normalize_value("name", have) == db.normalize_value("name", want)
-    return db.normalize_value(slot, have) == db.normalize_value(slot, want)
+    return context.vocab.same_value(slot, have, want)  # places compare as names of the domain's vocabulary
 
 
 def _fits(context: Any, d: str, p: DomainProgress, entity: str) -> bool:
     """Whether ``entity`` satisfies the active constraints (``context.find`` on one record: a look-up
     by key, not a scan of the table)."""
     record = context.lookup(d, entity)
-    return record is not None and db.matches(record, p.info)
+    return record is not None and context.vocab.matches(record, p.info)
 
 
 def _booking_ok(context: Any, d: str, p: DomainProgress, record: dict[str, Any]) -> bool:
     if d == "taxi":
-        return all(_same(s, record.get(s, ""), v) for s, v in p.info.items())
-    entity = record.get(SCHEMAS[d].entity_key)
+        return all(_same(context, s, record.get(s, ""), v) for s, v in p.info.items())
+    entity = record.get(context.vocab.schemas[d].entity_key)
     if entity is None or not _fits(context, d, p, str(entity)):
         return False
-    return all(_same(s, record.get(s, ""), v) for s, v in p.final_book.items())
+    return all(_same(context, s, record.get(s, ""), v) for s, v in p.final_book.items())
 
 
 def _taxi_records(reading: Reading, context: Any) -> list[dict[str, Any]]:
@@ -148,7 +144,7 @@ def _taxi_records(reading: Reading, context: Any) -> list[dict[str, Any]]:
     records = [b for b in reading.bookings if b.get("domain") == "taxi"]
     refs = {b.get("reference") for b in records}
     for b in context.bookings("taxi"):
-        if b.get("reference") not in refs and value_given("phone", b.get("phone", ""), reading.text):
+        if b.get("reference") not in refs and value_given("phone", b.get("phone", ""), reading.text, context.vocab):
             records.append(b)
     return records
 
@@ -172,7 +168,7 @@ def _bookings(state: AgendaState, reading: Reading, context: Any, reactions: lis
         progress = True
         p.booking = dict(record)
         if d != "taxi":
-            _accept(p, d, str(record[SCHEMAS[d].entity_key]))
+            _accept(p, d, str(record[context.vocab.schemas[d].entity_key]))
         p.received["reference"] = str(record.get("reference", ""))
         p.book, p.on_fail_book = dict(p.final_book), False
     return progress
@@ -183,14 +179,14 @@ def _accept(p: DomainProgress, d: str, entity: str) -> None:
     if p.entity != entity:
         p.entity = entity
         p.received = {k: v for k, v in p.received.items() if k == "reference"}
-        for slot in ("name", SCHEMAS[d].entity_key):
+        for slot in ("name", p.schema.entity_key):
             if slot in p.reqt:
                 p.received[slot] = entity
 
 
 def _violated(context: Any, d: str, p: DomainProgress, entity: str) -> dict[str, str]:
     record = context.lookup(d, entity) or {}
-    return {s: v for s, v in p.info.items() if not db.matches(record, {s: v})}
+    return {s: v for s, v in p.info.items() if not context.vocab.matches(record, {s: v})}
 
 
 def _offers(state: AgendaState, reading: Reading, context: Any, reactions: list[Act]) -> bool:
@@ -225,16 +221,16 @@ def _values(state: AgendaState, reading: Reading, context: Any) -> bool:
                 continue
             if slot not in record or str(record[slot]) == "":
                 p.received[slot] = ""  # nothing to learn: the database has no value
-            elif value_given(slot, record[slot], reading.text):
+            elif value_given(slot, record[slot], reading.text, context.vocab):
                 p.received[slot] = str(record[slot])
                 progress = True
     return progress
 
 
 # -- questions -------------------------------------------------------------------------------
-def _slot_in(d: str, slot: str) -> list[str]:
+def _slot_in(d: str, p: DomainProgress, slot: str) -> list[str]:
     """The slots of domain ``d`` a question about ``slot`` refers to."""
-    schema = SCHEMAS[d]
+    schema = p.schema
     if d in ("train", "taxi") and slot in ("time", *_TIME_GROUP):
         return list(_TIME_GROUP)
     if slot in _TIME_GROUP and "time" in schema.book:
@@ -246,7 +242,7 @@ def _answer(d: str, p: DomainProgress, slots: list[str]) -> list[Act]:
     values = {**p.info, **p.book}
     given = [s for s in slots if s in values]
     if given:
-        return [["book" if s in SCHEMAS[d].book else "inform", d, s, values[s]] for s in given]
+        return [["book" if s in p.schema.book else "inform", d, s, values[s]] for s in given]
     return [["inform", d, slots[0], "dontcare"]]
 
 
@@ -255,8 +251,8 @@ def _questions(state: AgendaState, reading: Reading, reactions: list[Act]) -> bo
     undone = _open_domains(state)
     current = state.current()
     for slot, hint in reading.asked:
-        d = hint if hint in undone and _slot_in(hint, slot) else current
-        slots = _slot_in(d, slot) if d else []
+        d = hint if hint in undone and _slot_in(hint, state.progress[hint], slot) else current
+        slots = _slot_in(d, state.progress[d], slot) if d else []
         if not slots or d is None:
             continue
         p = state.progress[d]

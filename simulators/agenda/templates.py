@@ -7,11 +7,11 @@ are said verbatim (as the database spells them), except times ("18:30" or "6:30 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import NUMBER_WORDS
 from simulators.agenda.agenda import Act
 
@@ -194,7 +194,8 @@ def _groups(acts: list[Act]) -> list[list[Act]]:
     return out
 
 
-def realise(v: Voice, acts: list[Act], intro: str | None = None, prefix: str = "") -> str:
+def realise(v: Voice, acts: list[Act], intro: str | None = None, prefix: str = "",
+            schemas: Mapping[str, Any] | None = None) -> str:
     """The text of one user turn.
 
     Args:
@@ -203,6 +204,7 @@ def realise(v: Voice, acts: list[Act], intro: str | None = None, prefix: str = "
         intro: a sentence frame with ``{np}`` for the first constraints of a new domain
             ("I'm looking for {np}."), or ``None``.
         prefix: said first ("Thanks. ").
+        schemas: the vocabulary's schemas (which slots are booking slots).
     """
     out = [prefix.strip()] if prefix.strip() else []
     if intro is not None and acts and not any(a[0] == "inform" and a[3] != "dontcare" for a in acts):
@@ -215,7 +217,8 @@ def realise(v: Voice, acts: list[Act], intro: str | None = None, prefix: str = "
             intro = None
         elif intent == "reqalts":
             body = _join([phrase(v, g[1], g[2], g[3]) for g in group])
-            book = group[0][1] in SCHEMAS and group[0][2] in SCHEMAS[group[0][1]].book
+            schema = (schemas or {}).get(group[0][1])
+            book = schema is not None and group[0][2] in schema.book
             out.append(_book(v, group, True) if book else
                        v.pick((f"How about one {body} instead?", f"What about one {body}?", f"Okay, then {body}.")))
         elif intent == "book":

@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coalm_env.domains.tod.db import normalize_time
-from coalm_env.text import MentionIndex, find_numbers, find_times, mentions, norm
+from coalm_env.text import MentionIndex, alnum_key, find_numbers, find_times, mentions, word_key
 
 __all__ = ["Reading", "read", "value_given", "values_in", "MAX_CHARS"]
 
@@ -255,22 +254,21 @@ def values_in(slot: str, text: str) -> list[str]:
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_COMPACT = re.compile(r"[^a-z0-9]")
 
 
-def value_given(slot: str, value: Any, text: str) -> bool:
+def value_given(slot: str, value: Any, text: str, vocab: Any) -> bool:
     """Whether ``text`` gives ``value`` of ``slot`` (times in any clock format, numbers inside
     prices/fees/durations, phone numbers and postcodes with any spacing, yes/no facilities)."""
     value = str(value).strip()
     if not value:
         return False
     if slot in ("leaveAt", "arriveBy", "time"):
-        return normalize_time(value) in find_times(text)
+        return vocab.clock_time(value) in find_times(text)
     if slot in ("parking", "internet"):
-        return _facility(slot, text) == norm(value)
+        return _facility(slot, text) == word_key(value)
     if slot in ("phone", "postcode"):
-        want = _COMPACT.sub("", value.lower())
-        return len(want) >= 4 and want in _COMPACT.sub("", text.lower())
+        want = alnum_key(value)
+        return len(want) >= 4 and want in alnum_key(text)
     numbers = _NUMBER.findall(value)
     if numbers and slot in ("price", "entrance fee", "duration", "stars"):
         have = set(_NUMBER.findall(text))

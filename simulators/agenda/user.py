@@ -65,12 +65,12 @@ class AgendaUser:
 
     def _begin(self, request: UserRequest) -> UserTurn:
         goal = request.scenario.goal if isinstance(request.scenario.goal, dict) else {}
-        state = build_state(goal, int(request.seed) % 2**63, self.patience)
+        state = build_state(goal, int(request.seed) % 2**63, self.patience, request.context.vocab.schemas)
         v = self._voice(state)
         if state.goal_met():  # an empty goal: nothing to ask for
             return self._end(state, StopReason.GOAL_MET, goodbye(v), [["bye", "general", "", ""]])
         acts = next_acts(state, self.cap)
-        text = realise(v, acts, intro=v.pick(_OPEN), prefix=v.pick(_GREET))
+        text = realise(v, acts, intro=v.pick(_OPEN), prefix=v.pick(_GREET), schemas=state.schemas)
         return self._say(state, acts, text, progress=True)
 
     def _respond(self, request: UserRequest) -> UserTurn:
@@ -101,14 +101,14 @@ class AgendaUser:
         d = acts[0][1] if acts else None
         p = state.progress.get(d) if d else None
         if p is not None and not p.told and d != current_before:
-            return realise(v, acts, intro=v.pick(_NEXT), prefix=v.pick(_NEXT_PREFIX))
+            return realise(v, acts, intro=v.pick(_NEXT), prefix=v.pick(_NEXT_PREFIX), schemas=state.schemas)
         if p is not None and not p.told:
-            return realise(v, acts, intro=v.pick(_OPEN))
+            return realise(v, acts, intro=v.pick(_OPEN), schemas=state.schemas)
         accepted_now = self._current_and_entities(state)[1]
         ack = ""
         if accepted_now != accepted_before and acts and acts[0][0] != "negate":
             ack = f"{chosen[:1].upper()}{chosen[1:]} sounds good. " if chosen else v.pick(_ACK)
-        return realise(v, acts, prefix=ack)
+        return realise(v, acts, prefix=ack, schemas=state.schemas)
 
     @staticmethod
     def _chosen(state: AgendaState, accepted_before: tuple, offers: dict[str, list[str]]) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from coalm_env import data
-from coalm_env.backend.plan import normalize
+from coalm_env.backend.plan import argument_key
 from coalm_env.backend.store import Store
 
 __all__ = ["descriptions", "base_store", "reference", "recordings", "Recordings", "record_key"]
@@ -68,7 +68,7 @@ def reference() -> dict[str, Any]:
 def record_key(name: str, arguments: dict[str, Any], keys: Iterable[str] | None = None) -> str:
     """A case/space/type-insensitive key for a call (only ``keys`` of the arguments, if given)."""
     chosen = {k: v for k, v in arguments.items() if keys is None or k in keys}
-    return json.dumps([name, normalize(chosen)], sort_keys=True, default=str)
+    return json.dumps([name, argument_key(chosen)], sort_keys=True, default=str)
 
 
 class Recordings:

@@ -20,7 +20,7 @@ replay protocol, anywhere otherwise) run on *fresh copies* of that state, and th
 * ``scene`` (AddScene, ModifyScene): devices compared as sets of device names.
 
 String values compare case- and whitespace-insensitively and numbers by value
-(:func:`coalm_env.backend.plan.normalize`) everywhere.
+(:func:`coalm_env.backend.plan.argument_key`) everywhere.
 
 **Replies.** ROUGE-L/1/2 (``rouge-score``) and sentence BLEU-4 (``sacrebleu``) of the agent's reply in
 each user turn that had gold calls, against the gold AI reply of that turn (F-measures, 0..1).
@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from coalm_env.backend.graph import ApiGraph, BackendSession
-from coalm_env.backend.plan import normalize
+from coalm_env.backend.plan import argument_key
 from coalm_env.backend.store import Store
 from coalm_env.domains.apibank.retriever import retrieved_names
 from coalm_env.domains.apibank.session import run_on_copy
@@ -57,11 +57,11 @@ def jaccard_match(a: Any, b: Any, threshold: float = 0.5) -> bool:
 
 def _as_set(value: Any) -> Any:
     items = value if isinstance(value, list) else [value]
-    return frozenset(normalize(v) for v in items)
+    return frozenset(argument_key(v) for v in items)
 
 
 def _same_result(a: Outcome, g: Outcome) -> bool:
-    return normalize(a["output"]) == normalize(g["output"]) and normalize(a["exception"]) == normalize(g["exception"])
+    return argument_key(a["output"]) == argument_key(g["output"]) and argument_key(a["exception"]) == argument_key(g["exception"])
 
 
 def _same_inputs(a: Outcome, g: Outcome, fuzzy: Sequence[str] = (), sets: Sequence[str] = (),
@@ -73,7 +73,7 @@ def _same_inputs(a: Outcome, g: Outcome, fuzzy: Sequence[str] = (), sets: Sequen
         elif key in sets:
             ok = _as_set(x) == _as_set(y)
         else:
-            ok = normalize(x) == normalize(y)
+            ok = argument_key(x) == argument_key(y)
         if not ok:
             return False
     return True
@@ -99,9 +99,9 @@ def registrations(a: Outcome, g: Outcome) -> bool:
     """QueryRegistration: the appointments found, ignoring ids (the original draws new ids at random)."""
     def records(o: Outcome) -> Any:
         out = o["output"]
-        return sorted(map(repr, map(normalize, out.values()))) if isinstance(out, dict) else normalize(out)
+        return sorted(map(repr, map(argument_key, out.values()))) if isinstance(out, dict) else argument_key(out)
 
-    return records(a) == records(g) and normalize(a["exception"]) == normalize(g["exception"])
+    return records(a) == records(g) and argument_key(a["exception"]) == argument_key(g["exception"])
 
 
 def number(a: Outcome, g: Outcome) -> bool:

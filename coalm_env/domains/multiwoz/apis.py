@@ -1,8 +1,9 @@
 """MultiWOZ's API graph: the task-oriented find/book APIs over the real databases, plus ``update_state``.
 
 The find/book APIs are :func:`coalm_env.domains.tod.apis.build_api_graph`'s, with two MultiWOZ touches:
-searches match with :meth:`MultiWOZDatabase.query` (canonical values, name variants, ``?`` = unknown),
-and a booking accepts any spelling of the entity that :meth:`MultiWOZDatabase.resolve_name` resolves.
+searches match with :meth:`MultiWOZDatabase.query` (canonical values, name variants, ``?`` = unknown);
+names (searches, bookings, taxi places) resolve through the episode's
+:class:`~coalm_env.domains.multiwoz.vocab.MultiWOZVocabulary` (``TodState.vocab``).
 ``update_state(domain, slot_values)`` is the CoALM DST-as-API call: the agent reports the user's
 constraints, and the tracked state is written into the episode state (table ``dialogue_state``), where
 the JGA scorer reads it. A value ``""`` (or ``null``) removes a slot.
@@ -66,19 +67,9 @@ def _find(database: MultiWOZDatabase, domain: str):
     def handler(state: TodState, **constraints: Any) -> dict[str, Any]:
         key = SCHEMAS[domain].entity_key
         if key in constraints and domain != "hospital":
-            constraints[key] = database.resolve_name(domain, constraints[key]) or constraints[key]
+            constraints[key] = state.vocab.resolve_name(domain, constraints[key]) or constraints[key]
         hits = database.query(state.view, domain, constraints)
         return {"count": len(hits), "results": [tod_apis.public(h) for h in hits[: tod_apis.MAX_RESULTS]]}
-
-    return handler
-
-
-def _book(database: MultiWOZDatabase, domain: str, inner):
-    key = SCHEMAS[domain].entity_key
-
-    def handler(state: TodState, **args: Any) -> dict[str, Any]:
-        args[key] = database.resolve_name(domain, str(args[key])) or args[key]
-        return inner(state, **args)
 
     return handler
 
@@ -92,8 +83,6 @@ def build_graph(database: MultiWOZDatabase, lexicon=None, domains=DOMAINS) -> Ap
         domain = spec.tags[0] if spec.tags else ""
         if name == SCHEMAS.get(domain, SCHEMAS["taxi"]).find_api:
             graph.graph.nodes[name]["spec"] = replace(spec, handler=_find(database, domain))
-        elif domain != "taxi" and name == SCHEMAS[domain].book_api:
-            graph.graph.nodes[name]["spec"] = replace(spec, handler=_book(database, domain, spec.handler))
     graph.add(ApiSpec(UPDATE_STATE, "Record the dialogue state: the constraints and booking details the user has "
                       "given for one domain (call it after each user turn that changes them).", _UPDATE_PARAMS,
                       _update_state, returns={"state": "the domain's tracked slots"}, writes=True, tags=("dst",)))

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coalm_env.domains.multiwoz.database import MultiWOZDatabase, matches
+from coalm_env.domains.multiwoz.database import MultiWOZDatabase
 from coalm_env.domains.tod.apis import public
 from coalm_env.domains.tod.context import TodContext
 from coalm_env.domains.tod.schema import SCHEMAS
@@ -39,10 +39,10 @@ class MultiWOZContext(TodContext):
     def lookup(self, domain: str, name: str) -> dict[str, Any] | None:
         """The entity called ``name`` (or with that trainID); where several share it, the one fitting the goal."""
         key = SCHEMAS[domain].entity_key
-        resolved = self.database.resolve_name(domain, name) or name
+        resolved = self.vocab.resolve_name(domain, name) or name
         rows = self.database.query(self.state.view, domain, {key: resolved})
         for constraints in self.prefer.get(domain, ()):
-            fitting = [r for r in rows if matches(r, constraints)]
+            fitting = [r for r in rows if self.vocab.matches(r, constraints)]
             if fitting:
                 return public(fitting[0])
         return public(rows[0]) if rows else None

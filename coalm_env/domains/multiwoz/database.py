@@ -20,6 +20,7 @@ from coalm_env.backend.store import Store, StoreView
 from coalm_env.domains.multiwoz.values import alternatives, canonical, name_key
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.domains.tod.vocab import clock_time
 
 __all__ = ["DOMAINS", "MultiWOZDatabase", "load_database", "matches", "api_lexicon"]
 
@@ -73,7 +74,7 @@ def _keyed(domain: str, rows: Sequence[Mapping[str, str]]) -> dict[str, Mapping[
 
 def _sorted(domain: str, rows: list) -> list:
     if domain == "train":
-        rows.sort(key=lambda r: (db.normalize_time(r.get("leaveAt", "")), r.get("trainID", "")))
+        rows.sort(key=lambda r: (clock_time(r.get("leaveAt", "")), r.get("trainID", "")))
     return rows
 
 
@@ -87,7 +88,7 @@ def _stem(name: str) -> str:
 
 
 def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
-    """MultiWOZ matching (:func:`coalm_env.domains.tod.db.matches`) with canonical values, names compared
+    """MultiWOZ matching (:meth:`coalm_env.domains.tod.vocab.Vocabulary.matches`) with canonical values, names compared
     by :func:`name_key`, and the evaluators' rule that an ``unknown`` (the dataset's ``?``) attribute
     matches anything."""
     wanted = {}
@@ -100,7 +101,7 @@ def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
                 return False
             continue
         wanted[slot] = canonical(slot, value) if slot not in ("leaveAt", "arriveBy") else value
-    return db.matches(record, wanted)
+    return db.VOCAB.matches(record, wanted)
 
 
 @dataclass

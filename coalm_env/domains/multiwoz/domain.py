@@ -12,6 +12,7 @@ from coalm_env.domains.multiwoz.database import DOMAINS, api_lexicon, load_datab
 from coalm_env.domains.multiwoz.dialogues import Dialogue, load_dialogues
 from coalm_env.domains.multiwoz.goals import convert_goal
 from coalm_env.domains.multiwoz.replay import gold_replay_action
+from coalm_env.domains.multiwoz.vocab import MultiWOZVocabulary
 from coalm_env.domains.tod import apis as tod_apis
 from coalm_env.domains.tod import oracle
 from coalm_env.domains.tod.plan import gold_plan
@@ -59,6 +60,7 @@ class MultiWOZDomain:
         self.oracle = oracle
         self.database = load_database(DOMAINS)
         self.graph = build_graph(self.database, api_lexicon(self.database))
+        self.vocab = MultiWOZVocabulary(self.database)
         self.index = mwz.TextIndex(self.database.tables)
         self._by_id: dict[str, Scenario] = {}
         self._venues: dict[str, dict[str, set[str]]] = {}
@@ -101,7 +103,7 @@ class MultiWOZDomain:
 
     def build_backend(self, scenario: Scenario, rng: np.random.Generator) -> BackendSession:
         state = tod_apis.TodState(view=self.database.store.view(),
-                                  unavailable=scenario.initial_state.get("unavailable", {}), rng=rng)
+                                  unavailable=scenario.initial_state.get("unavailable", {}), rng=rng, vocab=self.vocab)
         return self.graph.session(state, visible=scenario.tools)
 
     def system_prompt(self, scenario: Scenario) -> str:
@@ -110,7 +112,7 @@ class MultiWOZDomain:
     def user_context(self, scenario: Scenario, backend: BackendSession) -> MultiWOZContext:
         prefer = {d: [c for c in (g.get("info"), g.get("fail_info")) if c] for d, g in scenario.goal.items()}
         return MultiWOZContext(DOMAINS, self.database.lexicon, self.database.names, backend.state,
-                               database=self.database, prefer=prefer)
+                               vocab=self.vocab, database=self.database, prefer=prefer)
 
     # -- scoring and oracle -----------------------------------------------------------------------
     def goal_venues(self, scenario: Scenario) -> dict[str, set[str]]:

@@ -1,11 +1,13 @@
 """Turn-level joint goal accuracy (JGA) of the dialogue state an agent reports, against gold belief states.
 
-The agent's state at each of its replies is what its ``update_state(domain, slot_values)`` calls built so
-far (CoALM's DST-as-API). An agent that never calls ``update_state`` is scored on the state implied by its
-calls: the arguments of its last search per domain, plus its booking slots and taxi booking.
+The agent's state at each of its replies is the backend's dialogue-state table as its
+``update_state(domain, slot_values)`` calls wrote it so far (CoALM's DST-as-API; each successful call
+returns the domain's row of that table, :func:`~coalm_env.domains.multiwoz.apis.tracked_state` reads all of
+it). An agent that never calls ``update_state`` is scored on the state implied by its calls: the arguments of
+its last search per domain, plus its booking slots and taxi booking.
 
 A turn counts when every one of the 30 MultiWOZ DST slots agrees, after normalisation
-(:func:`~coalm_env.domains.multiwoz.values.canonical`: ``dontcare`` forms, times to ``HH:MM``, name variants
+(:func:`~coalm_env.domains.multiwoz.vocab.value_key`: ``dontcare`` forms, times to ``HH:MM``, name variants
 and ``the``/punctuation, ``guest house``/``guesthouse``, ``free`` wifi = ``yes``); a gold value with 2.4's
 alternatives (``a|b``, ``a>b``) accepts any of them. Only turns where the episode follows the gold dialogue
 are scored: the user turns must be the gold user turns (the replay user), else there is no JGA.
@@ -16,24 +18,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from coalm_env.domains.multiwoz.dialogues import DST_SLOTS
-from coalm_env.domains.multiwoz.values import alternatives, canonical, name_key
+from coalm_env.domains.multiwoz.apis import UPDATE_STATE
+from coalm_env.domains.multiwoz.values import alternatives
+from coalm_env.domains.multiwoz.vocab import value_key
 from coalm_env.types import Trajectory
 
 __all__ = ["slot_equal", "state_equal", "reported_states", "aligned_turns", "joint_goal_accuracy"]
 
 State = dict[str, dict[str, str]]
-_UPDATE = "update_state"
-
-
-def _norm(slot: str, value: str) -> str:
-    text = canonical(slot, value)
-    return name_key(text) if slot in ("name", "departure", "destination") and text != "dontcare" else text
 
 
 def slot_equal(slot: str, predicted: str | None, gold: str | None) -> bool:
     """Whether a predicted slot value matches the gold one (either may be absent)."""
-    pred = _norm(slot, predicted) if predicted else ""
-    options = {_norm(slot, g) for g in alternatives(gold)} if gold else {""}
+    pred = value_key(slot, predicted) if predicted else ""
+    options = {value_key(slot, g) for g in alternatives(gold)} if gold else {""}
     return pred in (options or {""})
 
 
@@ -46,17 +44,10 @@ def state_equal(predicted: Mapping[str, Mapping[str, str]], gold: Mapping[str, M
     return True
 
 
-def _apply_update(state: State, arguments: Mapping) -> None:
-    domain = arguments.get("domain")
-    values = arguments.get("slot_values")
-    if domain not in DST_SLOTS or not isinstance(values, Mapping):
-        return
-    current = state.setdefault(domain, {})
-    for slot, value in values.items():
-        if value is None or str(value).strip() == "":
-            current.pop(slot, None)
-        else:
-            current[slot] = str(value)
+def _apply_written(state: State, value: object) -> None:
+    """The row of the state table an ``update_state`` call wrote (its result: ``{"domain", "state"}``)."""
+    if isinstance(value, Mapping) and value.get("domain") in DST_SLOTS and isinstance(value.get("state"), Mapping):
+        state[value["domain"]] = {str(k): str(v) for k, v in value["state"].items()}
 
 
 def _apply_call(state: State, name: str, arguments: Mapping) -> None:
@@ -74,15 +65,15 @@ def _apply_call(state: State, name: str, arguments: Mapping) -> None:
 
 def reported_states(trajectory: Trajectory) -> list[State]:
     """The agent's state at each of its replies (see the module docstring)."""
-    tracked = any(c.name == _UPDATE and r.ok for s in trajectory.steps for c, r in zip(s.calls, s.results))
+    tracked = any(c.name == UPDATE_STATE and r.ok for s in trajectory.steps for c, r in zip(s.calls, s.results))
     state: State = {}
     out: list[State] = []
     for step in trajectory.steps:
         for call, result in zip(step.calls, step.results):
             if not result.ok or not isinstance(call.arguments, Mapping):
                 continue
-            if tracked and call.name == _UPDATE:
-                _apply_update(state, call.arguments)
+            if tracked and call.name == UPDATE_STATE:
+                _apply_written(state, result.value)
             elif not tracked:
                 _apply_call(state, call.name, call.arguments)
         if step.kind == "reply":

@@ -32,9 +32,9 @@ and star slots only together with the slot's word (``parking``, ``wifi``, ``star
 informed, FN = requested not informed, FP = informed, neither requested nor a goal constraint. Omitted
 when the goal requests nothing (ConvLab returns ``None``).
 
-From :mod:`coalm_env.scoring.tod` (same definitions as the travel domain): ``book`` (every booking made with
+From :mod:`coalm_env.domains.tod.scoring` (same definitions as the travel domain): ``book`` (every booking made with
 the goal's values on an entity satisfying ``info``), ``requests`` and ``task_success`` (inform, every
-requested value and every booking: the interactive task complete). JGA: :mod:`coalm_env.scoring.jga`.
+requested value and every booking: the interactive task complete). JGA: :mod:`coalm_env.domains.multiwoz.jga`.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.text import MentionIndex
+from coalm_env.text import MentionIndex, alnum_key
 from coalm_env.types import Trajectory
 
-__all__ = ["Episode", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate", "offered_venues",
+__all__ = ["Episode", "Reply", "Booking", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate", "offered_venues",
            "provided_requestables", "convlab_inform_f1", "goal_requestables"]
 
 MWZ_REQUESTABLE = ("phone", "address", "postcode")
@@ -70,23 +70,34 @@ _COMMON_WORD_NAMES = {n: re.compile(rf"(?i:\bthe\s+{w}\b)|\b{w.title()}\b") for 
                       (("the place", "place"), ("the junction", "junction"))}
 
 
-def compact(text: str) -> str:
-    """Lower-case letters and digits only: ``"CB2 1UF"`` and ``"cb21uf"`` compare equal."""
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+@dataclass(frozen=True)
+class Reply:
+    """An agent reply to the user."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A successful ``book_<domain>`` call: the booked entity's key (``reference`` for taxis) and the record."""
+
+    domain: str
+    key: str
+    record: dict[str, Any]
 
 
 @dataclass
 class Episode:
-    """The agent side of an episode in order: ``("reply", text)`` and ``("book", domain, entity, result)``."""
+    """The agent side of an episode in order: :class:`Reply` and :class:`Booking` events."""
 
-    events: list[tuple] = field(default_factory=list)
+    events: list[Reply | Booking] = field(default_factory=list)
 
     @property
     def replies(self) -> list[str]:
-        return [e[1] for e in self.events if e[0] == "reply"]
+        return [e.text for e in self.events if isinstance(e, Reply)]
 
     def bookings(self, domain: str) -> list[dict[str, Any]]:
-        return [e[3] for e in self.events if e[0] == "book" and e[1] == domain]
+        return [e.record for e in self.events if isinstance(e, Booking) and e.domain == domain]
 
 
 def episode_events(trajectory: Trajectory) -> Episode:
@@ -97,9 +108,9 @@ def episode_events(trajectory: Trajectory) -> Episode:
             if result.ok and call.name.startswith("book_") and isinstance(result.value, dict):
                 domain = call.name.removeprefix("book_")
                 key = SCHEMAS[domain].entity_key if domain in SCHEMAS and domain != "taxi" else "reference"
-                out.events.append(("book", domain, str(result.value.get(key, "")), result.value))
+                out.events.append(Booking(domain, str(result.value.get(key, "")), result.value))
         if step.kind == "reply" and step.reply:
-            out.events.append(("reply", step.reply))
+            out.events.append(Reply(step.reply))
     return out
 
 
@@ -112,7 +123,7 @@ class TextIndex:
                                                                                      "attraction")}
         self._train_ids = {r["trainID"].upper() for r in tables.get("train", ())}
         self._values = {
-            d: {s: {compact(r[s]) for r in rows if r.get(s) and r[s] not in ("?", "unknown")} for s in MWZ_REQUESTABLE}
+            d: {s: {alnum_key(r[s]) for r in rows if r.get(s) and r[s] not in ("?", "unknown")} for s in MWZ_REQUESTABLE}
             for d, rows in tables.items()
         }
 
@@ -127,7 +138,7 @@ class TextIndex:
 
     def provides(self, domain: str, slot: str, text: str) -> bool:
         """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database."""
-        flat = compact(text)
+        flat = alnum_key(text)
         return any(v and v in flat for v in self._values.get(domain, {}).get(slot, ()))
 
 
@@ -135,12 +146,12 @@ def offered_venues(domain: str, episode: Episode, index: TextIndex) -> list[str]
     """Entity keys of ``domain`` the agent offered last (named in its last reply naming any, or booked)."""
     offered: list[str] = []
     for event in episode.events:
-        if event[0] == "reply":
-            named = index.named(domain, event[1])
+        if isinstance(event, Reply):
+            named = index.named(domain, event.text)
             if named:
                 offered = named
-        elif event[1] == domain and event[2]:
-            offered = [event[2]]
+        elif event.domain == domain and event.key:
+            offered = [event.key]
     return offered
 
 
@@ -155,10 +166,10 @@ def goal_requestables(domain: str, sub: Mapping[str, Any]) -> set[str]:
 def provided_requestables(domain: str, episode: Episode, index: TextIndex) -> set[str]:
     """mwzeval requestables of ``domain`` the agent provided (see the module docstring)."""
     found: set[str] = set()
-    refs = {compact(b.get("reference", "")) for b in episode.bookings(domain)} - {""}
-    taxi_phones = {compact(b.get("phone", "")) for b in episode.bookings("taxi")} - {""}
+    refs = {alnum_key(b.get("reference", "")) for b in episode.bookings(domain)} - {""}
+    taxi_phones = {alnum_key(b.get("phone", "")) for b in episode.bookings("taxi")} - {""}
     for text in episode.replies:
-        flat = compact(text)
+        flat = alnum_key(text)
         if domain == "taxi":
             found |= {"phone"} if any(p in flat for p in taxi_phones) else set()
             continue
@@ -210,7 +221,7 @@ def convlab_book_rate(goal: Mapping[str, Any], episode: Episode, entity_of) -> f
             continue
         slots = [s for s in sub["info"] if s not in ("departure", "destination")]
         hits = sum(_time_ok(s, sub["info"][s], entity.get(s, "")) if s in ("leaveAt", "arriveBy")
-                   else compact(sub["info"][s]) == compact(entity.get(s, "")) for s in slots)
+                   else alnum_key(sub["info"][s]) == alnum_key(entity.get(s, "")) for s in slots)
         scores.append(hits / len(slots) if slots else 1.0)
     return sum(scores) / len(scores) if scores else None
 
@@ -220,21 +231,20 @@ def _informed(domain: str, episode: Episode, index: TextIndex, entity_of) -> set
     focus: dict[str, Any] | None = None
     slots = CONVLAB_REQUESTABLE.get(domain, ())
     for event in episode.events:
-        if event[0] == "book" and event[1] == domain:
-            focus = event[3] if domain == "taxi" else entity_of(domain, event[2])
+        if isinstance(event, Booking):
+            if event.domain == domain:
+                focus = event.record if domain == "taxi" else entity_of(domain, event.key)
             continue
-        if event[0] != "reply":
-            continue
-        named = index.named(domain, event[1]) if domain not in ("taxi", "police", "hospital") else []
+        named = index.named(domain, event.text) if domain not in ("taxi", "police", "hospital") else []
         if named:
             focus = entity_of(domain, named[-1])
-        flat, words = compact(event[1]), event[1].lower()
-        refs = {compact(b.get("reference", "")) for b in episode.bookings(domain)} - {""}
+        flat, words = alnum_key(event.text), event.text.lower()
+        refs = {alnum_key(b.get("reference", "")) for b in episode.bookings(domain)} - {""}
         if "reference" in slots and any(r in flat for r in refs):
             out.add("reference")
         for s in slots:
             value = (focus or {}).get(s)
-            if s == "reference" or value in (None, "", "?", "unknown") or compact(value) not in flat:
+            if s == "reference" or value in (None, "", "?", "unknown") or alnum_key(value) not in flat:
                 continue
             if s in _SLOT_WORDS and not any(w in words for w in _SLOT_WORDS[s]):
                 continue

@@ -3,7 +3,9 @@
 MultiWOZ writes the same value many ways (``"7pm"``, ``"19:00"``, ``"after 19:00"``; ``"nando's"``,
 ``"nandos"``; ``"guest house"``, ``"guesthouse"``; ``"free"`` wifi for ``"yes"``). :func:`canonical` maps
 each to one form. The name and food variants follow the table of the standard evaluator (Nekvinda &
-Dušek's mwzeval ``normalization.py``); the rest are the usual DST normalisations.
+Dušek's mwzeval ``normalization.py``); the rest are the usual DST normalisations. The dontcare and
+empty forms are the task-oriented vocabulary's (:mod:`coalm_env.domains.tod.vocab`); code outside the
+MultiWOZ package compares values through :class:`~coalm_env.domains.multiwoz.vocab.MultiWOZVocabulary`.
 """
 
 from __future__ import annotations
@@ -11,13 +13,10 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["DONTCARE", "EMPTY", "canonical", "canonical_time", "name_key", "alternatives"]
+from coalm_env.domains.tod.vocab import DONTCARE, DONTCARE_VALUE, EMPTY, TIME_SLOTS
 
-DONTCARE = "dontcare"
-_DONTCARE_FORMS = {"dontcare", "don't care", "dont care", "do n't care", "do not care", "doesn't matter",
-                   "does not matter", "any", "no preference"}
-#: values that mean "no value"
-EMPTY = {"", "none", "not mentioned", "not given"}
+__all__ = ["EMPTY", "canonical", "canonical_time", "name_key", "alternatives"]
+
 
 _NAME_ALIASES = {
     "hotel du vin bistro": "hotel du vin and bistro", "the river bar and grill": "the river bar steakhouse and grill",
@@ -49,7 +48,6 @@ _FOOD_ALIASES = {"eriterean": "mediterranean", "brazilian": "portuguese", "sea f
 _WORD_TIMES = {"afternoon": "13:00", "lunch": "12:00", "noon": "12:00", "mid-day": "12:00", "midday": "12:00",
                "morning": "08:00", "evening": "18:00", "midnight": "00:00"}
 _TIME_RE = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?$")
-TIME_SLOTS = ("leaveAt", "arriveBy", "time")
 
 
 def canonical_time(value: str) -> str:
@@ -91,8 +89,8 @@ def _canonical(slot: str, value: str) -> str:
     text = " ".join(value.strip().lower().split())
     if text in EMPTY:
         return ""
-    if text in _DONTCARE_FORMS:
-        return DONTCARE
+    if text in DONTCARE:
+        return DONTCARE_VALUE
     if slot in TIME_SLOTS:
         return canonical_time(text)
     if slot in ("name", "departure", "destination"):

@@ -3,7 +3,8 @@
 Shared by the procedural travel domain and MultiWOZ. ``find_<domain>`` searches with MultiWOZ's
 matching rules; ``book_<domain>`` books an entity and returns a reference, failing with
 ``booking_failed`` exactly when the episode's ``unavailable`` slots say so (the goal's ``fail_book``);
-``book_taxi`` needs places, typically names found by other searches (graph edges).
+``book_taxi`` needs places, typically names found by other searches (graph edges). Entity names and taxi
+places are resolved to their database spelling through the episode's vocabulary (``TodState.vocab``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from coalm_env.backend.graph import ApiGraph, ApiSpec, Dependency
 from coalm_env.backend.store import StoreView
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.domains.tod.vocab import Vocabulary
 from coalm_env.errors import ApiError
 
 __all__ = ["TodState", "build_api_graph", "MAX_RESULTS", "public", "BOOKINGS", "bookings"]
@@ -32,11 +34,13 @@ _CAR_TYPES = ("toyota", "skoda", "bmw", "honda", "ford", "audi", "lexus", "volvo
 @dataclass
 class TodState:
     """One episode's backend state: the copy-on-write tables, the slots that cannot be booked
-    (``{domain: [{slot: value, ...}, ...]}``, a booking fails when it matches one), and an RNG."""
+    (``{domain: [{slot: value, ...}, ...]}``, a booking fails when it matches one), an RNG, and the
+    domain's vocabulary (value equality and name resolution of the APIs)."""
 
     view: StoreView
     unavailable: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    vocab: Vocabulary = field(default_factory=Vocabulary)
 
     def reference(self) -> str:
         while True:
@@ -81,7 +85,7 @@ def _find(domain: str):
 
 def _check_available(state: TodState, domain: str, booking: Mapping[str, Any]) -> None:
     for slot_values in state.unavailable.get(domain, ()):
-        if all(db.normalize_value(s, booking.get(s, "")) == db.normalize_value(s, v) for s, v in slot_values.items()):
+        if all(state.vocab.same_value(s, booking.get(s, ""), v) for s, v in slot_values.items()):
             detail = ", ".join(f"{s}={v}" for s, v in slot_values.items())
             raise ApiError("booking_failed", f"no availability for {domain} at {detail}; try another day or time",
                            domain=domain)
@@ -91,7 +95,8 @@ def _book(domain: str):
     key = SCHEMAS[domain].entity_key
 
     def handler(state: TodState, **args: Any) -> dict[str, Any]:
-        entity = _lookup(state.view, domain, str(args[key]))
+        name = str(args[key])
+        entity = _lookup(state.view, domain, state.vocab.resolve_name(domain, name) or name)
         if entity is None:
             raise ApiError("not_found", f"there is no {domain} with {key} {args[key]!r}", domain=domain)
         booking = {k: str(v) for k, v in args.items() if k != key}
@@ -117,8 +122,9 @@ def _lookup(view: StoreView, domain: str, name: str) -> dict[str, Any] | None:
 def _book_taxi(state: TodState, departure: str, destination: str, leaveAt: str = "", arriveBy: str = "") -> dict:
     if not leaveAt and not arriveBy:
         raise ApiError("missing_argument", "book_taxi needs leaveAt or arriveBy")
-    if db.normalize_value("name", departure) == db.normalize_value("name", destination):
+    if state.vocab.same_value("name", departure, destination):
         raise ApiError("invalid_request", "departure and destination are the same place")
+    departure, destination = state.vocab.resolve_place(departure), state.vocab.resolve_place(destination)
     car = _CAR_TYPES[int(state.rng.integers(len(_CAR_TYPES)))]
     phone = "07" + "".join(str(d) for d in state.rng.integers(10, size=9))
     ref = state.reference()

@@ -8,12 +8,13 @@ whether an offered venue fits) and the bookings made in its episode, never the g
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.apis import TodState, bookings, public
-from coalm_env.domains.tod.schema import SCHEMAS, DomainSchema
+from coalm_env.domains.tod.schema import DomainSchema
+from coalm_env.domains.tod.vocab import Vocabulary
 from coalm_env.text import REFERENCE_RE, find_mentions, mention_index
 
 __all__ = ["TodContext"]
@@ -28,16 +29,23 @@ class TodContext:
         lexicon: ``{domain: {slot: [values]}}``, every value a slot takes in the database.
         names: ``{domain: [entity names]}`` (trainIDs for trains).
         state: the episode's backend state (read it through the methods below).
+        vocab: the domain's vocabulary (value equality, record matching, names, dontcare, times, schema);
+            default: the task-oriented one over ``names``.
     """
 
     domains: Sequence[str]
     lexicon: Mapping[str, Mapping[str, Sequence[str]]]
     names: Mapping[str, Sequence[str]]
     state: TodState
+    vocab: Vocabulary = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.vocab is None:
+            self.vocab = Vocabulary(self.names)
 
     @property
     def schemas(self) -> dict[str, DomainSchema]:
-        return {d: SCHEMAS[d] for d in self.domains}
+        return {d: self.vocab.schemas[d] for d in self.domains}
 
     def find(self, domain: str, constraints: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Entities of ``domain`` matching ``constraints`` (MultiWOZ rules)."""

@@ -1,10 +1,7 @@
 """Entity databases of task-oriented domains, queried with MultiWOZ's matching rules.
 
-Rules (as the MultiWOZ evaluators apply them):
-- a constraint whose value is ``dontcare`` / ``don't care`` / ``any`` / empty is ignored;
-- ``leaveAt``: the entity leaves at or after the time; ``arriveBy``: it arrives at or before it;
-- ``name``: case-insensitive equality after normalisation, ignoring a leading ``the``;
-- everything else: normalised string equality (``stars`` compares as text: ``"4"``).
+The matching rules are :meth:`coalm_env.domains.tod.vocab.Vocabulary.matches` (MultiWOZ's); :func:`query`
+applies them through precomputed value keys.
 Records are read from a :class:`~coalm_env.backend.store.StoreView`, so per-episode writes (bookings)
 never touch the shared tables.
 """
@@ -17,56 +14,12 @@ from typing import Any
 
 from coalm_env.backend.store import Store, StoreView
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.text import norm
+from coalm_env.domains.tod.vocab import Vocabulary, clock_time
 
-__all__ = ["DONTCARE", "normalize_value", "normalize_time", "matches", "query", "build_store", "record_key", "lookup"]
+__all__ = ["VOCAB", "query", "build_store", "record_key", "lookup"]
 
-DONTCARE = {"dontcare", "don't care", "dont care", "any", "", "none", "not mentioned"}
-
-
-def normalize_time(value: str) -> str:
-    """``"9:05"`` -> ``"09:05"``; anything that is not ``H:MM`` comes back stripped."""
-    text = str(value).strip().lower()
-    if ":" in text:
-        h, _, m = text.partition(":")
-        if h.isdigit() and m[:2].isdigit():
-            return f"{int(h):02d}:{m[:2]}"
-    return text
-
-
-def normalize_value(slot: str, value: Any) -> str:
-    """Comparison key of a slot value."""
-    return _normalize_value(slot, str(value))
-
-
-@functools.lru_cache(maxsize=1 << 16)  # pure; record values repeat across every query
-def _normalize_value(slot: str, value: str) -> str:
-    if slot in ("leaveAt", "arriveBy", "time"):
-        return normalize_time(str(value))
-    text = norm(str(value))
-    if slot == "name" and text.startswith("the "):
-        text = text[4:]
-    return text
-
-
-def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
-    """Whether ``record`` satisfies every constraint under the MultiWOZ rules."""
-    for slot, value in constraints.items():
-        if value is None or _normalize_value("", str(value)) in DONTCARE:
-            continue
-        have = record.get(slot)
-        if have is None:
-            return False
-        want = normalize_value(slot, value)
-        if slot == "leaveAt":
-            if normalize_time(str(have)) < want:
-                return False
-        elif slot == "arriveBy":
-            if normalize_time(str(have)) > want:
-                return False
-        elif normalize_value(slot, have) != want:
-            return False
-    return True
+#: the generic task-oriented vocabulary (Travel's rules) that these tables are queried with
+VOCAB = Vocabulary()
 
 
 def record_key(domain: str, record: Mapping[str, Any]) -> str:
@@ -78,7 +31,7 @@ Prepared = list[tuple[str, Mapping[str, Any], dict[str, str]]]
 
 
 def _prepare(rows) -> Prepared:
-    return [(k, r, {s: normalize_value(s, v) for s, v in r.items()}) for k, r in sorted(rows)]
+    return [(k, r, {s: VOCAB.value_key(s, v) for s, v in r.items()}) for k, r in sorted(rows)]
 
 
 def _prepared(view: StoreView, domain: str) -> Prepared:
@@ -126,10 +79,10 @@ def _fast_match(normed: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
 
 def query(view: StoreView, domain: str, constraints: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every entity of ``domain`` matching ``constraints``, in key order; trains sorted by departure."""
-    wanted = {s: normalize_value(s, v) for s, v in constraints.items() if v is not None and norm(str(v)) not in DONTCARE}
+    wanted = {s: VOCAB.value_key(s, v) for s, v in constraints.items() if VOCAB.constrains(v)}
     hits = [dict(rec) for _key, rec, normed in _candidates(view, domain, wanted) if _fast_match(normed, wanted)]
     if domain == "train":
-        hits.sort(key=lambda r: (normalize_time(r.get("leaveAt", "")), r.get("trainID", "")))
+        hits.sort(key=lambda r: (clock_time(r.get("leaveAt", "")), r.get("trainID", "")))
     return hits
 
 

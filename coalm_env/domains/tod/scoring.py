@@ -5,7 +5,8 @@ and on the calls the agent made).
   trainID for trains) is the last one of that domain mentioned in the agent's replies (whole words,
   case-insensitive, a leading "the" optional: the same rule the agenda user applies).
 - **Inform** (per domain with a search API: restaurant, hotel, attraction, train): the offered entity
-  satisfies the goal's final constraints (``info``) under the database's matching rules.
+  satisfies the goal's final constraints (``info``) under the domain vocabulary's matching rules
+  (``state.vocab``, :class:`~coalm_env.domains.tod.vocab.Vocabulary`); values compare by its ``same_value``.
 - A **request** is answered when the offered entity's value for that slot appears in an agent reply;
   ``reference`` when a booking reference of that domain does; taxi ``car type``/``phone`` from the
   taxi booking.
@@ -58,7 +59,7 @@ def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: 
     rec = state.view.get(domain, name)
     if rec is None or prefer is not None:
         hits = db.query(state.view, domain, {key: name})
-        hits.sort(key=lambda r: not (prefer is not None and db.matches(r, prefer)))
+        hits.sort(key=lambda r: not (prefer is not None and state.vocab.matches(r, prefer)))
         rec = hits[0] if hits else rec
     return dict(rec) if rec is not None else None
 
@@ -76,17 +77,15 @@ def _booked(domain: str, sub: Mapping[str, Any], state: TodState) -> bool:
     if domain == "taxi":
         want = sub["info"]
         for b in _bookings(state, "taxi"):
-            if all(db.normalize_value("name" if s in ("departure", "destination") else s, b.get(s, ""))
-                   == db.normalize_value("name" if s in ("departure", "destination") else s, v)
-                   for s, v in want.items()):
+            if all(state.vocab.same_value(s, b.get(s, ""), v) for s, v in want.items()):
                 return True
         return False
     key = SCHEMAS[domain].entity_key
     for b in _bookings(state, domain):
-        if any(db.normalize_value(s, b.get(s, "")) != db.normalize_value(s, v) for s, v in sub["book"].items()):
+        if not all(state.vocab.same_value(s, b.get(s, ""), v) for s, v in sub["book"].items()):
             continue
         # every entity with that key: MultiWOZ reuses some trainIDs on two routes
-        if any(db.matches(rec, sub["info"]) for rec in db.query(state.view, domain, {key: b[key]})):
+        if any(state.vocab.matches(rec, sub["info"]) for rec in db.query(state.view, domain, {key: b[key]})):
             return True
     return False
 
@@ -101,7 +100,7 @@ def score_goal(trajectory: Trajectory, goal: Mapping[str, Any], state: TodState,
             continue
         entity = offered_entity(d, replies, state, names.get(d, ()), sub["info"]) if d in INFORM_DOMAINS else None
         if d in INFORM_DOMAINS:
-            informs.append(entity is not None and db.matches(entity, sub["info"]))
+            informs.append(entity is not None and state.vocab.matches(entity, sub["info"]))
         requests += [_requested(s, d, entity, replies, state) for s in sub.get("reqt", [])]
         if sub.get("book") or d == "taxi":
             books.append(_booked(d, sub, state))

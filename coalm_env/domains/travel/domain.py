@@ -18,6 +18,7 @@ from coalm_env.domains.tod.context import TodContext
 from coalm_env.domains.tod.db import build_store
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.domains.tod.plan import gold_plan
+from coalm_env.domains.tod.vocab import Vocabulary
 from coalm_env.domains.travel.goals import GoalKnobs, draw_goal
 from coalm_env.domains.travel.world import generate_world
 from coalm_env.errors import UnknownNameError
@@ -70,6 +71,7 @@ class TravelDomain:
             for d, rows in self.world.items()
         }
         self.names = {d: [str(r[SCHEMAS[d].entity_key]) for r in rows] for d, rows in self.world.items()}
+        self.vocab = Vocabulary(self.names)
         self.graph = apis.build_api_graph(DOMAINS, self.lexicon)
         self._by_id: dict[str, Scenario] = {}
 
@@ -113,14 +115,14 @@ class TravelDomain:
 
     def build_backend(self, scenario: Scenario, rng: np.random.Generator) -> BackendSession:
         state = apis.TodState(view=self.store.view(), unavailable=scenario.initial_state.get("unavailable", {}),
-                              rng=rng)
+                              rng=rng, vocab=self.vocab)
         return self.graph.session(state, visible=scenario.tools)
 
     def system_prompt(self, scenario: Scenario) -> str:
         return SYSTEM_PROMPT
 
     def user_context(self, scenario: Scenario, backend: BackendSession) -> TodContext:
-        return TodContext(DOMAINS, self.lexicon, self.names, backend.state)
+        return TodContext(DOMAINS, self.lexicon, self.names, backend.state, vocab=self.vocab)
 
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
         return score_goal(trajectory, scenario.goal, backend.state, self.names)

@@ -15,6 +15,7 @@ Outputs under ``out_dir``: ``trajectories.jsonl`` (appended as episodes end, in 
 
 from __future__ import annotations
 
+import enum
 import json
 import time
 import traceback
@@ -149,11 +150,20 @@ class _Writer:
             self.handle.close()
 
 
+class _Phase(enum.StrEnum):
+    """What a slot waits for. ``BEGIN`` and ``RESPOND`` are also the names of the user methods called."""
+
+    IDLE = "idle"  # no episode
+    BEGIN = "begin"  # the user opens the episode
+    ACT = "act"  # the policy acts
+    RESPOND = "respond"  # the user answers an agent reply
+
+
 @dataclass
 class _Slot:
     env: Any
     episode: int = -1
-    phase: str = "idle"  # idle | begin (user opens) | act (policy acts) | respond (user answers)
+    phase: _Phase = _Phase.IDLE
     obs: Any = None
     info: dict[str, Any] | None = None
     request: UserRequest | None = None
@@ -191,27 +201,27 @@ class _Runner:
         todo = iter(range(self.config.episodes))
         try:
             while self._start(todo):
-                self._user_phase("begin")
+                self._user_phase(_Phase.BEGIN)
                 self._policy_phase()
-                self._user_phase("respond")
+                self._user_phase(_Phase.RESPOND)
         finally:
             self.bar.close()
 
     def _start(self, todo: Any) -> bool:
         for slot in self.slots:
-            if slot.phase == "idle" and (i := next(todo, None)) is not None:
+            if slot.phase is _Phase.IDLE and (i := next(todo, None)) is not None:
                 seed = episode_seed(self.config.seed, i)
-                slot.episode, slot.phase = i, "begin"
+                slot.episode, slot.phase = i, _Phase.BEGIN
                 slot.request = slot.env.begin_episode(seed=seed, options=self.plan[i])
-        return any(s.phase != "idle" for s in self.slots)
+        return any(s.phase is not _Phase.IDLE for s in self.slots)
 
-    def _user_phase(self, method: str) -> None:
-        waiting = [s for s in self.slots if s.phase == method]
+    def _user_phase(self, phase: _Phase) -> None:
+        waiting = [s for s in self.slots if s.phase is phase]
         if not waiting:
             return
-        turns = self._timed("user_s", self._call_user, method, [s.request for s in waiting])
+        turns = self._timed("user_s", self._call_user, phase.value, [s.request for s in waiting])
         for slot, turn in zip(waiting, turns):
-            self._handle(slot, slot.env.apply_user_turn(turn, first=method == "begin"))
+            self._handle(slot, slot.env.apply_user_turn(turn, first=phase is _Phase.BEGIN))
 
     def _call_user(self, method: str, requests: list[UserRequest]) -> list[Any]:
         try:
@@ -223,7 +233,7 @@ class _Runner:
             return [exc] * len(requests)
 
     def _policy_phase(self) -> None:
-        acting = [s for s in self.slots if s.phase == "act"]
+        acting = [s for s in self.slots if s.phase is _Phase.ACT]
         if not acting:
             return
         try:
@@ -251,20 +261,20 @@ class _Runner:
 
     def _handle(self, slot: _Slot, outcome: Any) -> None:
         if isinstance(outcome, UserRequest):
-            slot.request, slot.phase = outcome, "respond"
+            slot.request, slot.phase = outcome, _Phase.RESPOND
             return
         obs, _reward, terminated, truncated, info = outcome
         if terminated or truncated:
             self._finish(slot, info["trajectory"])
         else:
-            slot.obs, slot.info, slot.phase = obs, info, "act"
+            slot.obs, slot.info, slot.phase = obs, info, _Phase.ACT
 
     def _finish(self, slot: _Slot, traj: Trajectory) -> None:
         traj.policy = self.policy_name
         traj.extra["episode"] = slot.episode
         self.trajectories[slot.episode] = traj
         self.writer.add(slot.episode, traj)
-        slot.phase, slot.obs, slot.info, slot.request = "idle", None, None, None
+        slot.phase, slot.obs, slot.info, slot.request = _Phase.IDLE, None, None, None
         self.bar.update(1)
 
     def _timed(self, key: str, fn: Any, *args: Any) -> Any:

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from coalm_env.domains import ENV_IDS
+from coalm_env.specs import ENV_SPECS
 from coalm_env.version import __version__
 
 __all__ = ["__version__", "register_envs"]
 
 
 def register_envs() -> None:
-    """Register every id of :data:`coalm_env.domains.ENV_IDS` (idempotent)."""
-    for env_id, (domain, kwargs) in ENV_IDS.items():
+    """Register every id of :data:`coalm_env.specs.ENV_SPECS` (idempotent)."""
+    for env_id, entry in ENV_SPECS.items():
         if env_id in gym.registry:
             continue
         gym.register(
             id=env_id,
             entry_point="coalm_env.env:ConversationEnv",
-            kwargs={"domain": domain, "env_id": env_id, **kwargs},
+            kwargs={"domain": entry.domain, "env_id": env_id, **entry.defaults},
             disable_env_checker=False,
         )
 

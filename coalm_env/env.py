@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import traceback
 import uuid
 from typing import Any
@@ -11,18 +12,20 @@ import gymnasium as gym
 import numpy as np
 
 from coalm_env import render, spaces
-from coalm_env.domains import get_domain
+from coalm_env.domains import check_options, get_domain
 from coalm_env.errors import ConfigError, LLMError, UnknownNameError
+from coalm_env.manual import compose as compose_manual
 from coalm_env.parsing import DEFAULT_MAX_CALLS, END_CONVERSATION, MAX_ACTION_CHARS, ParsedAction, parse_action
-from coalm_env.protocols import Domain, UserRequest, UserSimulator
+from coalm_env.protocols import Domain, UserRequest, UserSimulator, follows_dataset
 from coalm_env.registry import USERS
-from coalm_env.scoring import dense_components, graph_credit
+from coalm_env.scoring import dense_components, finalize_metrics, graph_credit
+from coalm_env.specs import ENV_SPECS
 from coalm_env.types import (
     AgentAction, Message, Scenario, StepRecord, StopReason, ToolCall, Trajectory, UserTurn, json_safe,
 )
 from coalm_env.version import __version__
 
-__all__ = ["ConversationEnv"]
+__all__ = ["ConversationEnv", "ENV_PARAMS"]
 
 _MAX_OBS_CHARS = 4_000_000
 
@@ -97,7 +100,7 @@ class ConversationEnv(gym.Env):
                               ("max_calls_per_action", max_calls_per_action)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{option} must be a positive integer, got {value!r}")
-        self.domain: Domain = get_domain(domain, **domain_options) if isinstance(domain, str) else domain
+        self.domain: Domain = _build_domain(domain, domain_options, env_id)
         if split not in self.domain.splits:
             raise UnknownNameError("split", split, self.domain.splits)
         if render_mode not in (None, *self.metadata["render_modes"]):
@@ -114,6 +117,10 @@ class ConversationEnv(gym.Env):
         self.env_id = env_id or f"coalm/{self.domain.name}"
         self.domain_options = dict(domain_options)
         self.oracle_hints = oracle_hints
+        entry = ENV_SPECS.get(self.env_id)
+        doc = compose_manual(self.domain, entry.defaults if entry else {}, self.env_id)
+        if doc:  # help(env.unwrapped) shows this env's manual (pydoc prefers an instance's own __doc__)
+            self.__doc__ = doc
         self.observation_space = spaces.observation_space(_MAX_OBS_CHARS)
         self.action_space = spaces.action_space(MAX_ACTION_CHARS)
         self.scenario: Scenario | None = None
@@ -161,6 +168,7 @@ class ConversationEnv(gym.Env):
             version=__version__,
             user=str(self.user_spec),
             options={**self.domain_options, **{k: v for k, v in options.items() if k != "scenario"}},
+            extra={"user_follows_dataset": follows_dataset(self.user)},  # a declared capability, not a name
         )
         self._episode_id = uuid.UUID(int=int(self.np_random.integers(2**63)) << 64 | backend_seed % 2**64).hex
         self._user_state: Any = None
@@ -318,10 +326,7 @@ class ConversationEnv(gym.Env):
         except Exception as exc:
             traj.errors.append({"where": "score", "error": repr(exc), "traceback": traceback.format_exc()})
             metrics = {"success": 0.0}
-        if reason in (StopReason.INTERNAL_ERROR, StopReason.ERRORED):
-            metrics["success"] = 0.0
-        metrics.update(self._components())
-        metrics["internal_errors"] = float(sum(1 for e in traj.errors if e.get("kind") != "llm"))
+        metrics = finalize_metrics(metrics, reason, traj.errors, self._components())
         traj.metrics = metrics
         traj.reward = float(metrics.get("success", 0.0))
         if traj.steps:
@@ -361,6 +366,11 @@ class ConversationEnv(gym.Env):
         info.update(extra)
         return info
 
+    def manual(self) -> str:
+        """This env's manual (:mod:`coalm_env.manual`): description, observation, action, reward,
+        episode end, arguments, default user, example, version history."""
+        return self.__doc__ or ""
+
     def oracle_action(self) -> Any:
         """The domain's gold next action for the current state (text in a format the parser reads)."""
         hook = getattr(self.domain, "oracle_action", None)
@@ -376,6 +386,26 @@ class ConversationEnv(gym.Env):
                 {"where": "oracle", "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
             )
             return None
+
+
+#: keyword arguments ConversationEnv takes itself; every other option is a domain option
+ENV_PARAMS = frozenset(
+    name for name, p in inspect.signature(ConversationEnv.__init__).parameters.items()
+    if name not in ("self", "domain") and p.kind is not inspect.Parameter.VAR_KEYWORD
+)
+
+
+def _build_domain(domain: str | Domain, options: dict[str, Any], env_id: str | None) -> Domain:
+    """The domain, with option names checked first: every construction path (``gym.make``,
+    ``make_env``, the CLI) reports an unknown option the same way, with a did-you-mean over the
+    domain's options and the env's own."""
+    if isinstance(domain, str):
+        check_options(domain, options, also=ENV_PARAMS, where=env_id or domain)
+        return get_domain(domain, **options)
+    if options:  # a domain object is already built: options would be silently dropped
+        raise UnknownNameError(f"option of {env_id or getattr(domain, 'name', 'domain')}", next(iter(options)),
+                               ENV_PARAMS)
+    return domain
 
 
 def _split_extra(action: Any) -> tuple[Any, dict[str, Any]]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from coalm_env.backend.graph import ApiGraph, BackendSession
 
-__all__ = ["Action", "Policy", "UserRequest", "UserSimulator", "Domain"]
+__all__ = ["Action", "Policy", "UserRequest", "UserSimulator", "Domain", "follows_dataset"]
 
 #: An agent action: raw text (an LLM completion), an assistant :class:`Message`, a list of
 #: :class:`~coalm_env.types.ToolCall`, or a dict ``{"content": str, "tool_calls": [...]}``.
@@ -91,13 +91,26 @@ UserRequest.context = property(  # type: ignore[assignment]
 
 @runtime_checkable
 class UserSimulator(Protocol):
-    """Plays the user. ``begin`` opens episodes, ``respond`` answers agent replies, both batched."""
+    """Plays the user. ``begin`` opens episodes, ``respond`` answers agent replies, both batched.
+
+    Optional capability (read with :func:`follows_dataset`, never from the user's name):
+    ``follows_dataset = True`` declares that user turn ``k`` is the dataset's turn ``k`` whatever the
+    agent says (the replay users). The env records it in ``trajectory.extra["user_follows_dataset"]``
+    and domains read it there (API-Bank scores and plays its oracle per gold segment only then). It is
+    read through ``getattr``, so a wrapper that forwards unknown attributes to the user it wraps
+    (personas) keeps the capability of its inner user.
+    """
 
     name: str
 
     def begin(self, requests: Sequence[UserRequest]) -> list[UserTurn]: ...
 
     def respond(self, requests: Sequence[UserRequest]) -> list[UserTurn]: ...
+
+
+def follows_dataset(user: Any) -> bool:
+    """Whether ``user`` declares the ``follows_dataset`` capability (see :class:`UserSimulator`)."""
+    return bool(getattr(user, "follows_dataset", False))
 
 
 @runtime_checkable

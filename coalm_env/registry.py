@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.errors import ConfigError, UnknownNameError
+from coalm_env.specs import ENV_SPECS
 
 __all__ = ["Registry", "USERS", "POLICIES", "DOMAINS", "parse_spec", "load_entry_point"]
 
@@ -117,12 +118,8 @@ POLICIES = Registry("policy", {
     "rule": "policies.rule:RulePolicy",
     "random": "policies.random:RandomPolicy",
 })
-DOMAINS = Registry("domain", {
-    "travel": "coalm_env.domains.travel:TravelDomain",
-    "multiwoz": "coalm_env.domains.multiwoz:MultiWOZDomain",
-    "bfcl": "coalm_env.domains.bfcl:BFCLDomain",
-    "apibank": "coalm_env.domains.apibank:APIBankDomain",
-})
+#: built-in domains come from the id table (:data:`coalm_env.specs.ENV_SPECS`)
+DOMAINS = Registry("domain", {s.domain: s.entry_point for s in ENV_SPECS.values() if s.entry_point})
 
 
 def register(kind: str, name: str, target: str) -> None:

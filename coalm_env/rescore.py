@@ -22,8 +22,8 @@ import numpy as np
 
 from coalm_env.backend.graph import BackendSession
 from coalm_env.resolve import domain_for
-from coalm_env.scoring import dense_components, graph_credit
-from coalm_env.types import StopReason, ToolResult, Trajectory, to_json
+from coalm_env.scoring import dense_components, finalize_metrics, graph_credit
+from coalm_env.types import ToolResult, Trajectory, to_json
 
 __all__ = ["replay_backend", "rescore", "rescore_all", "RescoreReport", "RESET_OPTION_KEYS"]
 
@@ -80,14 +80,11 @@ def rescore(trajectory: Trajectory, domain: Any) -> tuple[dict[str, float], int]
     """The metrics the env would give ``trajectory`` now, and the replay mismatch count."""
     scenario = domain.get_scenario(trajectory.scenario_id)
     backend, mismatches = replay_backend(domain, trajectory)
-    metrics = {k: float(v) for k, v in domain.score(trajectory, scenario, backend).items()}
-    if trajectory.stop_reason in (StopReason.INTERNAL_ERROR, StopReason.ERRORED):
-        metrics["success"] = 0.0
+    scored = {k: float(v) for k, v in domain.score(trajectory, scenario, backend).items()}
     turns = sum(1 for m in trajectory.messages if m.role == "user" and m.content)
     credit = graph_credit(scenario.gold.calls, backend.history)
-    metrics.update(dense_components(trajectory.steps, credit, turns))
-    metrics["internal_errors"] = float(sum(1 for e in trajectory.errors if e.get("kind") != "llm"))
-    return metrics, mismatches
+    components = dense_components(trajectory.steps, credit, turns)
+    return finalize_metrics(scored, trajectory.stop_reason, trajectory.errors, components), mismatches
 
 
 def rescore_all(trajectories: Sequence[Trajectory]) -> tuple[list[Trajectory], RescoreReport]:

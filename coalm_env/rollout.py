@@ -21,7 +21,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +49,35 @@ __all__ = [
 _ORDER_KEY = 0x5CE7
 
 
+def _name(obj: Any) -> str | None:
+    """A plug-in as ``config.json`` records it: its spec string, else its ``name``, else its class name."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    return getattr(obj, "name", type(obj).__name__)
+
+
 @dataclass
 class RolloutConfig:
-    """A resolved rollout run; written to ``config.json``."""
+    """A rollout run, and the single source of the run defaults (the CLI flags read them from here).
+
+    Args:
+        env_id: a registered id (``coalm/Travel-v0``).
+        policy: a policy object or a registry spec (``"oracle"``, ``"rule"``).
+        user: a user simulator object or spec (``"agenda:patience=3"``); ``None``: the domain's default.
+        episodes: how many episodes; episode ``i`` is seeded from ``(seed, i)``.
+        seed: the run seed (>= 0).
+        split: the scenario split, taken in a seeded order (ignored when ``scenario_ids`` is given).
+        scenario_ids: play these scenarios in turn instead of sampling the split.
+        batch_size: live episodes per tick (one policy call and one user call per tick serve them all).
+        env_options: extra ConversationEnv / domain keyword options (``level=2``, ``max_turns=10``).
+        out_dir: where to write trajectories.jsonl, summary.json, config.json, timing.json (None: nowhere).
+
+    ``config.json`` holds :meth:`to_dict` (plug-in objects by name).
+    """
 
     env_id: str
-    policy: str
-    user: str | None = None
+    policy: Any = "oracle"
+    user: Any = None
     episodes: int = 10
     seed: int = 0
     split: str = "test"
@@ -69,9 +91,24 @@ class RolloutConfig:
             raise ConfigError(f"episodes and batch_size must be >= 1, got {self.episodes} and {self.batch_size}")
         if self.seed < 0:
             raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        self.scenario_ids = list(self.scenario_ids) if self.scenario_ids else None
+        self.env_options = dict(self.env_options or {})
+        self.out_dir = str(self.out_dir) if self.out_dir is not None else None
         reserved = {"user", "split", "env_id", "oracle_hints", "domain"} & set(self.env_options)
         if reserved:
             raise ConfigError(f"env options {sorted(reserved)} are set by the runner", hint="use its arguments")
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """The default of field ``name`` (the CLI flags use these)."""
+        f = cls.__dataclass_fields__[name]
+        return f.default_factory() if f.default_factory is not MISSING else f.default  # type: ignore[misc]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as ``config.json`` holds it (policy and user by name)."""
+        out = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        out["policy"], out["user"] = _name(self.policy), _name(self.user)
+        return json.loads(json.dumps(out, default=str))
 
 
 @dataclass
@@ -174,7 +211,7 @@ class _Runner:
         self.config = config
         self.policy = POLICIES.make(policy)
         self.privileged = bool(getattr(self.policy, "privileged", False))
-        self.policy_name = policy if isinstance(policy, str) else getattr(policy, "name", type(policy).__name__)
+        self.policy_name = _name(policy)
         self.slots = self._build_slots(user, min(config.batch_size, config.episodes))
         self.user = self.slots[0].env.user
         self.user_name = str(self.slots[0].env.user_spec)
@@ -292,52 +329,24 @@ def _abort(env: Any, exc: BaseException) -> tuple:
     return env.abort(StopReason.ERRORED, error)
 
 
-def run_rollouts(
-    env_id: str,
-    policy: Any,
-    user: Any = None,
-    episodes: int = 10,
-    seed: int = 0,
-    split: str = "test",
-    out_dir: str | Path | None = None,
-    batch_size: int = 32,
-    env_options: dict[str, Any] | None = None,
-    scenario_ids: Sequence[str] | None = None,
-    progress: bool = True,
-) -> RolloutResult:
-    """Run ``episodes`` episodes of ``env_id`` with ``policy`` against ``user``, ``batch_size`` at a time.
+def run_rollouts(config: RolloutConfig, *, progress: bool = True) -> RolloutResult:
+    """Run ``config.episodes`` episodes of ``config.env_id`` with ``config.policy`` against
+    ``config.user``, ``config.batch_size`` at a time (see :class:`RolloutConfig` for every field and
+    its default): ``run_rollouts(RolloutConfig("coalm/Travel-v0", "rule", episodes=50))``.
 
     Args:
-        env_id: a registered id (``coalm/Travel-v0``).
-        policy: a policy object or a registry spec (``"oracle"``, ``"rule"``).
-        user: a user simulator object or spec (``"agenda:patience=3"``); ``None``: the domain's default.
-        episodes: how many episodes; episode ``i`` is seeded from ``(seed, i)``.
-        seed: the run seed (>= 0).
-        split: the scenario split, taken in a seeded order (ignored when ``scenario_ids`` is given).
-        out_dir: where to write trajectories.jsonl, summary.json, config.json, timing.json (None: nowhere).
-        batch_size: live episodes per tick (one policy call and one user call per tick serve them all).
-        env_options: extra ConversationEnv / domain keyword options (``level=2``, ``max_turns=10``).
-        scenario_ids: play these scenarios in turn instead of sampling the split.
+        config: the run.
         progress: show a progress bar.
 
     Returns:
         A :class:`RolloutResult`; its ``summary`` equals ``summary.json``.
     """
-    config = RolloutConfig(
-        env_id=env_id,
-        policy=policy if isinstance(policy, str) else getattr(policy, "name", type(policy).__name__),
-        user=user if isinstance(user, str) or user is None else getattr(user, "name", type(user).__name__),
-        episodes=episodes,
-        seed=seed,
-        split=split,
-        scenario_ids=list(scenario_ids) if scenario_ids else None,
-        batch_size=batch_size,
-        env_options=dict(env_options or {}),
-        out_dir=str(out_dir) if out_dir is not None else None,
-    )
+    if not isinstance(config, RolloutConfig):
+        raise ConfigError(f"run_rollouts takes a RolloutConfig, got {type(config).__name__}",
+                          hint='run_rollouts(RolloutConfig("coalm/Travel-v0", "oracle", episodes=10))')
     start = time.perf_counter()
-    runner = _Runner(config, policy, user, progress)
-    path = Path(out_dir) if out_dir is not None else None
+    runner = _Runner(config, config.policy, config.user, progress)
+    path = Path(config.out_dir) if config.out_dir is not None else None
     writer = _Writer(path)
     try:
         runner.run(writer)
@@ -346,11 +355,11 @@ def run_rollouts(
     trajectories = [t for t in runner.trajectories if t is not None]
     summary = summarize(
         trajectories,
-        env_id=env_id,
+        env_id=config.env_id,
         policy=runner.policy_name,
         user=runner.user_name,
-        seed=seed,
-        split=split,
+        seed=config.seed,
+        split=config.split,
         scenario_ids=config.scenario_ids,
         options=config.env_options,
     )
@@ -373,7 +382,7 @@ def _timing(wall: float, trajectories: list[Trajectory], clock: dict[str, float]
 
 def _write_outputs(path: Path, summary: dict[str, Any], config: RolloutConfig, timing: dict[str, float]) -> None:
     (path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (path / "config.json").write_text(json.dumps(asdict(config), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (path / "config.json").write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (path / "timing.json").write_text(json.dumps(timing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

@@ -17,10 +17,12 @@ class ReplayUser:
     list has a dict there) as :attr:`UserTurn.meta`. Once the turns run out, the next answer ends
     the episode (``StopReason.USER_ENDED``, empty text).
 
-    The private state is the index of the next turn to play.
+    The private state is the index of the next turn to play. Declares ``follows_dataset`` (see
+    :class:`coalm_env.protocols.UserSimulator`): user turn ``k`` is the dataset's turn ``k``.
     """
 
     name = "replay"
+    follows_dataset = True
 
     def begin(self, requests: Sequence[UserRequest]) -> list[UserTurn]:
         """Play turn 0 of each episode."""

@@ -267,8 +267,8 @@ def make_env(**kwargs: Any):
 @pytest.fixture
 def fixture_env_id(monkeypatch: pytest.MonkeyPatch) -> str:
     """Registers the fixture names and the ``coalm/Fixture-v0`` id for one test."""
-    from coalm_env.domains import ENV_IDS
+    from coalm_env.specs import ENV_SPECS, EnvSpec
 
     register()
-    monkeypatch.setitem(ENV_IDS, ENV_ID, ("fixture", {}))
+    monkeypatch.setitem(ENV_SPECS, ENV_ID, EnvSpec(ENV_ID, "fixture"))
     return ENV_ID

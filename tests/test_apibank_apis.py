@@ -16,7 +16,7 @@ pytestmark = pytest.mark.data
 @pytest.fixture(scope="module")
 def verdicts():
     need_data("apibank")
-    from coalm_env.domains.apibank.audit import gold_call_verdicts
+    from experiments.apibank_audit import gold_call_verdicts
 
     return {level: gold_call_verdicts(level) for level in (1, 2, 3)}
 

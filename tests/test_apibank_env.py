@@ -31,7 +31,7 @@ def _play(env, scenario_id, policy):
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_oracle_scores_100_percent_on_every_level(level):
-    from coalm_env.domains.apibank.audit import oracle_rollouts
+    from experiments.apibank_audit import oracle_rollouts
 
     rows = oracle_rollouts(level)
     assert len(rows) == {1: 213, 2: 50, 3: 50}[level]

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.data
 @pytest.fixture(scope="module", params=[1, 3], ids=["lv12", "lv3"])
 def hits(request):
     need_data("apibank")
-    from coalm_env.domains.apibank.audit import retriever_hits
+    from experiments.apibank_audit import retriever_hits
 
     return request.param, retriever_hits(request.param)
 

@@ -10,7 +10,7 @@ import pytest
 from fixture_domain import fixture_env_id  # noqa: F401 (a pytest fixture)
 
 from coalm_env.cli import main
-from coalm_env.domains import ENV_IDS
+from coalm_env.specs import ENV_SPECS, EnvSpec
 
 TRAVEL = "coalm/Travel-v0"
 
@@ -23,7 +23,7 @@ def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_list_shows_counts_and_data_hints(fixture_env_id: str, monkeypatch, capsys) -> None:
-    monkeypatch.setitem(ENV_IDS, "coalm/FixtureMissing-v0", ("fixture_missing", {}))
+    monkeypatch.setitem(ENV_SPECS, "coalm/FixtureMissing-v0", EnvSpec("coalm/FixtureMissing-v0", "fixture_missing"))
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith(fixture_env_id))

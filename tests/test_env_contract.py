@@ -7,18 +7,15 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import coalm_env
-from coalm_env.domains import ENV_IDS
+from coalm_env.specs import ENV_SPECS
 from coalm_env.errors import DataNotFoundError
 from coalm_env.types import Message, ToolCall
 
-_DATA = {"coalm/BFCL-MultiTurn-v0": "bfcl", "coalm/APIBank-v0": "apibank", "coalm/MultiWOZ-v0": "multiwoz24"}
-
-
 def _make(env_id: str, **kwargs):
-    if env_id in _DATA:
+    if ENV_SPECS[env_id].dataset:
         from conftest import need_data
 
-        need_data(_DATA[env_id])
+        need_data(ENV_SPECS[env_id].dataset)
     try:
         return gym.make(env_id, **kwargs)
     except DataNotFoundError as exc:  # pragma: no cover - need_data fetched or skipped already
@@ -27,11 +24,11 @@ def _make(env_id: str, **kwargs):
 
 def test_every_id_is_registered_on_import():
     assert coalm_env.__version__
-    for env_id in ENV_IDS:
+    for env_id in ENV_SPECS:
         assert env_id in gym.registry and env_id.startswith("coalm/")
 
 
-@pytest.mark.parametrize("env_id", sorted(ENV_IDS))
+@pytest.mark.parametrize("env_id", sorted(ENV_SPECS))
 def test_check_env(env_id):
     env = _make(env_id)
     check_env(env.unwrapped, skip_render_check=True)
@@ -42,7 +39,7 @@ def test_check_env(env_id):
     env.close()
 
 
-@pytest.mark.parametrize("env_id", sorted(ENV_IDS))
+@pytest.mark.parametrize("env_id", sorted(ENV_SPECS))
 def test_junk_actions_never_raise(env_id):
     env = _make(env_id)
     env.reset(seed=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from coalm_env.rollout import run_rollouts
+from coalm_env.rollout import RolloutConfig, run_rollouts
 from coalm_env.types import ToolCall
 
 _DEEP: list = []
@@ -36,8 +36,7 @@ class JunkPolicy:
 
 
 def test_hostile_policy_outputs_are_recorded_as_strict_json(tmp_path):
-    result = run_rollouts("coalm/Travel-v0", JunkPolicy(), "agenda", episodes=4, seed=0, out_dir=tmp_path,
-                          progress=False)
+    result = run_rollouts(RolloutConfig("coalm/Travel-v0", JunkPolicy(), "agenda", episodes=4, seed=0, out_dir=tmp_path), progress=False)
     assert result.summary["episodes"] == 4 and result.summary["metrics"]["internal_errors"] == 0
     lines = (tmp_path / "trajectories.jsonl").read_bytes().decode("utf-8").splitlines()
     assert len(lines) == 4

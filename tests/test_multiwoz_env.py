@@ -12,7 +12,7 @@ from coalm_env.backend.plan import resolve_call
 from coalm_env.domains import get_domain
 from coalm_env.domains.multiwoz.replay import gold_replay_action
 from coalm_env.env import ConversationEnv
-from coalm_env.rollout import run_rollouts
+from coalm_env.rollout import RolloutConfig, run_rollouts
 from coalm_env.types import StopReason, ToolCall, UserTurn
 
 pytestmark = pytest.mark.data
@@ -98,8 +98,7 @@ def test_gold_replay_reports_the_gold_states(mwz):
 
 def test_gold_replay_policy_and_a_lazy_agent_through_the_runner(mwz):
     ids = [f"multiwoz-test-{sid}" for sid in SAMPLE[:3]]
-    res = run_rollouts("coalm/MultiWOZ-v0", "gold_replay", user="replay", episodes=3, scenario_ids=ids,
-                       progress=False)
+    res = run_rollouts(RolloutConfig("coalm/MultiWOZ-v0", "gold_replay", user="replay", episodes=3, scenario_ids=ids), progress=False)
     assert [t.metrics["jga"] for t in res.trajectories] == [1.0, 1.0, 1.0]
     assert all(t.metrics["inform"] == 1.0 for t in res.trajectories)
     lazy = ConversationEnv(mwz, user="replay", max_turns=40)

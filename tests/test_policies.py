@@ -16,7 +16,7 @@ from coalm_env import render
 from coalm_env.domains.tod import apis
 from coalm_env.domains.tod.db import build_store
 from coalm_env.registry import POLICIES
-from coalm_env.rollout import run_rollouts
+from coalm_env.rollout import RolloutConfig, run_rollouts
 from coalm_env.types import Message, ToolCall
 from policies.random import RandomPolicy
 from policies.rule import RulePolicy
@@ -271,7 +271,7 @@ def test_registered_names_resolve() -> None:
 
 
 def test_rule_far_above_random_on_travel_with_the_agenda_user() -> None:
-    runs = {p: run_rollouts("coalm/Travel-v0", p, user="agenda", episodes=30, seed=0, split="test", progress=False)
+    runs = {p: run_rollouts(RolloutConfig("coalm/Travel-v0", p, user="agenda", episodes=30, seed=0, split="test"), progress=False)
             for p in ("rule", "random")}
     rule, rand = (runs[p].summary for p in ("rule", "random"))
     assert rule["episodes_with_errors"] == 0 and rand["episodes_with_errors"] == 0

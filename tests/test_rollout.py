@@ -10,14 +10,15 @@ from fixture_domain import EchoPolicy, FixtureUser, fixture_env_id  # noqa: F401
 
 from coalm_env.errors import ConfigError, LLMError, UnknownNameError
 from coalm_env.rescore import rescore_all
-from coalm_env.rollout import episode_plan, episode_seed, read_trajectories, run_rollouts
+from coalm_env.rollout import RolloutConfig, episode_plan, episode_seed, read_trajectories, run_rollouts
 from coalm_env.types import StopReason
 
 
 def _run(env_id: str, tmp: Path | None = None, **kwargs):
     kwargs.setdefault("episodes", 7)
-    kwargs.setdefault("progress", False)
-    return run_rollouts(env_id, kwargs.pop("policy", "oracle"), out_dir=tmp, **kwargs)
+    progress = kwargs.pop("progress", False)
+    config = RolloutConfig(env_id, kwargs.pop("policy", "oracle"), out_dir=tmp, **kwargs)
+    return run_rollouts(config, progress=progress)
 
 
 def test_same_seed_same_bytes_whatever_the_batch_size(fixture_env_id: str, tmp_path: Path) -> None:

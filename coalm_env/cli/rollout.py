@@ -9,21 +9,24 @@ from typing import Any
 from tabulate import tabulate
 
 from coalm_env.errors import ConfigError
-from coalm_env.rollout import run_rollouts
+from coalm_env.rollout import RolloutConfig, run_rollouts
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rollout", help="run a policy against a simulated user; write trajectories and a summary")
     p.add_argument("env_id", help="a registered id, e.g. coalm/Travel-v0 (see `coalm-env list`)")
-    p.add_argument("--policy", default="oracle", help="policy spec, e.g. oracle, rule, random (default: oracle)")
-    p.add_argument("--user", default=None, help="user spec, e.g. agenda or agenda:patience=3 (default: the domain's)")
-    p.add_argument("--episodes", type=int, default=10, help="number of episodes (default: 10)")
-    p.add_argument("--seed", type=int, default=0, help="run seed; episode i is seeded from (seed, i) (default: 0)")
-    p.add_argument("--split", default="test", help="scenario split (default: test)")
+    d = RolloutConfig.default  # the run defaults live in RolloutConfig alone
+    p.add_argument("--policy", default=d("policy"), help=f"policy spec, e.g. oracle, rule, random (default: {d('policy')})")
+    p.add_argument("--user", default=d("user"), help="user spec, e.g. agenda or agenda:patience=3 (default: the domain's)")
+    p.add_argument("--episodes", type=int, default=d("episodes"), help=f"number of episodes (default: {d('episodes')})")
+    p.add_argument("--seed", type=int, default=d("seed"),
+                   help=f"run seed; episode i is seeded from (seed, i) (default: {d('seed')})")
+    p.add_argument("--split", default=d("split"), help=f"scenario split (default: {d('split')})")
     p.add_argument("--scenario", action="append", dest="scenarios", metavar="ID",
                    help="play this scenario id (repeatable; the episodes cycle through them)")
     p.add_argument("--out", default=None, metavar="DIR", help="output directory (default: runs/ENV-POLICY-sSEED)")
-    p.add_argument("--batch-size", type=int, default=32, help="live episodes per tick (default: 32)")
+    p.add_argument("--batch-size", type=int, default=d("batch_size"),
+                   help=f"live episodes per tick (default: {d('batch_size')})")
     p.add_argument("--env-option", action="append", default=[], metavar="KEY=VALUE",
                    help="env/domain option, value parsed as JSON when it parses (repeatable), e.g. level=2")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -51,19 +54,19 @@ def default_out(env_id: str, policy: str, seed: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     out = args.out or default_out(args.env_id, args.policy, args.seed)
-    result = run_rollouts(
-        args.env_id,
-        args.policy,
+    config = RolloutConfig(
+        env_id=args.env_id,
+        policy=args.policy,
         user=args.user,
         episodes=args.episodes,
         seed=args.seed,
         split=args.split,
-        out_dir=out,
+        scenario_ids=args.scenarios,
         batch_size=args.batch_size,
         env_options=parse_options(args.env_option),
-        scenario_ids=args.scenarios,
-        progress=not args.no_progress,
+        out_dir=out,
     )
+    result = run_rollouts(config, progress=not args.no_progress)
     print(summary_table(result.summary))
     t = result.timing
     print(f"\n{t['episodes_per_s']:.1f} episodes/s, {t['steps_per_s']:.1f} steps/s; wrote {out}/")

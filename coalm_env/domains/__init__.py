@@ -1,30 +1,55 @@
-"""The env-id table and the domain cache.
+"""The domain cache, and the option check every construction path goes through.
 
-Each registered id maps to ``ConversationEnv`` with a domain name and default options. Domains are
-built once per (name, options) and shared by every env of the process, so a vector of 64 envs does
-not generate or load a database 64 times.
+Domains are built once per (name, options) and shared by every env of the process, so a vector of
+64 envs does not generate or load a database 64 times. :func:`get_domain` checks the option names
+against the domain's constructor first (:func:`check_options`), so ``gym.make``, ``make_env``,
+``domain_for`` and the CLI all report a typo the same way, with a did-you-mean. The env-id table is
+:data:`coalm_env.specs.ENV_SPECS`.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from coalm_env.errors import UnknownNameError
 from coalm_env.registry import DOMAINS
+from coalm_env.specs import ENV_SPECS, EnvSpec
 
-__all__ = ["ENV_IDS", "get_domain", "clear_cache"]
+__all__ = ["ENV_SPECS", "EnvSpec", "get_domain", "check_options", "domain_option_names", "clear_cache"]
 
-#: id -> (domain name, default kwargs for ConversationEnv)
-ENV_IDS: dict[str, tuple[str, dict[str, Any]]] = {
-    "coalm/Travel-v0": ("travel", {}),
-    # MultiWOZ 2.4 val/test dialogues; option oracle="script"|"gold_replay"
-    "coalm/MultiWOZ-v0": ("multiwoz", {}),
-    # BFCL force-quits on a 21st tool step in a turn (count > 20); the env truncates on reaching the cap.
-    # BFCL has no cap on calls per step (long_context ground truth has 34 in one turn).
-    "coalm/BFCL-MultiTurn-v0": ("bfcl", {"max_steps_per_turn": 21, "max_calls_per_action": 64}),
-    # API-Bank: option level=1|2|3 (default 1); see coalm_env.domains.apibank
-    "coalm/APIBank-v0": ("apibank", {}),
-}
+
+def domain_option_names(name: str) -> frozenset[str] | None:
+    """The keyword options domain ``name`` takes; ``None`` when it takes any (``**kwargs`` and no
+    ``extra_options`` declared). A domain with ``**kwargs`` lists the names it accepts there in a
+    class attribute ``extra_options``."""
+    factory = DOMAINS.resolve(name)
+    params = inspect.signature(factory).parameters.values()
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        extra = getattr(factory, "extra_options", None)
+        if extra is None:
+            return None
+        names |= set(extra)
+    return frozenset(names)
+
+
+def check_options(name: str, options: Iterable[str], *, also: Iterable[str] = (), where: str | None = None) -> None:
+    """Raise :class:`UnknownNameError` (with a did-you-mean over the domain's options and ``also``, e.g.
+    the env's own keyword arguments) for the first option domain ``name`` does not take."""
+    options = list(options)
+    if not options:
+        return
+    known = domain_option_names(name)
+    if known is None:
+        return
+    known = known | set(also)
+    for key in options:
+        if key not in known:
+            raise UnknownNameError(f"option of {where or name}", key, known)
+
 
 _CACHE: dict[tuple[str, str], Any] = {}
 
@@ -33,6 +58,7 @@ def get_domain(name: str, **options: Any) -> Any:
     """The domain object for ``name`` built with ``options`` (cached)."""
     key = (name, json.dumps(options, sort_keys=True, default=str))
     if key not in _CACHE:
+        check_options(name, options)
         _CACHE[key] = DOMAINS.make(name, **options)
     return _CACHE[key]
 

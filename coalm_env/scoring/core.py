@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from coalm_env.backend.plan import matched_steps
-from coalm_env.types import GoldCall, StepRecord, ToolCall, ToolResult
+from coalm_env.types import GoldCall, StepRecord, StopReason, ToolCall, ToolResult
 
-__all__ = ["METRICS", "graph_credit", "dense_components", "mean_metrics"]
+__all__ = ["METRICS", "graph_credit", "dense_components", "finalize_metrics", "mean_metrics"]
+
+#: endings that void the task: whatever the scorer says, ``success`` is 0
+VOID_ENDINGS = frozenset({StopReason.INTERNAL_ERROR, StopReason.ERRORED})
 
 #: Every metric key the project writes, with its meaning. Domains add theirs here too.
 METRICS: dict[str, str] = {
@@ -67,6 +70,24 @@ def dense_components(steps: Sequence[StepRecord], credit: float, turns: int) -> 
         "turns": float(turns),
         "steps": float(len(steps)),
     }
+
+
+def finalize_metrics(
+    scored: Mapping[str, Any],
+    stop_reason: StopReason | None,
+    errors: Sequence[Mapping[str, Any]],
+    components: Mapping[str, float],
+) -> dict[str, float]:
+    """An episode's final metrics, the one rule the env and re-scoring share: the domain scorer's
+    metrics (``scored``), ``success`` forced to 0 when the episode ended ``errored`` or on an internal
+    error, the dense ``components`` merged in, and ``internal_errors`` = recorded errors that are not
+    LLM failures (``kind == "llm"``)."""
+    metrics = dict(scored)
+    if stop_reason in VOID_ENDINGS:
+        metrics["success"] = 0.0
+    metrics.update(components)
+    metrics["internal_errors"] = float(sum(1 for e in errors if e.get("kind") != "llm"))
+    return metrics
 
 
 def mean_metrics(rows: Iterable[dict[str, Any]]) -> dict[str, float]:

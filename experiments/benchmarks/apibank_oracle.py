@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from coalm_env.domains.apibank.audit import gold_call_verdicts, official_samples, oracle_rollouts, retriever_hits
+from experiments.apibank_audit import gold_call_verdicts, official_samples, oracle_rollouts, retriever_hits
 from coalm_env.scoring import mean_metrics
 
 

@@ -28,15 +28,15 @@ from typing import Any
 from tabulate import tabulate
 
 from coalm_env.resolve import make_env
-from coalm_env.rollout import episode_seed, run_rollouts
+from coalm_env.rollout import episode_seed, RolloutConfig, run_rollouts
 from experiments.benchmarks import save_results
 
 
 
 def throughput(env_id: str, episodes: int, batch_size: int, seed: int = 0, **env_options: Any) -> dict[str, Any]:
     """Episodes/s and steps/s of ``oracle`` against the default user."""
-    result = run_rollouts(env_id, "oracle", episodes=episodes, seed=seed, batch_size=batch_size,
-                          env_options=env_options, progress=False)
+    result = run_rollouts(RolloutConfig(env_id, "oracle", episodes=episodes, seed=seed, batch_size=batch_size,
+                          env_options=env_options), progress=False)
     t = result.timing
     return {
         "episodes": episodes,

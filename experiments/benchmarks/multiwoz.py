@@ -23,7 +23,7 @@ from typing import Any
 from tabulate import tabulate
 
 from coalm_env.resolve import domain_for
-from coalm_env.rollout import run_rollouts
+from coalm_env.rollout import RolloutConfig, run_rollouts
 from coalm_env.scoring import mean_metrics
 from coalm_env.domains.multiwoz import scoring as mwz
 from experiments.benchmarks import save_results
@@ -38,8 +38,8 @@ def _ids(split: str, episodes: int) -> list[str]:
 
 def agenda_run(policy: str, ids: list[str], split: str, batch_size: int, seed: int) -> dict[str, Any]:
     """One episode per scenario of ``ids`` with ``policy`` against the agenda user."""
-    res = run_rollouts(ENV_ID, policy, user="agenda", episodes=len(ids), scenario_ids=ids, split=split,
-                       batch_size=batch_size, seed=seed, progress=False)
+    res = run_rollouts(RolloutConfig(ENV_ID, policy, user="agenda", episodes=len(ids), scenario_ids=ids, split=split,
+                       batch_size=batch_size, seed=seed), progress=False)
     means = mean_metrics(t.metrics for t in res.trajectories)
     return {
         "policy": policy, "user": "agenda", "episodes": len(ids),
@@ -69,8 +69,8 @@ def explain_misses(trajectory: Any, scenario: Any, domain: Any) -> list[str]:
 
 def gold_replay(ids: list[str], split: str, batch_size: int, seed: int) -> dict[str, Any]:
     """Gold replay on ``ids``: Inform, Success, JGA and the misses by kind."""
-    res = run_rollouts(ENV_ID, "gold_replay", user="replay", episodes=len(ids), scenario_ids=ids, split=split,
-                       batch_size=batch_size, seed=seed, progress=False)
+    res = run_rollouts(RolloutConfig(ENV_ID, "gold_replay", user="replay", episodes=len(ids), scenario_ids=ids, split=split,
+                       batch_size=batch_size, seed=seed), progress=False)
     domain = domain_for(ENV_ID)
     trajs = res.trajectories
     turns = sum(t.metrics.get("jga_turns", 0.0) for t in trajs)

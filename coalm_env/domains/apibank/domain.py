@@ -17,6 +17,7 @@ from coalm_env.domains.apibank.session import APIBankSession
 from coalm_env.errors import ConfigError, UnknownNameError
 from coalm_env.parsing import format_calls, format_reply
 from coalm_env.types import Scenario, ToolCall, Trajectory
+from coalm_env.domains.apibank.manual import MANUAL
 
 __all__ = ["APIBankDomain", "LEVELS"]
 
@@ -55,6 +56,7 @@ class APIBankDomain:
             3 (plan, retrieve and call the level-3 APIs for one requirement).
     """
 
+    MANUAL = MANUAL  # the env's manual (coalm_env.manual composes it)
     name = "apibank"
     default_user = "apibank_replay"
     splits = ("test",)
@@ -129,8 +131,10 @@ class APIBankDomain:
 
 
 def _aligned(trajectory: Trajectory) -> bool:
-    """Whether the user replays the dataset's turns, so user turn ``k`` is gold segment ``k``."""
-    return trajectory.user.split(":", 1)[0] in ("apibank_replay", "replay")
+    """Whether the user replays the dataset's turns, so user turn ``k`` is gold segment ``k``: the
+    user's declared ``follows_dataset`` capability, recorded by the env in the trajectory (see
+    :class:`coalm_env.protocols.UserSimulator`), never its name."""
+    return bool(trajectory.extra.get("user_follows_dataset", False))
 
 
 def _gold_progress(steps: list[dict[str, Any]], backend: BackendSession) -> int:

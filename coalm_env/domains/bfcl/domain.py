@@ -16,6 +16,7 @@ from coalm_env.domains.bfcl.scenarios import SPLIT, to_scenario
 from coalm_env.errors import UnknownNameError
 from coalm_env.parsing import DEFAULT_MAX_CALLS
 from coalm_env.types import Scenario, ToolCall, Trajectory, UserTurn
+from coalm_env.domains.bfcl.manual import MANUAL
 
 __all__ = ["BFCLDomain", "SYSTEM_PROMPT", "trajectory_turns", "verdict_metrics"]
 
@@ -70,6 +71,7 @@ class BFCLDomain:
         category: which BFCL category to serve, or ``"all"`` (800 entries).
     """
 
+    MANUAL = MANUAL  # the env's manual (coalm_env.manual composes it)
     name = "bfcl"
     default_user = "replay"
     splits = (SPLIT,)

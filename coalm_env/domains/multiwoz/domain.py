@@ -23,6 +23,7 @@ from coalm_env.domains.multiwoz import jga as jga_scoring
 from coalm_env.domains.multiwoz import scoring as mwz
 from coalm_env.domains.tod.scoring import score_goal
 from coalm_env.types import Gold, Scenario, Trajectory
+from coalm_env.domains.multiwoz.manual import MANUAL
 
 __all__ = ["MultiWOZDomain", "SYSTEM_PROMPT", "ORACLES"]
 
@@ -50,6 +51,7 @@ class MultiWOZDomain:
             pair it with the ``replay`` user).
     """
 
+    MANUAL = MANUAL  # the env's manual (coalm_env.manual composes it)
     name = "multiwoz"
     default_user = "agenda"
     splits = ("val", "test")

@@ -24,6 +24,7 @@ from coalm_env.domains.travel.world import generate_world
 from coalm_env.errors import UnknownNameError
 from coalm_env.domains.tod.scoring import score_goal
 from coalm_env.types import Gold, Scenario, Trajectory
+from coalm_env.domains.travel.manual import MANUAL
 
 __all__ = ["TravelDomain"]
 
@@ -51,9 +52,12 @@ class TravelDomain:
             difficulty knobs (see :class:`~coalm_env.domains.travel.goals.GoalKnobs`).
     """
 
+    MANUAL = MANUAL  # the env's manual (coalm_env.manual composes it)
     name = "travel"
     default_user = "agenda"
     splits = ("train", "val", "test")
+    #: the difficulty knobs ``**knobs`` accepts (read by the option check of every construction path)
+    extra_options = tuple(GoalKnobs.__dataclass_fields__)
 
     def __init__(self, seed: int = 0, db_size: float = 1.0, n_train: int = 2000, n_val: int = 200,
                  n_test: int = 200, **knobs: Any):

@@ -1,4 +1,5 @@
-"""Self-checks of the API-Bank domain (used by the tests and ``experiments/benchmarks/apibank_oracle.py``).
+"""Self-checks of the API-Bank domain, kept out of the domain because they run the env loop (used by
+the tests and ``experiments/benchmarks/apibank_oracle.py``).
 
 * :func:`gold_call_verdicts`: each gold call, run on the state the gold calls before it leave, judged
   against the output the dataset records (the gold-call pass rate).

@@ -1,0 +1,48 @@
+"""The manual of ``coalm/MultiWOZ-v0`` (composed with the shared sections by :mod:`coalm_env.manual`)."""
+
+from coalm_env.manual import oracle_example
+
+MANUAL = (
+    """
+## Description
+The MultiWOZ 2.4 validation and test dialogues as interactive tasks over the real databases: each
+scenario is one dialogue's goal (``split="val"`` or ``"test"``), the agent searches, offers and books
+with the domain APIs and reports the dialogue state with ``update_state(domain, slot_values)``.
+Needs the dataset: ``coalm-env data fetch multiwoz24 --from DIR``.
+
+## Reward
+0 on every step; at the end ``success`` in {0, 1} is the MultiWOZ **Success** of mwzeval
+(:mod:`coalm_env.domains.multiwoz.scoring`): Inform (each goal venue domain had a venue matching the
+goal offered) and every requested slot provided. **Bookings are not part of it**, as in the
+benchmark: ``book_rate`` (ConvLab) and ``book`` report them, and ``task_success`` is the strict
+Inform + Requests + Book success of ``coalm/Travel-v0``. ``info["metrics"]`` also has ``inform``,
+``inform_precision``/``inform_recall``/``inform_f1``, ``requests``, ``goal_met``, ``jga``/``jga_turns``
+(joint goal accuracy of ``update_state`` on turns that follow the gold dialogue) and the dense terms.
+
+## Episode end
+The agenda user ends ``goal_met`` or ``user_gave_up``; the ``replay`` user ends ``user_ended`` once
+the dialogue's user turns run out.
+
+## Arguments
+Domain options:
+
+- ``oracle``: ``str`` = ``"script"``: the gold action behind ``oracle_hints``: ``"script"`` (search,
+  offer, book, taxi) or ``"gold_replay"`` (the dataset's system turns with the gold state; pair it with
+  ``user="replay"``).
+
+## Default user
+``agenda`` (:mod:`simulators.agenda`) pursuing the dialogue's goal; ``replay`` plays the dataset's
+user turns (for JGA and gold replay).
+
+## Example
+"""
+    + oracle_example(
+        'gym.make("coalm/MultiWOZ-v0", split="test", oracle_hints=True)',
+        'info["metrics"]["inform"], info["metrics"].get("book_rate")',
+    )
+    + """
+
+## Version history
+- v0: initial release.
+"""
+)

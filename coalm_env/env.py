@@ -321,6 +321,7 @@ class ConversationEnv(gym.Env):
         traj.stop_reason = reason
         internal = self.backend.internal_errors if self.backend is not None else []
         traj.errors.extend(e for e in internal if e not in traj.errors)
+        self._record_state_hash()
         try:
             metrics = dict(self.domain.score(traj, self.scenario, self.backend))
         except Exception as exc:
@@ -342,6 +343,19 @@ class ConversationEnv(gym.Env):
             {"where": where, "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
         )
         return self._finish(StopReason.INTERNAL_ERROR)
+
+    def _record_state_hash(self) -> None:
+        """``trajectory.extra["state_hash"]``: the backend's end state, when it offers a hash (re-scoring
+        compares it with the replayed state: a determinism check)."""
+        if self.backend is None or not hasattr(self.backend, "state_hash"):
+            return
+        try:
+            digest = self.backend.state_hash()
+        except Exception as exc:
+            self.trajectory.errors.append({"where": "state_hash", "error": repr(exc)})
+            return
+        if digest is not None:
+            self.trajectory.extra["state_hash"] = digest
 
     def _components(self) -> dict[str, float]:
         return dense_components(self.trajectory.steps, self._credit, self._turn)

@@ -8,7 +8,10 @@ the history as recorded; every other call is run with its tool made visible, so 
 tools on user turns replay without their user-turn hooks. Each replayed result is compared with the
 recorded one (ok flag, value, error type) and differences are counted (``replay_mismatches``): a
 non-zero count means the domain's backend is not deterministic for a seed, or the trajectory came from
-another version of the domain.
+another version of the domain. Mismatches of calls whose API writes state (:attr:`ApiSpec.writes`) are
+counted apart (``write_mismatches``): only those make the replayed state diverge, while a read-only call
+(a clock, a search) may differ without consequence. Where the env recorded the end state's hash
+(``trajectory.extra["state_hash"]``), the replayed state's hash is compared with it (``state_mismatches``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 from coalm_env.backend.graph import BackendSession
 from coalm_env.resolve import domain_for
 from coalm_env.scoring import dense_components, finalize_metrics, graph_credit
-from coalm_env.types import ToolResult, Trajectory, to_json
+from coalm_env.types import ToolCall, ToolResult, Trajectory, to_json
 
 __all__ = ["replay_backend", "rescore", "rescore_all", "RescoreReport", "RESET_OPTION_KEYS"]
 
@@ -39,6 +42,8 @@ class RescoreReport:
     kept: int = 0
     changed: int = 0
     replay_mismatches: int = 0
+    write_mismatches: int = 0
+    state_mismatches: int = 0
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,9 +60,11 @@ def _same(replayed: ToolResult, recorded: ToolResult) -> bool:
     return to_json(json.loads(_outcome(replayed))) == _outcome(recorded)
 
 
-def replay_backend(domain: Any, trajectory: Trajectory) -> tuple[BackendSession, int]:
+def replay_backend(
+    domain: Any, trajectory: Trajectory, mismatched: list[ToolCall] | None = None
+) -> tuple[BackendSession, int]:
     """A backend in the state the episode left it in, and the number of calls whose replayed result
-    differs from the recorded one."""
+    differs from the recorded one (those calls are appended to ``mismatched`` when it is given)."""
     scenario = domain.get_scenario(trajectory.scenario_id)
     backend = domain.build_backend(scenario, np.random.default_rng(trajectory.seeds.get("backend", 0)))
     mismatches = 0
@@ -67,7 +74,10 @@ def replay_backend(domain: Any, trajectory: Trajectory) -> tuple[BackendSession,
                 backend.history.append((call, recorded))
                 continue
             backend.reveal([call.name])
-            mismatches += not _same(backend.call(call), recorded)
+            if not _same(backend.call(call), recorded):
+                mismatches += 1
+                if mismatched is not None:
+                    mismatched.append(call)
     return backend, mismatches
 
 
@@ -76,10 +86,16 @@ def domain_options(trajectory: Trajectory) -> dict[str, Any]:
     return {k: v for k, v in trajectory.options.items() if k not in RESET_OPTION_KEYS}
 
 
-def rescore(trajectory: Trajectory, domain: Any) -> tuple[dict[str, float], int]:
-    """The metrics the env would give ``trajectory`` now, and the replay mismatch count."""
+def rescore(
+    trajectory: Trajectory, domain: Any, report: RescoreReport | None = None
+) -> tuple[dict[str, float], int]:
+    """The metrics the env would give ``trajectory`` now, and the replay mismatch count; ``report``
+    (when given) also counts the writing-call and end-state mismatches."""
     scenario = domain.get_scenario(trajectory.scenario_id)
-    backend, mismatches = replay_backend(domain, trajectory)
+    mismatched: list[ToolCall] = []
+    backend, mismatches = replay_backend(domain, trajectory, mismatched)
+    if report is not None:
+        _check_state(report, trajectory, backend, mismatched)
     scored = {k: float(v) for k, v in domain.score(trajectory, scenario, backend).items()}
     turns = sum(1 for m in trajectory.messages if m.role == "user" and m.content)
     credit = graph_credit(scenario.gold.calls, backend.history)
@@ -99,7 +115,7 @@ def rescore_all(trajectories: Sequence[Trajectory]) -> tuple[list[Trajectory], R
         copy = Trajectory.from_dict(traj.to_dict())
         try:
             domain = _domain(domains, traj)
-            copy.metrics, mismatches = rescore(traj, domain)
+            copy.metrics, mismatches = rescore(traj, domain, report)
         except Exception as exc:  # a missing dataset, an unknown id, a scorer bug: keep and report
             report.kept += 1
             _note(report, f"{traj.env_id} {traj.scenario_id}: kept recorded metrics ({exc})")
@@ -110,6 +126,19 @@ def rescore_all(trajectories: Sequence[Trajectory]) -> tuple[list[Trajectory], R
             copy.reward = float(copy.metrics.get("success", 0.0))
         out.append(copy)
     return out, report
+
+
+def _check_state(report: RescoreReport, traj: Trajectory, backend: BackendSession, mismatched: list[ToolCall]) -> None:
+    writes_state = getattr(backend, "writes", lambda name: True)  # a backend of its own: every call may write
+    writes = sum(1 for call in mismatched if writes_state(call.name))
+    report.write_mismatches += writes
+    recorded = traj.extra.get("state_hash")
+    replayed = backend.state_hash() if recorded is not None and hasattr(backend, "state_hash") else None
+    if recorded is not None and replayed != recorded:
+        report.state_mismatches += 1
+        _note(report, f"{traj.env_id} {traj.scenario_id}: the replayed end state differs from the recorded one")
+    elif writes:
+        _note(report, f"{traj.env_id} {traj.scenario_id}: {writes} state-changing call(s) replayed differently")
 
 
 def _domain(cache: dict[str, Any], traj: Trajectory) -> Any:

@@ -192,6 +192,20 @@ class BackendSession:
     def tool_schemas(self) -> list[dict[str, Any]]:
         return self.graph.tool_schemas(self.visible)
 
+    def writes(self, name: str) -> bool:
+        """Whether API ``name`` changes state (its :attr:`ApiSpec.writes`; unknown names: ``False``)."""
+        return name in self.graph and self.graph.spec(name).writes
+
+    def state_hash(self) -> str | None:
+        """A hash of the episode's state changes, when the state offers one: a ``state_hash()`` of its
+        own, or a :class:`~coalm_env.backend.store.StoreView` as ``state.view``; else ``None``. Equal
+        hashes over the same base data mean equal end states (the env records it for replays)."""
+        for holder in (self.state, getattr(self.state, "view", None)):
+            method = getattr(holder, "state_hash", None)
+            if callable(method):
+                return str(method())
+        return None
+
     def call(self, call: ToolCall) -> ToolResult:
         result = self._execute(call)
         self.history.append((call, result))

@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     out.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(_table(summarize(recorded)["metrics"], summary["metrics"]))
     print(f"\n{report.rescored} re-scored, {report.kept} kept as recorded, {report.changed} changed, "
-          f"{report.replay_mismatches} replay mismatches; wrote {out}")
+          f"{report.replay_mismatches} replay mismatches ({report.write_mismatches} of state-changing calls, "
+          f"{report.state_mismatches} end states differ); wrote {out}")
     for problem in report.problems:
         print(f"note: {problem}", file=sys.stderr)
     return 0

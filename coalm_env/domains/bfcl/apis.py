@@ -85,6 +85,33 @@ def _parameters(cls: str, doc: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+#: the functions of each backend class that change its state (files, the working directory, logins,
+#: messages, posts, tickets, orders, bookings, the car); the others only read. A function of a class
+#: missing here (a newer BFCL release) counts as writing: replays then keep its order.
+WRITES: dict[str, frozenset[str]] = {
+    "GorillaFileSystem": frozenset({"cd", "cp", "echo", "mkdir", "mv", "rm", "rmdir", "touch"}),
+    "MathAPI": frozenset(),
+    "MessageAPI": frozenset({"add_contact", "delete_message", "message_login", "send_message"}),
+    "TwitterAPI": frozenset({"authenticate_twitter", "comment", "follow_user", "mention", "post_tweet", "retweet",
+                             "unfollow_user"}),
+    "TicketAPI": frozenset({"close_ticket", "create_ticket", "edit_ticket", "logout", "resolve_ticket",
+                            "ticket_login"}),
+    "TradingBot": frozenset({"add_to_watchlist", "cancel_order", "fund_account", "make_transaction", "place_order",
+                             "remove_stock_from_watchlist", "trading_login", "trading_logout", "update_market_status",
+                             "update_stock_price"}),
+    "TravelAPI": frozenset({"authenticate_travel", "book_flight", "cancel_booking", "purchase_insurance",
+                            "register_credit_card", "set_budget_limit"}),
+    "VehicleControlAPI": frozenset({"activateParkingBrake", "adjustClimateControl", "fillFuelTank", "lockDoors",
+                                    "pressBrakePedal", "releaseBrakePedal", "setCruiseControl", "setHeadlights",
+                                    "set_navigation", "startEngine"}),
+}
+
+
+def writes(cls: str, name: str) -> bool:
+    """Whether ``cls.name`` changes the backend's state (see :data:`WRITES`)."""
+    return name in WRITES[cls] if cls in WRITES else True
+
+
 def api_specs(cls: str) -> list[ApiSpec]:
     """The nodes of one backend class: one :class:`ApiSpec` per documented function."""
     return [
@@ -94,6 +121,7 @@ def api_specs(cls: str) -> list[ApiSpec]:
             parameters=_parameters(cls, doc),
             handler=functools.partial(_dispatch, cls, doc["name"]),
             returns=to_json_schema(doc.get("response") or {}, top=False),
+            writes=writes(cls, doc["name"]),
             tags=(cls,),
         )
         for doc in load_func_docs()[cls]

@@ -1,0 +1,198 @@
+"""Dialogue acts in what an agent says: :func:`read_agent_turn` -> :class:`AgentReading`.
+
+A reply is read sentence by sentence: no-match and booking-failure reports, bookings with references,
+offers (the recommended entity, told apart from ones merely listed or reported unavailable), requests
+for slots, confirmation questions, goodbyes, and every slot value the agent informs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.domains.tod.understanding import cues
+from coalm_env.domains.tod.understanding.values import Understanding, ValueMention
+
+__all__ = ["AgentReading", "read_agent_turn", "MAX_CHARS"]
+
+#: a person reads the first few thousand characters of a reply, not a megabyte
+MAX_CHARS = 6000
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_INFORM_SLOTS = ("area", "pricerange", "food", "type", "stars", "parking", "internet", "phone", "postcode",
+                 "entrance fee", "price", "duration", "leaveAt", "arriveBy", "day", "people", "stay", "trainID",
+                 "reference", "car type", "departure", "destination", "time")
+
+
+@dataclass
+class AgentReading:
+    """What one agent reply says.
+
+    Attributes:
+        text: the reply as read (truncated to :data:`MAX_CHARS`).
+        offers: ``{domain: [names]}`` the agent offers, the recommended one first (names listed only as
+            unavailable or failed are left out).
+        mentioned: ``{domain: [names]}`` every entity name in the text, in order.
+        recommended: ``{domain: name}`` the one the agent singles out ("I'd suggest Z"), where it does.
+        no_match: domains (or ``None`` when unsaid) of "there are no ..." reports.
+        book_failed: domains (or ``None``) of booking failures; ``alternatives`` what it proposes instead.
+        booked: the agent says a booking was made; ``references`` the reference codes it gives.
+        requests: ``(slot, domain or None)`` the agent asks the user for.
+        proposals: ``(sentence, domain or None)`` offers to book ("shall I reserve it for 2 at 18:00?").
+        confirmations: ``(sentence, domain or None)`` other checks ("a cheap place in the centre, right?").
+        informs: ``(domain or None, mention)`` for each slot value the agent states.
+        goodbye / reqmore: the agent closes / asks whether there is anything else.
+    """
+
+    text: str
+    offers: dict[str, list[str]] = field(default_factory=dict)
+    mentioned: dict[str, list[str]] = field(default_factory=dict)
+    recommended: dict[str, str] = field(default_factory=dict)
+    no_match: list[str | None] = field(default_factory=list)
+    book_failed: list[str | None] = field(default_factory=list)
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
+    booked: bool = False
+    references: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)
+    proposals: list[tuple[str, str | None]] = field(default_factory=list)
+    confirmations: list[tuple[str, str | None]] = field(default_factory=list)
+    informs: list[tuple[str | None, ValueMention]] = field(default_factory=list)
+    goodbye: bool = False
+    reqmore: bool = False
+
+    @property
+    def failures(self) -> list[tuple[str, str | None]]:
+        """``(kind, domain)`` with kind ``no_match``/``book_failed`` (the agenda user's ``Reading`` form)."""
+        return [("book_failed", d) for d in self.book_failed] + [("no_match", d) for d in self.no_match]
+
+    @property
+    def asked(self) -> list[tuple[str, str | None]]:
+        """Alias of :attr:`requests` (the agenda user's ``Reading`` name)."""
+        return self.requests
+
+    def values(self, slot: str) -> list[str]:
+        """The values of ``slot`` informed, in order, each once."""
+        return list(dict.fromkeys(m.value for _, m in self.informs if m.slot == slot))
+
+
+def _clean(text: object) -> str:
+    text = text if isinstance(text, str) else ("" if text is None else str(text))
+    text = text[:MAX_CHARS].replace("\u2019", "'").replace("\u2018", "'").replace("\x00", " ")
+    return re.sub(r" (n't|'s|'d|'ll|'re|'ve|'m)\b", r"\1", text)
+
+
+def read_agent_turn(text: object, domains: Sequence[str] = ("restaurant", "hotel", "attraction", "train", "taxi"),
+                    entity_names: Mapping[str, Iterable[str]] | None = None,
+                    understanding: Understanding | None = None) -> AgentReading:
+    """Read one agent reply.
+
+    Args:
+        text: the reply (non-strings are read as their ``str``).
+        domains: the domains in play, current first (breaks ties when a sentence names no domain).
+        entity_names: ``{domain: names}``; default: the names ``understanding`` knows.
+        understanding: the world's :class:`~.values.Understanding` (default: the fallback table over
+            ``entity_names``).
+    """
+    u = understanding or _default(entity_names)
+    reading = AgentReading(_clean(text))
+    for sentence in (s.strip() for s in _SENTENCE.split(reading.text)):
+        if sentence:
+            _read_sentence(reading, sentence, domains, u)
+    _rank_offers(reading)
+    return reading
+
+
+_DEFAULTS: dict[tuple, Understanding] = {}
+
+
+def _default(names: Mapping[str, Iterable[str]] | None) -> Understanding:
+    key = tuple(sorted((d, tuple(ns)) for d, ns in (names or {}).items()))
+    if key not in _DEFAULTS:
+        if len(_DEFAULTS) > 16:
+            _DEFAULTS.clear()
+        _DEFAULTS[key] = Understanding.fallback(dict(key))
+    return _DEFAULTS[key]
+
+
+def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str], u: Understanding) -> None:
+    low = sentence.lower()
+    spans = _names(sentence, u)
+    hits = {d: list(dict.fromkeys(n for n, _ in v)) for d, v in spans.items()}
+    domain = cues.domain_of(low, hits, domains)
+    for d, found in hits.items():
+        seen = reading.mentioned.setdefault(d, [])
+        seen.extend(n for n in found if n not in seen)
+    question = cues.is_question(low)
+    failed = cues.failure(low)
+    clause_split = cues.contrast_split(low)
+    if failed == "no_match":
+        reading.no_match.append(domain)
+    elif failed == "book_failed":
+        reading.book_failed.append(domain)
+    if cues.BOOKED.search(low) and not question and failed != "book_failed":
+        reading.booked = True
+    reading.references += [m.value for m in u.find_values(sentence, "reference")
+                           if m.value not in reading.references and cues.looks_like_reference(low, m.start)]
+    _offers(reading, low, spans, failed, clause_split)
+    asked = cues.requested_slots(low) if question else []
+    asked = [s for s in asked if not u.find_values(sentence, s) or s in ("people", "day", "time", "stay") and
+             cues.open_choice(low)]
+    reading.requests += [(s, domain) for s in asked]
+    if question and not asked:
+        target = reading.proposals if cues.PROPOSES_BOOKING.search(low) and not cues.BOOKED.search(low) \
+            else reading.confirmations if cues.CONFIRMS.search(low) else None
+        if target is not None:
+            target.append((low, domain))
+    reading.goodbye |= bool(cues.GOODBYE.search(low))
+    reading.reqmore |= bool(cues.REQMORE.search(low))
+    taken = [(m.start, m.end) for m in u.find_values(sentence, "name")]
+    allowed = _slots_of(domain)
+    for slot in _INFORM_SLOTS:
+        if slot in asked or slot not in allowed:
+            continue
+        reading.informs += [(domain, m) for m in u.find_values(sentence, slot)
+                            if not any(s < m.end and m.start < e for s, e in taken)]
+
+
+def _slots_of(domain: str | None) -> frozenset[str]:
+    schema = SCHEMAS.get(domain or "")
+    if schema is None:
+        return frozenset(_INFORM_SLOTS)
+    return frozenset(schema.informable + schema.requestable + schema.book) | {"reference"}
+
+
+def _names(sentence: str, u: Understanding) -> dict[str, list[tuple[str, int]]]:
+    """``{domain: [(name, start)]}`` of the entity names (and trainIDs) in a sentence."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for d in u.names:
+        found = [(m.value, m.start) for m in u.find_values(sentence, "name", domain=d)]
+        if found:
+            out[d] = found
+    trains = [(m.value, m.start) for m in u.find_values(sentence, "trainID")]
+    if trains:
+        out["train"] = trains
+    return out
+
+
+def _offers(reading: AgentReading, low: str, spans: Mapping[str, list[tuple[str, int]]], failed: str | None,
+            split: int | None) -> None:
+    cue = cues.RECOMMENDS.search(low)
+    for d, found in spans.items():
+        good = found
+        if failed is not None:
+            # "X is booked but Y is free": only names after the contrast are offered
+            good = [(n, i) for n, i in found if split is not None and i > split]
+            if failed == "book_failed":
+                reading.alternatives.setdefault(d, []).extend(n for n, _ in good)
+        offers = reading.offers.setdefault(d, [])
+        offers.extend(n for n, _ in good if n not in offers)
+        if good and cue is not None:
+            after = [n for n, i in good if i >= cue.start()]
+            reading.recommended[d] = (after or [n for n, _ in good])[0]  # the last recommendation wins
+
+
+def _rank_offers(reading: AgentReading) -> None:
+    for d, name in reading.recommended.items():
+        reading.offers[d] = [name] + [n for n in reading.offers.get(d, []) if n != name]
+    reading.offers = {d: v for d, v in reading.offers.items() if v}

@@ -1,0 +1,174 @@
+"""The phrase cues of agent dialogue acts (lower-cased sentences, clitics joined: ``"don't"``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+__all__ = ["failure", "is_question", "requested_slots", "domain_of", "contrast_split", "looks_like_reference",
+           "open_choice", "BOOKED", "RECOMMENDS", "PROPOSES_BOOKING", "CONFIRMS", "GOODBYE", "REQMORE"]
+
+_NEG = r"(?:couldn't|could not|can't|cannot|can not|unable to|wasn't able to|was not able to|failed to|didn't|" \
+       r"did not|not able to|am not able to|i'm not able to|won't be able to|do not|don't)"
+_THING = r"(?:restaurants?|hotels?|places?|trains?|attractions?|guest ?houses?|venues?|options?|results?|" \
+         r"matches|entries|listings?|museums?|colleges?|theatres?|cinemas?|parks?|nightclubs?|ones?|any)"
+NO_MATCH = re.compile(
+    rf"\bno (?:\w+ ){{0,3}}(?:match\w*|results?|options?|entries|records?|listings?|availability in)"
+    rf"|{_NEG} (?:seem to )?(?:find|locate|see|show|get|pull up|come up with)\b"
+    r"|there (?:are|is|were|was|'s) (?:no|not any|nothing|none)\b|there (?:aren't|isn't|weren't|wasn't) any"
+    r"|(?:don't|do not|doesn't|does not) (?:seem to )?(?:be|have|show|list|appear) any"
+    r"|(?:don't|do not|doesn't|does not) (?:seem to )?(?:exist|appear to be)"
+    r"|\bi (?:have|found|see|got|show) (?:no|nothing|none)\b|nothing (?:matches|that matches|matching|like that|"
+    r"fits|comes up|came up|turned up|available|is available|in (?:the|that|our))"
+    r"|\b(?:nothing|none)\b[^.?!]{0,40}\b(?:match\w*|fits?|meets?|suits?)\b|\bnone (?:match|of them|found|"
+    r"available|that|exist|are)|there are none|\bno such\b|zero results|came up (?:empty|short|with nothing)|"
+    r"comes up empty|search (?:came|comes|turned|turns) up (?:empty|nothing|no)|(?:i'm|i am) not (?:finding|seeing|"
+    r"showing|getting)|(?:not|n't) (?:finding|seeing|showing|pulling up) any|no luck|unable to locate|"
+    rf"\bno {_THING}\b|(?:isn't|aren't|is not|are not) (?:any|listed|in our (?:system|database))|do not have any|"
+    r"(?:don't|do not) have (?:a|an|any) |we (?:don't|do not) have|doesn't have any|not (?:aware of|seeing) any|"
+    r"(?:are|is) (?:not|none) (?:available|located|in)|(?:have|has) no (?:\w+ ){0,2}(?:in|that|with|on|for)\b")
+BOOK_FAIL = re.compile(
+    r"fully booked|booked up|booked solid|(?:no|not any|any) availab|not available|(?:isn't|aren't|wasn't) "
+    r"available|unavailable|no vacanc|no (?:open|free|available) (?:reservations?|tables?|rooms?|seats?|slots?|"
+    r"spots?)|(?:no|not any) (?:tables?|rooms?|seats?|tickets?|space|slots?) (?:available|left|free|open)"
+    r"|(?:booking|reservation) (?:was |has |is |did )?(?:failed|fail|unsuccessful|not successful|not possible|"
+    r"rejected|declined|n't go through|not go through)|(?:couldn't|could not|can't|cannot|unable to|wasn't able "
+    r"to|was not able to|failed to|not able to|won't be able to|isn't able to|is not able to) (?:book|reserve|"
+    r"accommodate|take (?:a|the|your|that) (?:booking|reservation)|make (?:the |a |that |your )?(?:booking|"
+    r"reservation)|complete (?:the |your |that )?(?:booking|reservation)|get (?:you|a|that) (?:in|booked|"
+    r"reservation|table|room))|(?:is|was|are) (?:full|booked|taken)\b|(?:does not|doesn't|didn't|did not) "
+    r"(?:have|work|go through)[^.?!]{0,30}(?:availab|book|reserv|room|table|time|then)|no (?:longer )?"
+    r"(?:has|have) (?:any )?(?:room|table|space|availab)|not (?:able to be|be able to be) booked|"
+    r"can't (?:get|fit) you in|(?:booking|reservation)s? (?:are|is) (?:not|n't)|(?:no|not) (?:booking|reservation)s? "
+    r"(?:available|possible|open)|(?:at|for) that time (?:is|are) (?:taken|unavailable|full)|"
+    r"(?:isn't|is not|aren't|are not) (?:accepting|taking) (?:bookings|reservations)")
+BOOKED = re.compile(r"\b(?:i(?:'ve| have)? (?:booked|reserved|made)|(?:booking|reservation|table|room|"
+                    r"tickets?|seats?|taxi|car) (?:is|was|has been|have been|are) (?:booked|reserved|confirmed|"
+                    r"made|complete|successful|all set|set)|(?:booking|reservation) (?:was|is) successful|"
+                    r"successfully (?:booked|reserved|made)|you(?:'re| are) (?:all )?(?:booked|set|confirmed)|"
+                    r"booked|reserved|reference (?:number|code|#)|confirmation (?:number|code)|\bref(?:erence)?\b"
+                    r"|your (?:booking|reservation) (?:for|at)|have been booked|is booked)\b")
+RECOMMENDS = re.compile(r"\b(?:recommend|suggest|how about|what about|i'd go with|i would go with|try|"
+                        r"my (?:favou?rite|pick|choice|top)|(?:a|my) (?:good|great|nice|popular) (?:choice|option|one)"
+                        r"|you might (?:like|enjoy)|you(?:'ll| will) (?:like|love|enjoy)|consider|i have|there is|"
+                        r"there's|i found|i've found|best (?:bet|option)|why not)\b")
+PROPOSES_BOOKING = re.compile(r"\b(?:book|reserve|reservation|booking|go ahead|proceed|tickets?|seats?)\b")
+CONFIRMS = re.compile(r"\b(?:confirm|correct|right|is that|did i get|just to (?:check|be sure)|okay|ok|fine|suit you|"
+                      r"work for you|works for you|sounds? good|shall i|should i|would you like (?:me|it|that|this|"
+                      r"one)|do you want (?:me|it|that|this)|interested)\b")
+GOODBYE = re.compile(r"\b(?:good ?bye|bye|farewell|have an? (?:nice|great|good|wonderful|lovely|fantastic|pleasant|"
+                     r"safe|enjoyable) (?:day|time|trip|stay|evening|night|meal|visit|journey|one|weekend)|enjoy "
+                     r"(?:your|the)|thank(?:s| you) for (?:using|calling|contacting|choosing|letting)|glad (?:i|we) "
+                     r"could help|happy to (?:help|be of)|take care|safe travels|you're welcome|you are welcome)\b")
+REQMORE = re.compile(r"\b(?:anything else|something else|any other|help (?:you )?with (?:anything|something)|"
+                     r"further (?:help|assistance|questions)|else (?:i|we) can|more (?:help|assistance)|"
+                     r"what else)\b")
+_QUESTION_START = re.compile(
+    r"^(?:what|which|how|when|where|could|can|would|will|do|did|does|may|shall|should|is|are|any|have|has)\b"
+    r"|\b(?:let me know|tell me|could you (?:tell|specify|provide|give|confirm)|please (?:tell|specify|provide|give|"
+    r"confirm|let|choose|select|indicate)|i(?:'ll| will| would|'d)? need (?:to know|the|your|a)|preference|"
+    r"prefer|do you have a)\b")
+_WHERE_PLACE = r"from|to\b|going|heading|headed|go\b|travel\w*|leav\w*|depart\w*|arriv\w*|drop\w*|pick\w*|take you"
+_ASK = tuple((slot, re.compile(rx)) for slot, rx in (
+    ("area", rf"\barea\b|part of (?:the )?(?:town|city)|side of (?:the )?(?:town|city)|\blocation\b|neighbou?rhood|"
+             rf"district|\bwhere\b(?!.*\b(?:{_WHERE_PLACE}))|north.{{0,20}} or |or (?:the )?(?:north|south|east|west|centre)"),
+    ("pricerange", r"price ?range|\bprice\b|budget|how (?:much|expensive)|\bcheap|\bexpensive|\bmoderate|afford|spend|"
+                   r"pric(?:ey|ed|ing)"),
+    ("food", r"\bfood\b|cuisine|kind of (?:restaurant|dining)|type of (?:restaurant|dining)|what .*like to eat|"
+             r"\beat\b"),
+    ("stars", r"\bstars?\b|star rating|\brating"),
+    ("type", r"\btype\b|\bkind\b|\bsort\b|guest ?house|hotel or\b|like to (?:see|visit|do)\b|attraction"),
+    ("parking", r"parking|park (?:your|the) car"),
+    ("internet", r"internet|wi ?-?fi|wireless"),
+    ("name", r"\b(?:specific|particular|certain) (?:one|place|restaurant|hotel|attraction|venue|guest ?house|name)"
+             r"|\b(?:one|place|restaurant|hotel|attraction|venue|name) in mind|\bname of\b"),
+    ("people", r"how many (?:people|persons|guests|of you|tickets|seats|travell?ers|passengers|adults|will|are|in)"
+               r"|in your (?:party|group)|party of|for how many|party size|group size|size of (?:your|the) (?:party|"
+               r"group)|number of (?:people|guests|persons|tickets|seats|travell?ers|passengers)|\bpeople\b|"
+               r"\bguests\b|\btickets\b|\bpersons\b|how many"),
+    ("day", r"\bday\b|\bdate\b|what night|which night|\bwhen\b|what days?\b"),
+    ("time", r"what time|which time|\btime\b|\bhour\b|o'?clock"),
+    ("stay", r"how many (?:nights|days)|how long|\bnights?\b|length of (?:your |the )?stay"),
+    ("departure", r"\bfrom\s*(?:\?|$|,|\band\b)|departure (?:station|location|point|place|city|town|site)|"
+                  r"depart\w* from|leav\w* from|pick(?:ed)? (?:you )?up\b(?! time)|pick ?up (?:location|point|"
+                  r"address|place)|starting (?:point|location)|\borigin\b|coming from|where .*(?:from|depart\w*|"
+                  r"leav\w*)\b"),
+    ("destination", r"\bto\s*(?:\?|$|,|\band\b)|destination|where\b.*\b(?:go|going|heading|headed|take you|travel\w*|"
+                    r"arriv\w*)\b|where to\b|drop(?:ped)? (?:you )?off|going to (?:which|what)|arriv\w* (?:at|in) "
+                    r"(?:which|what)"),
+    ("leaveAt", r"\bleav\w* (?:at|after|time|by)|what time .*(?:leav|depart)|when .*(?:leav|depart)|depart\w* "
+                r"(?:time|at|after)|pick ?(?:you )?up time|(?:what time|when) .*pick|departure time"),
+    ("arriveBy", r"arriv\w* (?:by|at what|time)|what time .*(?:arriv|get there|be there)|when .*(?:arriv|get there|"
+                 r"be there|need to be)|arrival time|arrive by"),
+))
+_DOMAIN_CUES = {
+    "restaurant": re.compile(r"restaurant|place to eat|eatery|dining|\btable\b|\bfood\b|cuisine|\bdine\b|\beat\b"),
+    "hotel": re.compile(r"hotel|guest ?house|place to stay|\brooms?\b|accommodation|lodging|nights?\b|\bstay\b|"
+                        r"b ?(?:&|and) ?b|bed and breakfast"),
+    "attraction": re.compile(r"attraction|museum|college|\bpark\b|theatre|cinema|gallery|nightclub|entrance fee|"
+                             r"\bvisit|church|architecture|boat|swimming|entertainment|concert"),
+    "train": re.compile(r"\btrains?\b|\brail|\bstation\b|\btr ?\d{3,5}\b|\bticket"),
+    "taxi": re.compile(r"\btaxi|\bcab\b|\bcar\b|driver|contact number"),
+    "police": re.compile(r"police"),
+    "hospital": re.compile(r"hospital|department"),
+}
+_CONTRAST = re.compile(r"\b(?:but|however|instead|though|although|alternatively|whereas|while)\b|;")
+_OPEN_CHOICE = re.compile(r"\bor\b|\bwhat\b|\bwhich\b|\bhow many\b")
+
+
+def failure(low: str) -> str | None:
+    """``"book_failed"``, ``"no_match"`` or ``None`` for one sentence."""
+    if BOOK_FAIL.search(low):
+        return "book_failed"
+    if NO_MATCH.search(low):
+        return "no_match"
+    return None
+
+
+def is_question(low: str) -> bool:
+    """A question, or a request put as a statement ("please tell me your area")."""
+    return "?" in low or _QUESTION_START.search(low.strip()) is not None
+
+
+def requested_slots(low: str) -> list[str]:
+    """Slots a question asks for."""
+    slots = [slot for slot, rx in _ASK if rx.search(low)]
+    if "food" in slots and "type" in slots:
+        slots.remove("type")  # "what type of food"
+    if {"leaveAt", "arriveBy", "departure", "destination"} & set(slots):
+        for s in ("area", "day", "time"):
+            if s in slots and s != "day":
+                slots.remove(s)
+    if "stay" in slots and "day" in slots and "night" in low and "what night" not in low and "which night" not in low:
+        slots.remove("day")
+    if "people" in slots and "stay" in slots and "how many nights" in low and "people" not in low:
+        slots.remove("people")
+    return slots
+
+
+def domain_of(low: str, hits: Mapping[str, list[str]], domains: Sequence[str]) -> str | None:
+    """The domain a sentence is about: of the names it says, else of its cue words."""
+    for d in hits:
+        return d
+    for d in domains:
+        cue = _DOMAIN_CUES.get(d)
+        if cue is not None and cue.search(low):
+            return d
+    return None
+
+
+def contrast_split(low: str) -> int | None:
+    """Where a contrast starts ("X is booked **but** Y is free"), or ``None``."""
+    m = _CONTRAST.search(low)
+    return m.start() if m else None
+
+
+def looks_like_reference(low: str, start: int) -> bool:
+    """A code is a reference when it is introduced as one (or stands alone after a booking)."""
+    before = low[max(0, start - 40):start]
+    return bool(re.search(r"ref|confirm|number|code|#|booked|reserved|is\s*:?\s*$", before))
+
+
+def open_choice(low: str) -> bool:
+    """The question leaves the value open ("for 2 or 3 people?", "which day?")."""
+    return bool(_OPEN_CHOICE.search(low))

@@ -1,0 +1,92 @@
+"""Tokens with character offsets, and a longest-match phrase index over them.
+
+Text is read as lower-case letters-and-digits tokens. Clitics join their word whatever the spacing, so the
+tokenised MultiWOZ text (``"does n't"``, ``"Saint 's"``) and ordinary text (``"doesn't"``, ``"Saint's"``)
+give the same tokens (``doesnt``, ``saints``); ``&`` is the token ``and``. Every token keeps the span of
+the original text it covers, so a match can report where it was found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["Token", "tokenize", "phrase_key", "PhraseIndex"]
+
+_WORD = re.compile(r"[a-z0-9]+|&")
+_CLITICS = frozenset({"s", "t", "d", "ll", "re", "ve", "m"})
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word: its normalised form and the ``[start, end)`` span of the text it came from."""
+
+    word: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of ``text`` (see the module docstring)."""
+    low = text.lower().translate(_APOSTROPHES)
+    out: list[Token] = []
+    for m in _WORD.finditer(low):
+        word, start = m.group(0), m.start()
+        gap = low[out[-1].end:start] if out else ""
+        if out and word in _CLITICS and gap.strip() == "'":
+            prev = out.pop()  # "saint 's" -> saints, "doesn't" -> doesnt, "I 'd" -> id
+            word, start, gap = prev.word + word, prev.start, low[out[-1].end:prev.start] if out else ""
+        if out and word == "nt" and gap == " ":
+            prev = out.pop()  # "does n't" -> doesnt
+            word, start = prev.word + word, prev.start
+        out.append(Token("and" if word == "&" else word, start, m.end()))
+    return out
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    """The token words of ``text``: the key phrases are indexed and looked up by."""
+    return tuple(t.word for t in tokenize(text))
+
+
+class PhraseIndex:
+    """Longest-match spotting of many phrases in token sequences.
+
+    Args:
+        entries: ``(phrase, value)`` pairs; a phrase is text (tokenised here) or a tuple of words. The
+            first value given for a phrase wins.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str | Sequence[str], str]] = ()):
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._seen: set[tuple[str, ...]] = set()
+        for phrase, value in entries:
+            self.add(phrase, value)
+
+    def add(self, phrase: str | Sequence[str], value: str) -> None:
+        """Index one phrase (a no-op when already indexed)."""
+        key = phrase_key(phrase) if isinstance(phrase, str) else tuple(phrase)
+        if not key or key in self._seen:
+            return
+        self._seen.add(key)
+        entries = self._by_first.setdefault(key[0], [])
+        entries.append((key, value))
+        entries.sort(key=lambda e: -len(e[0]))
+
+    def __contains__(self, phrase: object) -> bool:
+        return (phrase_key(phrase) if isinstance(phrase, str) else tuple(phrase)) in self._seen  # type: ignore[arg-type]
+
+    def find(self, tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
+        """``(first token, end token, value)`` of each non-overlapping match, left to right."""
+        out: list[tuple[int, int, str]] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            for key, value in self._by_first.get(tokens[i].word, ()):
+                k = len(key)
+                if i + k <= n and all(tokens[i + j].word == key[j] for j in range(1, k)):
+                    out.append((i, i + k, value))
+                    i += k - 1
+                    break
+            i += 1
+        return out

@@ -58,6 +58,8 @@ class ConversationEnv(gym.Env):
     ## Reward
     0 on every step but the last; at the end, the domain's task success in {0, 1}. ``info`` carries
     ``reward_components`` (graph credit, parse/tool errors, calls, turns, steps) for shaping.
+    Where the domain has a vocabulary (the task-oriented ones), ``info["vocab"]`` is it: value
+    equality, name resolution and slot schemas for policies (an object; not part of trajectories).
 
     ## Episode end
     Terminated when the user ends the conversation (``info["stop_reason"]``: ``goal_met``,
@@ -375,6 +377,9 @@ class ConversationEnv(gym.Env):
             "stop_reason": traj.stop_reason.value if traj and traj.stop_reason else None,
             "reward_components": self._components() if traj else {},
         }
+        vocab = getattr(self.domain, "vocab", None)
+        if vocab is not None:  # the domain's vocabulary (value equality, schemas): never serialised
+            info["vocab"] = vocab
         if self.oracle_hints and traj is not None and not self._done:
             info["oracle_action"] = self._oracle_action()
         info.update(extra)

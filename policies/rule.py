@@ -10,7 +10,10 @@ On every call it rebuilds its dialogue state from the observation's messages
   there is no match and ask to change a constraint, ask for missing booking slots, report a failed
   booking and ask for another time or day, give the reference, answer requests, close politely.
 
-It never reads ``info["scenario"]`` or oracle hints (``privileged = False``). Limits: lexicon-driven
+It never reads ``info["scenario"]`` or oracle hints (``privileged = False``); the slot schemas of the
+domain (entity keys, requestable and informable slots) come from the domain's vocabulary, which the env
+hands every policy as ``info["vocab"]`` (without one, no task-oriented domain is known and it only
+replies). Limits: lexicon-driven
 understanding (see :mod:`policies.rule_nlu`) misses paraphrases of values it cannot spot, and one
 action holds one tool call.
 """
@@ -21,7 +24,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.types import ToolCall
 from policies import rule_nlg as nlg
 from policies.rule_state import Attempt, DialogueState, track
@@ -40,7 +42,14 @@ class RulePolicy:
 
     def act(self, observations: Sequence[dict[str, Any]], infos: Sequence[dict[str, Any]] | None = None) -> list:
         """One action per observation: a list with one :class:`ToolCall`, or a reply text."""
-        return [decide(track(obs)) for obs in observations]
+        infos = list(infos) if infos is not None else [{}] * len(observations)
+        return [decide(track(obs, _schemas(info))) for obs, info in zip(observations, infos)]
+
+
+def _schemas(info: Any) -> Any:
+    """The slot schemas of the episode's vocabulary (``info["vocab"].schemas``), or ``{}``."""
+    vocab = info.get("vocab") if info else None
+    return getattr(vocab, "schemas", None) or {}
 
 
 def decide(st: DialogueState) -> list[ToolCall] | str:
@@ -107,7 +116,7 @@ def book_args(st: DialogueState, d: str) -> dict[str, str] | None:
         return None
     if d == "train" and _train_missing(st):
         return None
-    key = SCHEMAS[d].entity_key
+    key = st.onto.schemas[d].entity_key
     return {key: str(entity[key]), **{s: ds.book[s] for s in slots}}
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import NUMBER_WORDS, find_time_spans
 
 __all__ = ["Ontology", "DAYS", "NUMBER_WORDS", "NUM", "DOMAIN_WORDS", "SYNONYMS", "REQUEST_WORDS",
@@ -78,23 +77,27 @@ _ASKING = re.compile(r"\?|\b(what|what's|whats|which|where|when|how|give|tell|pr
 
 @dataclass
 class Ontology:
-    """What the tool schemas say: per domain its find/book APIs, parameters and enum values."""
+    """What the tool schemas say: per domain its find/book APIs, parameters and enum values; and the
+    domain's slot schemas (``schemas``: ``{domain: DomainSchema}``, from the env's ``info["vocab"]``)."""
 
     params: dict[str, dict[str, Any]]
     domains: list[str]
     enums: dict[str, dict[str, list[str]]]
+    schemas: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_tools(cls, tools: str | Sequence[Mapping[str, Any]]) -> Ontology:
-        """Build from an observation's ``tools`` (a JSON string) or a list of OpenAI tool schemas."""
+    def from_tools(cls, tools: str | Sequence[Mapping[str, Any]], schemas: Mapping[str, Any] | None = None) -> Ontology:
+        """Build from an observation's ``tools`` (a JSON string) or a list of OpenAI tool schemas, and the
+        slot schemas of the env's vocabulary (``info["vocab"].schemas``; none: no task-oriented domain)."""
+        schemas = dict(schemas or {})
         items = json.loads(tools) if isinstance(tools, str) else list(tools)
         params = {t["function"]["name"]: t["function"].get("parameters", {}) for t in items}
-        domains = [d for d in SCHEMAS if f"find_{d}" in params or f"book_{d}" in params]
+        domains = [d for d in schemas if f"find_{d}" in params or f"book_{d}" in params]
         enums: dict[str, dict[str, list[str]]] = {}
         for d in domains:
             props = params.get(f"find_{d}", {}).get("properties", {})
             enums[d] = {s: [v for v in p["enum"] if v != "dontcare"] for s, p in props.items() if p.get("enum")}
-        return cls(params, domains, enums)
+        return cls(params, domains, enums, schemas)
 
     def api(self, kind: str, domain: str) -> str | None:
         """``find_<domain>`` / ``book_<domain>`` when that tool is available."""
@@ -114,7 +117,7 @@ class Ontology:
         api = self.api("book", domain)
         if api is None:
             return []
-        key = SCHEMAS[domain].entity_key
+        key = self.schemas[domain].entity_key
         return [s for s in self.params[api].get("required", []) if s != key]
 
     @property

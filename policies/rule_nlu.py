@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import find_mentions, find_numbers, word_key
 from policies.rule_lexicon import (DAYS, DOMAIN_WORDS, NUM, REQUEST_WORDS, Ontology, apply_synonyms, dontcare,
                                    is_asking, is_bye, is_thanks, negated, number, times_with_roles, wants_booking)
@@ -185,7 +184,7 @@ def _extract(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     _numbers(c, act, ctx)
     _days(c, act, ctx)
     _dontcare(c, act, ctx)
-    _requests(c, act)
+    _requests(c, act, ctx)
     _booking(c, act, ctx)
 
 
@@ -337,15 +336,16 @@ def _dontcare(c: Clause, act: UserAct, ctx: _Ctx) -> None:
             act.inform(c.domain, s, "dontcare")
 
 
-def _requests(c: Clause, act: UserAct) -> None:
+def _requests(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     d = c.domain
-    slots = [*SCHEMAS[d].requestable, *(("leaveAt", "arriveBy") if d == "train" else ())]
+    schema = ctx.onto.schemas[d]
+    slots = [*schema.requestable, *(("leaveAt", "arriveBy") if d == "train" else ())]
     told = act.informs.get(d, {})
     for slot in dict.fromkeys(slots):
         words = REQUEST_WORDS.get(slot, (slot,))
         if slot in told or not any(re.search(rf"\b{re.escape(w)}\b", c.text) for w in words):
             continue
-        informable = slot in (SCHEMAS[d].informable or ()) or slot in ("parking", "internet")
+        informable = slot in (schema.informable or ()) or slot in ("parking", "internet")
         if (c.asking if informable else not negated(c.text) or c.asking) and not _taken(slot, c.text):
             act.request(d, slot)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.render import messages_from_observation
 from coalm_env.types import Message, ToolCall
 from policies.rule_lexicon import Ontology
@@ -90,7 +90,7 @@ class DialogueState:
     def entity(self, d: str) -> dict[str, Any] | None:
         """The entity on offer in ``d``: the one the user chose if it was found, else the first result."""
         ds = self.dom(d)
-        key = SCHEMAS[d].entity_key
+        key = self.onto.schemas[d].entity_key
         if ds.chosen:
             for s in reversed(ds.searches):
                 for r in (s.value or {}).get("results", []) if s.ok and isinstance(s.value, dict) else []:
@@ -109,13 +109,13 @@ class DialogueState:
         return out
 
 
-def _domain_of(api: str) -> str | None:
+def _domain_of(st: DialogueState, api: str) -> str | None:
     kind, _, d = api.partition("_")
-    return d if kind in ("find", "book") and d in SCHEMAS else None
+    return d if kind in ("find", "book") and d in st.onto.schemas else None
 
 
 def _tool_result(st: DialogueState, call: ToolCall, content: str) -> None:
-    d = _domain_of(call.name)
+    d = _domain_of(st, call.name)
     if d is None:
         return
     try:
@@ -128,7 +128,7 @@ def _tool_result(st: DialogueState, call: ToolCall, content: str) -> None:
     (ds.searches if call.name.startswith("find_") else ds.bookings).append(attempt)
     st.events.append((d, attempt))
     st.focus = d
-    key = SCHEMAS[d].entity_key
+    key = st.onto.schemas[d].entity_key
     for r in (payload.get("results", []) if attempt.ok and isinstance(payload, dict) else []):
         if isinstance(r, dict) and r.get(key):
             st.known[str(r[key])] = d
@@ -172,7 +172,7 @@ def _merge(st: DialogueState, act: UserAct) -> None:
 
 def _reject(st: DialogueState, d: str, names: list[str]) -> None:
     ds = st.dom(d)
-    key = SCHEMAS[d].entity_key
+    key = st.onto.schemas[d].entity_key
     for name in names:
         current = st.entity(d) if not name else None
         name = name or (str(current[key]) if current else "")
@@ -194,9 +194,10 @@ def _asked(st: DialogueState, text: str) -> list[tuple[str, str]]:
     return out
 
 
-def track(observation: dict[str, Any]) -> DialogueState:
-    """The dialogue state behind an observation (``messages`` and ``tools``)."""
-    st = DialogueState(Ontology.from_tools(observation.get("tools") or "[]"))
+def track(observation: dict[str, Any], schemas: Mapping[str, Any] | None = None) -> DialogueState:
+    """The dialogue state behind an observation (``messages`` and ``tools``), read with the slot schemas
+    of the env's vocabulary (``info["vocab"].schemas``)."""
+    st = DialogueState(Ontology.from_tools(observation.get("tools") or "[]", schemas))
     calls: dict[str, ToolCall] = {}
     for msg in messages_from_observation(observation):
         _step(st, msg, calls)

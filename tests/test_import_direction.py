@@ -1,5 +1,6 @@
 """Imports point one way: metric code and the backend know no domain; domains know no loop, runner or
-plug-in; simulators and policies know nothing of each other.
+plug-in; simulators and policies know nothing of each other, nor of any domain's internals (they get
+the vocabulary through the user context and ``info["vocab"]``).
 
 Static, over the source (:mod:`ast`), so imports inside functions count too; the companion
 ``test_import_isolation.py`` checks what actually gets loaded at import time.
@@ -19,9 +20,14 @@ RULES = [
     ("coalm_env.scoring", ("coalm_env.domains",)),
     ("coalm_env.backend", ("coalm_env.domains",)),
     ("coalm_env.domains", ("coalm_env.env", "coalm_env.rollout", "simulators", "policies", "experiments")),
-    ("simulators", ("policies",)),
-    ("policies", ("simulators",)),
+    ("simulators", ("policies", "coalm_env.domains")),
+    ("policies", ("simulators", "coalm_env.domains")),
 ]
+#: the one documented exception: the gold-replay policy exists only to replay the MultiWOZ dataset's
+#: gold system turns (a privileged, dataset-bound baseline, paired with the replay user); the replay
+#: logic is MultiWOZ's and lives in that domain
+ALLOWED = {("policies/gold_replay.py", "coalm_env.domains.multiwoz.replay"),
+           ("policies/gold_replay.py", "coalm_env.domains.multiwoz.replay.gold_replay_action")}
 
 
 def _module_name(path: Path) -> str:
@@ -63,6 +69,8 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
     out = []
     for path in _files(package):
         for name in sorted(_imports(path)):
+            if (str(path.relative_to(ROOT)), name) in ALLOWED:
+                continue
             if any(name == f or name.startswith(f + ".") for f in forbidden):
                 out.append(f"{path.relative_to(ROOT)} imports {name}")
     return out

@@ -61,6 +61,7 @@ class Conversation:
         state = apis.TodState(view=build_store(WORLD).view(), unavailable=unavailable or {},
                               rng=np.random.default_rng(0))
         self.backend = self.graph.session(state)
+        self.vocab = state.vocab  # what the env hands policies as info["vocab"]
         self.messages = [Message("system", "You are a travel assistant.")]
         self.policy = RulePolicy()
         self.calls: list[ToolCall] = []
@@ -69,7 +70,10 @@ class Conversation:
         return render.observation(self.messages, self.backend.tool_schemas())
 
     def act(self) -> Any:
-        return self.policy.act([self.obs()], [Guarded()])[0]
+        return self.policy.act([self.obs()], [self.info()])[0]
+
+    def info(self) -> dict[str, Any]:
+        return Guarded(vocab=self.vocab)
 
     def user(self, text: str, max_steps: int = 6) -> str:
         """Say ``text``; run the policy's calls until it replies; return the reply."""
@@ -213,8 +217,8 @@ def test_stateless_and_batched() -> None:
     conv.user("I want a cheap italian restaurant in the centre.")
     obs = conv.obs()
     policy = RulePolicy()
-    first = policy.act([obs, obs], [{}, {}])
-    again = RulePolicy().act([obs], [{}])
+    first = policy.act([obs, obs], [conv.info(), conv.info()])
+    again = RulePolicy().act([obs], [conv.info()])
     assert first[0] == first[1] == again[0]
 
 

@@ -208,7 +208,7 @@ def read(text: Any, context: Any, domains: Sequence[str]) -> Reading:
 
     Args:
         text: the agent's reply (anything; non-strings are read as their ``str``).
-        context: the episode's :class:`~coalm_env.domains.tod.context.TodContext`.
+        context: the episode's user context (the task-oriented domains' ``TodContext``).
         domains: the goal's domains, current one first.
     """
     reading = Reading(_clean(text))

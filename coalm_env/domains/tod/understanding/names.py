@@ -87,12 +87,12 @@ class NameIndex:
     def _fuzzy(self, tokens: Sequence[Token], taken: set[int]) -> list[tuple[int, int, str]]:
         out: list[tuple[int, int, str]] = []
         rare = [i for i, t in enumerate(tokens) if i not in taken and t.word not in COMMON_WORDS
-                and len(t.word) >= 3 and not t.word.isdigit()]
+                and len(t.word) >= 4 and not t.word.isdigit()]
         seen: set[tuple[int, int]] = set()
         for i in rare:
             best: tuple[float, int, int, str] | None = None
             for n in self._lengths:
-                for start in range(max(0, i - n + 1), i + 1):
+                for start in (i,):  # windows start at a rare word: names rarely start with a common one
                     end = start + n
                     if end > len(tokens) or (start, end) in seen or any(j in taken for j in range(start, end)):
                         continue

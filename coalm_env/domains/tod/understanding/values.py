@@ -64,6 +64,7 @@ class Understanding:
         self.names = {d: NameIndex(ns, variants.get(d)) for d, ns in (names or {}).items()
                       if ns and d in _NAME_DOMAINS}
         self.places = PhraseIndex((p, p) for p in places)
+        self._name_cache: dict[tuple[int, str | None], tuple[Sequence[Token], list[tuple[int, int, str]]]] = {}
 
     @classmethod
     def fallback(cls, names: Mapping[str, Sequence[str]] | None = None, places: Iterable[str] = ()) -> Understanding:
@@ -184,11 +185,18 @@ class Understanding:
         return sorted({(tokens[s].start, tokens[e - 1].end, v) for s, e, v in hits})
 
     def _names(self, tokens: Sequence[Token], domain: str | None) -> list[tuple[int, int, str]]:
+        key = (id(tokens), domain)
+        hit = self._name_cache.get(key)
+        if hit is not None and hit[0] is tokens:
+            return hit[1]
         out: list[tuple[int, int, str]] = []
         for d, index in self.names.items():
             if domain in (None, d):
                 out += index.find(tokens)
-        return sorted(out)
+        if len(self._name_cache) > 256:
+            self._name_cache.clear()
+        self._name_cache[key] = (tokens, sorted(out))  # tokens are cached per text (_tokens)
+        return self._name_cache[key][1]
 
 
 @functools.lru_cache(maxsize=512)

@@ -1,0 +1,129 @@
+"""The TOD understanding component: one test per phrase class (real val wizard sentences where quoted)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coalm_env.domains.tod.understanding import Understanding, fallback_lexicon, load_lexicon, read_agent_turn
+from coalm_env.domains.tod.understanding import lexicon as lexicon_mod
+
+NAMES = {"restaurant": ["fitzbillies restaurant", "the golden curry", "curry garden", "kymmoy"],
+         "hotel": ["allenbell", "warkworth house", "gonville hotel"],
+         "attraction": ["all saints church"]}
+U = Understanding.fallback(NAMES)  # no data needed
+
+
+@pytest.mark.parametrize("text, slot, value", [
+    ("We can book it for 7:30 pm.", "time", "19:30"),
+    ("I have a table at half past seven.", "time", "19:30"),
+    ("Would quarter to eight work?", "time", "19:45"),
+    ("It leaves at 7.30pm.", "leaveAt", "19:30"),
+    ("Entrance is £5.", "entrance fee", "5 pounds"),
+    ("It costs seven pounds.", "entrance fee", "7 pounds"),
+    ("The price is 7.50 pounds .", "price", "7.50 pounds"),  # val: "The price is 7.50 pounds ."
+    ("Tickets are 5.00 GBP each.", "price", "5 pounds"),
+    ("Their number is 01223-351-880.", "phone", "01223351880"),
+    ("The postcode is CB2 1UF.", "postcode", "cb21uf"),
+    ("It is a four-star hotel.", "stars", "4"),
+    ("It has 4 stars.", "stars", "4"),
+    ("The journey takes 1 hour 45 minutes.", "duration", "105 minutes"),
+    ("They offer free Wi-Fi.", "internet", "yes"),
+    ("It doesn't have internet.", "internet", "no"),
+    ("It has free parking .", "parking", "yes"),
+    ("Sadly there is no parking.", "parking", "no"),
+    ("It's downtown.", "area", "centre"),
+    ("It is in the middle of town.", "area", "centre"),
+    ("It's in the city center.", "area", "centre"),
+    ("It's on the north side.", "area", "north"),
+    ("It's a mid-range place.", "pricerange", "moderate"),
+    ("It is moderately priced .", "pricerange", "moderate"),
+    ("It's pricey, I'm afraid.", "pricerange", "expensive"),
+    ("It's a very affordable option.", "pricerange", "cheap"),
+    ("It is a guest house .", "type", "guesthouse"),
+    ("It's a lovely bed and breakfast.", "type", "guesthouse"),
+    ("There are 5 museums in the centre .", "type", "museum"),
+    ("There is a swimming pool in the north.", "type", "swimmingpool"),
+    ("It doesn't charge admission.", "entrance fee", "free"),
+    ("There is no entrance fee.", "entrance fee", "free"),
+    ("All Saint 's Church is in the centre .", "name", "all saints church"),
+    ("Fitzbillies is a great choice.", "name", "fitzbillies restaurant"),
+    ("Try golden curry.", "name", "the golden curry"),
+    ("How about the Gonvile Hotel?", "name", "gonville hotel"),  # misspelling: rapidfuzz
+])
+def test_gives_value_in_any_form(text, slot, value):
+    assert U.gives_value(text, slot, value), U.find_values(text, slot)
+
+
+def test_find_values_reports_canonical_value_and_span():
+    [m] = U.find_values("Their number is 01223 351880.", "phone")
+    assert (m.value, m.surface) == ("01223351880", "01223 351880")
+
+
+def test_a_different_value_is_not_given():
+    assert not U.gives_value("It is in the north.", "area", "south")
+    assert not U.gives_value("It has free parking.", "parking", "no")
+    assert not U.gives_value("We can book it for 18:00.", "time", "19:30")
+
+
+@pytest.mark.parametrize("text, attr", [
+    ("There don't seem to be any Korean restaurants in the centre.", "no_match"),
+    ("My search came up empty.", "no_match"),
+    ("I'm not finding any hotels like that.", "no_match"),
+    ("I 'm sorry , there are no expensive restaurants in the north .", "no_match"),
+    ("Unfortunately they can't take a booking at that time.", "book_failed"),
+    ("I'm sorry, that time isn't available.", "book_failed"),
+    ("There are no open reservations for that day.", "book_failed"),
+    ("Booking was successful. Reference number is : 7GAWK763 .", "booked"),
+    ("Goodbye, have a great day!", "goodbye"),
+])
+def test_agent_acts(text, attr):
+    assert getattr(read_agent_turn(text, understanding=U), attr)
+
+
+def test_recommendation_ranks_first_among_listed_names():
+    r = read_agent_turn("There are several, including the Golden Curry and Curry Garden. I'd suggest Kymmoy.",
+                        understanding=U)
+    assert r.offers["restaurant"][0] == "kymmoy" and r.recommended["restaurant"] == "kymmoy"
+
+
+def test_failed_entity_is_not_offered():
+    r = read_agent_turn("The Allenbell is booked but the Warkworth House is free.", understanding=U)
+    assert r.offers["hotel"] == ["warkworth house"] and r.book_failed
+
+
+def test_requests_and_proposals():
+    r = read_agent_turn("What area and price range would you like?", understanding=U)
+    assert {s for s, _ in r.requests} == {"area", "pricerange"}
+    r = read_agent_turn("Shall I book it for you?", understanding=U)
+    assert r.proposals and not r.requests
+
+
+def test_fallback_lexicon_needs_no_data():
+    lex = fallback_lexicon()
+    assert lex.sources == ("synonyms",) and lex.canonical("type", "bed and breakfast") == "guesthouse"
+    assert load_lexicon(None).sources == ("synonyms",)
+
+
+def test_lexicon_never_reads_the_test_split(tmp_path, monkeypatch):
+    (tmp_path / "convlab_mwz21_valtest").mkdir()
+    (tmp_path / "convlab_mwz21_valtest" / "val.json").write_text(json.dumps({}))
+    (tmp_path / "convlab_mwz21_valtest" / "test.json").write_text("not json: must not be read")
+    opened = []
+    real = type(tmp_path).read_text
+    monkeypatch.setattr(type(tmp_path), "read_text", lambda self, *a, **k: opened.append(self.name) or real(self, *a, **k))
+    lexicon_mod.load_lexicon.cache_clear()
+    lex = lexicon_mod.load_lexicon(tmp_path)
+    assert opened == ["val.json"] and not any(s.endswith("test.json") for s in lex.sources)
+
+
+@pytest.mark.data
+def test_lexicon_mined_from_val(tmp_path):
+    from tests.conftest import need_data
+
+    folder = need_data("multiwoz24")
+    u = Understanding.from_data(folder)
+    assert any(s.endswith("val.json") for s in u.lexicon.sources)
+    assert not any("test" in s.rsplit("/", 1)[-1] for s in u.lexicon.sources)
+    assert u.resolve_name("the gardina", "restaurant") == "the gardenia"  # a misspelling seen in val

@@ -231,7 +231,23 @@ class ConversationEnv(gym.Env):
             context_factory=functools.partial(self.domain.user_context, self.scenario, self.backend),
             state=self._user_state,
             agent_message=agent_message,
+            meta=self._user_meta(),
         )
+
+    def _user_meta(self) -> dict[str, Any]:
+        """``goal_text``: the domain's rendering of the goal for LLM users (``Domain.user_goal_text``)."""
+        hook = getattr(self.domain, "user_goal_text", None)
+        if hook is None:
+            return {}
+        if getattr(self, "_goal_text_for", None) is not self.scenario:
+            self._goal_text, self._goal_text_for = hook(self.scenario), self.scenario
+        return {"goal_text": self._goal_text}
+
+    def _take_ledger(self, rows: Any) -> None:
+        """Generation-ledger rows handed over by a policy (``extra["ledger"]``) or a user
+        (``UserTurn.meta["ledger"]``) go to ``trajectory.extra["ledger"]`` (:mod:`coalm_env.llm.ledger`)."""
+        if rows:
+            self.trajectory.extra.setdefault("ledger", []).extend(json_safe(list(rows)))
 
     def _call_user(self, method: str, request: UserRequest) -> UserTurn | BaseException:
         try:
@@ -241,6 +257,7 @@ class ConversationEnv(gym.Env):
 
     def _agent_step(self, action: Any) -> UserRequest | tuple:
         action, extra = _split_extra(action)
+        self._take_ledger(extra.pop("ledger", None))
         parsed = parse_action(action, max_calls=self.max_calls_per_action)
         record = StepRecord(
             t=len(self.trajectory.steps), turn=self._turn, action=_jsonable_action(action), kind=parsed.kind,
@@ -303,6 +320,9 @@ class ConversationEnv(gym.Env):
         if isinstance(turn, BaseException):
             return self._internal_error("user", turn)
         self._user_state = turn.state
+        self._take_ledger(turn.meta.get("ledger"))
+        if isinstance(turn.meta.get("metrics"), dict):  # a user's report on itself (user-fault flags)
+            self.trajectory.extra["user_metrics"] = json_safe(turn.meta["metrics"])
         if self.trajectory.steps and not first:
             self.trajectory.steps[-1].user_reply = turn.text
         if turn.text:
@@ -329,7 +349,7 @@ class ConversationEnv(gym.Env):
         except Exception as exc:
             traj.errors.append({"where": "score", "error": repr(exc), "traceback": traceback.format_exc()})
             metrics = {"success": 0.0}
-        metrics = finalize_metrics(metrics, reason, traj.errors, self._components())
+        metrics = finalize_metrics(metrics, reason, traj.errors, self._components(), traj.extra.get("user_metrics"))
         traj.metrics = metrics
         traj.reward = float(metrics.get("success", 0.0))
         if traj.steps:

@@ -22,6 +22,7 @@ Calls are read with :mod:`ast` / :mod:`json` only; nothing is ever evaluated. A 
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,10 @@ _MAX_DEPTH = 64
 
 _TOOL_CALL_RE = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _REACT_KEY_RE = re.compile(r"^\s*(Thought|Action|Response|System|Observation)\s*:\s?", re.MULTILINE)
+_API_REQUEST_RE = re.compile(r"API-Request\s*:\s*")
+_EMBEDDED_START_RE = re.compile(r"(?P<json>\[?\s*\{\s*\"name\"\s*:)|(?<![\w.])(?:\[\s*)?[A-Za-z_][\w.]*\(")
+_MAX_EMBEDDED_TRIES = 16  # candidate starts looked at (bounds the work on hostile text)
+_MAX_EMBEDDED_CHARS = 20_000
 _FENCE_RE = re.compile(r"^```(?:json|python|tool_code)?\s*\n?(.*?)\n?```$", re.DOTALL)
 
 
@@ -211,6 +216,8 @@ def _parse_text(text: str) -> ParsedAction:
         raise _ParseError("empty action: write a reply to the user or a tool call")
     if "<tool_call>" in stripped:
         return _parse_hermes(stripped)
+    if _API_REQUEST_RE.search(stripped):
+        return _parse_api_request(stripped)
     if _REACT_KEY_RE.search(stripped):
         return _parse_react(stripped)
     body = stripped.removeprefix("<|python_tag|>").strip()
@@ -223,6 +230,9 @@ def _parse_text(text: str) -> ParsedAction:
     as_python = _try_python_calls(body)
     if as_python is not None:
         return as_python
+    embedded = _embedded_calls(stripped)
+    if embedded is not None:
+        return embedded
     if fence or stripped.startswith("<|python_tag|>") or _looks_like_call(body):
         raise _ParseError("this looks like a tool call but could not be parsed; write name(arg=value, ...)")
     return ParsedAction(kind=StepKind.REPLY, reply=stripped, format="text")
@@ -258,6 +268,7 @@ def _parse_react(text: str) -> ParsedAction:
     if "Action" in sections:
         action = sections["Action"]
         parsed = _try_python_calls(action) or (_try_json_calls(action) if action[:1] in "{[" else None)
+        parsed = parsed or _embedded_calls(action)  # the call, then the model ran on past it
         if parsed is None:
             raise _ParseError(f"could not parse the Action line {action[:120]!r}; write Action: name(arg=value, ...)")
         parsed.format, parsed.thought = "react", thought
@@ -266,6 +277,65 @@ def _parse_react(text: str) -> ParsedAction:
     if reply:
         return ParsedAction(kind=StepKind.REPLY, reply=reply, format="react", thought=thought)
     raise _ParseError("a ReAct action needs an 'Action: name(arg=value)' line or a 'Response: ...' line")
+
+
+def _parse_api_request(text: str) -> ParsedAction:
+    """API-Bank's ``API-Request: [ToolSearcher(keywords='...')]``; text before it is the thought."""
+    marker = _API_REQUEST_RE.search(text)
+    parsed = _embedded_calls(text[marker.end():])
+    if parsed is None:
+        raise _ParseError("could not parse the API-Request; write API-Request: [ApiName(key='value', ...)]")
+    parsed.format, parsed.thought = "apibank", text[: marker.start()].strip() or None
+    return parsed
+
+
+def _embedded_calls(text: str) -> ParsedAction | None:
+    """The first call (list) written inside other text: ``Let me look. find_hotel(area='north')``, a
+    ``[f(a=1), g(b=2)]`` list, or a JSON call object. Conservative, so prose stays a reply: a Python
+    call must have keyword arguments, brackets, or a snake_case/dotted name; positional or
+    non-literal arguments make a candidate not a call. The text before it is the thought."""
+    for match in itertools.islice(_EMBEDDED_START_RE.finditer(text), _MAX_EMBEDDED_TRIES):
+        start = match.start()
+        end = _balanced_end(text, start)
+        if end is None:
+            continue
+        candidate = text[start:end]
+        try:
+            parsed = _try_json_calls(candidate) if candidate[0] == "{" or match.group("json") else \
+                _try_python_calls(candidate)
+        except _ParseError:
+            continue
+        if parsed is not None and (parsed.format == "json" or _plausible_call(candidate, parsed.calls)):
+            parsed.thought = text[:start].strip() or None
+            return parsed
+    return None
+
+
+def _plausible_call(candidate: str, calls: list[ToolCall]) -> bool:
+    return candidate.startswith("[") or any(c.arguments for c in calls) or any(
+        "_" in c.name or "." in c.name for c in calls)
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """The index after the bracket that closes the one opened first at or after ``start``."""
+    depth, quote, i, limit = 0, "", start, min(len(text), start + _MAX_EMBEDDED_CHARS)
+    while i < limit:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth <= 0:
+                return i + 1
+        i += 1
+    return None
 
 
 def _try_json_calls(body: str) -> ParsedAction | None:
@@ -289,7 +359,10 @@ def _try_python_calls(body: str) -> ParsedAction | None:
     nodes = tree.elts if isinstance(tree, (ast.List, ast.Tuple)) else [tree]
     if not nodes or not all(isinstance(n, ast.Call) for n in nodes):
         return None
-    return _calls_action([_call_from_ast(n, None) for n in nodes], "python")
+    calls = [_call_from_ast(n, None) for n in nodes]
+    if not all(c.name in body for c in calls):  # ``Okay. f(a=1)`` is prose, not a call of ``Okay.f``
+        return None
+    return _calls_action(calls, "python")
 
 
 def _call_name(func: ast.expr) -> str:

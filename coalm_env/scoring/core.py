@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from coalm_env.backend.plan import matched_steps
+from coalm_env.scoring.user_faults import USER_FAULT_METRICS, user_fault_metrics
 from coalm_env.types import GoldCall, StepRecord, StopReason, ToolCall, ToolResult
 
 __all__ = ["METRICS", "graph_credit", "dense_components", "finalize_metrics", "mean_metrics"]
@@ -47,6 +48,7 @@ METRICS: dict[str, str] = {
     "rouge_1": "ROUGE-1 F-measure of the agent's replies against the gold replies (0..1)",
     "rouge_2": "ROUGE-2 F-measure of the agent's replies against the gold replies (0..1)",
     "bleu_4": "sentence BLEU-4 of the agent's replies against the gold replies (sacrebleu; 0..1)",
+    **USER_FAULT_METRICS,
 }
 
 
@@ -77,16 +79,19 @@ def finalize_metrics(
     stop_reason: StopReason | None,
     errors: Sequence[Mapping[str, Any]],
     components: Mapping[str, float],
+    user_report: Mapping[str, Any] | None = None,
 ) -> dict[str, float]:
     """An episode's final metrics, the one rule the env and re-scoring share: the domain scorer's
     metrics (``scored``), ``success`` forced to 0 when the episode ended ``errored`` or on an internal
-    error, the dense ``components`` merged in, and ``internal_errors`` = recorded errors that are not
-    LLM failures (``kind == "llm"``)."""
+    error, the dense ``components`` merged in, ``internal_errors`` = recorded errors that are not
+    LLM failures (``kind == "llm"``), and the user-fault flags when the user reported on itself
+    (``trajectory.extra["user_metrics"]``, :mod:`coalm_env.scoring.user_faults`)."""
     metrics = dict(scored)
     if stop_reason in VOID_ENDINGS:
         metrics["success"] = 0.0
     metrics.update(components)
     metrics["internal_errors"] = float(sum(1 for e in errors if e.get("kind") != "llm"))
+    metrics.update(user_fault_metrics(user_report, metrics.get("success", 0.0)))
     return metrics
 
 

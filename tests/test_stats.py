@@ -126,8 +126,9 @@ def test_flip_rates() -> None:
 # -- cells of records -----------------------------------------------------------------------------------
 
 def _cell() -> list[Trajectory]:
-    ledger = [{"role": "policy", "prompt_tokens": 100, "completion_tokens": 10, "latency_s": 0.5, "cost": 0.01},
-              {"role": "user", "prompt_tokens": 50, "completion_tokens": 5, "latency_s": 0.25}]
+    ledger = [{"role": "agent", "model": "m", "prompt_tokens": 100, "completion_tokens": 10, "latency_s": 0.5,
+               "cost_usd": 0.01, "cached": False},
+              {"role": "user", "prompt_tokens": 50, "completion_tokens": 5, "latency_s": 0.25, "cached": True}]
     return [
         traj("s1", 1.0, ledger=ledger),                 # s1 rep 0
         traj("s1", 1.0),                                # s1 rep 1
@@ -152,8 +153,10 @@ def test_cell_stats_hand_computed() -> None:
     assert stats["stop_reasons"] == {"errored": 1, "goal_met": 3, "user_gave_up": 1}
     ledger = stats["ledger"]
     assert (ledger["entries"], ledger["prompt_tokens"], ledger["completion_tokens"]) == (2, 150, 15)
-    assert ledger["latency_s"] == 0.75 and ledger["cost"] == 0.01
-    assert ledger["by_role"]["user"] == {"prompt_tokens": 50, "completion_tokens": 5, "latency_s": 0.25}
+    # 100 + 50 prompt tokens, 10 + 5 completion, 0.5 + 0.25 s, one cached call, strings (model) not summed
+    assert ledger["latency_s"] == 0.75 and ledger["cost_usd"] == 0.01 and ledger["cached"] == 1
+    assert "model" not in ledger
+    assert ledger["by_role"]["user"] == {"prompt_tokens": 50, "completion_tokens": 5, "latency_s": 0.25, "cached": 1}
     assert cell_stats(records_of(_cell()), include_errored=True)["scored"] == 5
 
 

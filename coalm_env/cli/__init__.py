@@ -16,7 +16,7 @@ from coalm_env.version import __version__
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: subcommand modules under ``coalm_env.cli``, in the order ``--help`` lists them
-COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl")
+COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "sweep", "stats")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,10 +20,8 @@ from coalm_env.jsonl import read_lines
 from coalm_env.registry import parse_spec
 from coalm_env.types import Trajectory
 
-__all__ = ["EpisodeRecord", "from_trajectory", "from_result", "load_records", "records_of", "cell_label", "LEDGER_FIELDS"]
+__all__ = ["EpisodeRecord", "from_trajectory", "from_result", "load_records", "records_of", "cell_label"]
 
-#: numeric ledger fields that are summed
-LEDGER_FIELDS = ("prompt_tokens", "completion_tokens", "latency_s", "cost")
 # reset options that pick the episode, not the cell
 _EPISODE_OPTIONS = {"scenario_id", "split", "scenario"}
 

@@ -21,7 +21,7 @@ from coalm_env.stats.estimators import (
     pairwise_flip_rate,
     pass_hat_curve,
 )
-from coalm_env.stats.records import LEDGER_FIELDS, EpisodeRecord
+from coalm_env.stats.records import EpisodeRecord
 
 __all__ = ["group_by_cell", "cell_stats", "breakdown", "compare_cells", "ledger_totals", "scenario_counts",
            "BREAKDOWNS"]
@@ -47,17 +47,23 @@ def scenario_counts(records: Iterable[EpisodeRecord]) -> list[tuple[int, int]]:
     return [(n, c) for n, c in counts.values()]
 
 
+def _canonical(records: Iterable[EpisodeRecord]) -> list[EpisodeRecord]:
+    """Records in a fixed order (cell, scenario, repetition): a seeded bootstrap then gives the same
+    interval whatever order a process pool wrote the results in."""
+    return sorted(records, key=lambda r: (r.cell, r.scenario_id, r.rep))
+
+
 def ledger_totals(records: Iterable[EpisodeRecord]) -> dict[str, Any]:
-    """Sums of every numeric ledger field present, overall and per role (``policy``, ``user``, ...)."""
+    """Sums of every numeric ledger field present (``prompt_tokens``, ``completion_tokens``,
+    ``latency_s``, ``cost_usd`` or ``cost``; flags such as ``cached`` count), overall and per role."""
     total: Counter[str] = Counter()
     by_role: dict[str, Counter[str]] = defaultdict(Counter)
     entries = 0
     for rec in records:
         for entry in rec.ledger:
             entries += 1
-            for key in LEDGER_FIELDS:
-                value = entry.get(key)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
+            for key, value in entry.items():
+                if isinstance(value, (int, float)):  # bools count as 0/1
                     total[key] += value
                     by_role[str(entry.get("role", "?"))][key] += value
     return {"entries": entries, **dict(total), "by_role": {r: dict(c) for r, c in sorted(by_role.items())}}
@@ -84,6 +90,7 @@ def cell_stats(
     (``{k: value}`` for k = 1..trials), ``flip_rate`` (the noise floor), ``scenarios``,
     ``stop_reasons`` and ``ledger`` totals.
     """
+    records = _canonical(records)
     scored = [r for r in records if include_errored or not r.errored]
     clean = [r for r in scored if not r.user_fault]
     counts = scenario_counts(scored)
@@ -117,7 +124,7 @@ def breakdown(
     stop reason keeps errored episodes."""
     attrs = (by,) if isinstance(by, str) else tuple(by)
     groups: dict[str, list[EpisodeRecord]] = defaultdict(list)
-    for rec in records:
+    for rec in _canonical(records):
         if include_errored or "stop_reason" in attrs or not rec.errored:
             groups[" | ".join(str(getattr(rec, a)) for a in attrs)].append(rec)
     return {
@@ -142,7 +149,7 @@ def compare_cells(
 
     left = {r.pair_key: r for r in a if not r.errored}
     right = {r.pair_key: r for r in b if not r.errored}
-    shared = [k for k in left if k in right and not math.isnan(value(left[k])) and not math.isnan(value(right[k]))]
+    shared = [k for k in sorted(left) if k in right and not math.isnan(value(left[k])) and not math.isnan(value(right[k]))]
     result = paired_compare([value(left[k]) for k in shared], [value(right[k]) for k in shared], alpha=alpha,
                             seed=seed, n_resamples=n_resamples)
     floor = max(_nan_to(pairwise_flip_rate(scenario_counts(a)), 0.0),

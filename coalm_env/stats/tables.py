@@ -26,14 +26,15 @@ def cells_table(cells: Mapping[str, Mapping[str, Any]]) -> str:
     """One row per cell: episodes, errored, success with CI, pass^k for every k, flip rate, tokens."""
     top = max((len(c["pass_hat_k"]) for c in cells.values()), default=0)
     headers = ["cell", "episodes", "errored", "user faults", "success [95% CI]",
-               *(f"pass^{k}" for k in range(1, top + 1)), "flip rate", "tokens"]
+               *(f"pass^{k}" for k in range(1, top + 1)), "flip rate", "tokens", "cost"]
     rows = []
     for label, c in cells.items():
         ledger = c.get("ledger") or {}
         tokens = ledger.get("prompt_tokens", 0) + ledger.get("completion_tokens", 0)
+        cost = ledger.get("cost_usd", ledger.get("cost"))
         rows.append([label, c["episodes"], c["errored"], c["user_faults"], fmt_interval(c["success"]),
                      *(_num(c["pass_hat_k"].get(str(k))) for k in range(1, top + 1)), _num(c["flip_rate"]),
-                     int(tokens) if ledger.get("entries") else "-"])
+                     int(tokens) if ledger.get("entries") else "-", _num(cost, 4)])
     return tabulate(rows, headers=headers, disable_numparse=True)
 
 

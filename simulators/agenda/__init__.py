@@ -12,7 +12,7 @@ offer to book or a check of its wishes when the values it can spot agree (else c
 names the venue it picks when several were offered, and ends with
 ``GOAL_MET`` once it has itself seen, for every goal domain, a fitting entity, every requested value
 and (when the goal books) a valid booking reference; ``USER_GAVE_UP`` after ``patience`` replies in a
-row without progress. ``UserTurn.acts`` holds the turn's acts ``[intent, domain, slot, value]``;
+row without progress. ``UserTurn.acts`` holds the turn's acts (:class:`simulators.acts.Act`, lists ``[intent, domain, slot, value]``);
 ``UserTurn.state.achieved()`` what the user believes it obtained.
 
 Limits (known, by design of a lexicon-driven user):

@@ -1,6 +1,7 @@
 """The user's agenda: a stack of dialogue acts built from a MultiWOZ-layout goal, and its progress.
 
-An act is ``[intent, domain, slot, value]``. Intents:
+An act is an :class:`~simulators.acts.Act` ``[intent, domain, slot, value]`` (``act.intent`` an
+:class:`~simulators.acts.ActType`, ``act.domain``, ``act.slot``, ``act.value``). Intents:
 
 - ``inform``: a search constraint (value ``dontcare`` when the agent asks about a slot the goal leaves
   open); ``book``: a booking slot; ``reqalts``: a changed constraint or booking slot after a no-match
@@ -24,13 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from simulators.acts import Act, ActType
 
 __all__ = [
     "Act", "DomainProgress", "AgendaState", "build_state", "next_acts", "mark_said", "push", "goal_domain_order",
     "is_done",
 ]
 
-Act = list  # [intent, domain, slot, value]
 _GROUP = {"inform": "inform", "reqalts": "inform", "negate": "inform", "book": "book", "request": "request"}
 _MAX_REQUESTS = 3
 
@@ -79,7 +80,7 @@ class AgendaState:
                                told=list(p.told), asked=list(p.asked), offered=list(p.offered),
                                booking=dict(p.booking) if p.booking is not None else None)
                     for d, p in self.progress.items()}
-        return replace(self, domains=list(self.domains), progress=progress, stack=[list(a) for a in self.stack])
+        return replace(self, domains=list(self.domains), progress=progress, stack=[Act(*a) for a in self.stack])
 
     def current(self) -> str | None:
         """The first goal domain not yet done, or ``None`` when every one is."""
@@ -142,46 +143,46 @@ def build_state(goal: dict[str, Any], seed: int, patience: int, schemas: Mapping
     """The initial agenda of a goal (``schemas``: the domain vocabulary's, ``context.vocab.schemas``)."""
     domains = goal_domain_order(goal, schemas)
     progress = {d: _progress(d, goal[d], schemas[d]) for d in domains}
-    stack: list[Act] = [["bye", "general", "", ""]]
+    stack: list[Act] = [Act(ActType.BYE, "general", "", "")]
     for d in reversed(domains):
         p = progress[d]
         key = schemas[d].entity_key
-        stack += [["book", d, s, v] for s, v in reversed(p.book.items())]
-        stack += [["request", d, s, "?"] for s in reversed(p.reqt) if s not in ("name", key, "reference")]
-        stack += [["inform", d, s, v] for s, v in reversed(p.info.items())]
+        stack += [Act(ActType.BOOK, d, s, v) for s, v in reversed(p.book.items())]
+        stack += [Act(ActType.REQUEST, d, s, "?") for s in reversed(p.reqt) if s not in ("name", key, "reference")]
+        stack += [Act(ActType.INFORM, d, s, v) for s, v in reversed(p.info.items())]
     return AgendaState(seed=seed, patience=patience, domains=domains, progress=progress, stack=stack,
                        schemas=schemas)
 
 
 def push(state: AgendaState, acts: list[Act]) -> None:
     """Put ``acts`` on top (``acts[0]`` is said first), replacing pending acts about the same slots."""
-    keys = {(a[1], a[2]) for a in acts if a[0] in ("inform", "book", "reqalts", "request")}
-    state.stack = [a for a in state.stack if a[0] not in ("inform", "book", "reqalts", "request")
-                   or (a[1], a[2]) not in keys]
+    keys = {(a.domain, a.slot) for a in acts if a.intent in ("inform", "book", "reqalts", "request")}
+    state.stack = [a for a in state.stack if a.intent not in ("inform", "book", "reqalts", "request")
+                   or (a.domain, a.slot) not in keys]
     state.stack.extend(reversed(acts))
     state.fresh += len(acts)
 
 
 def _stale(state: AgendaState, act: Act) -> bool:
-    p = state.progress.get(act[1])
+    p = state.progress.get(act.domain)
     if p is None:
         return False
     if is_done(p):
         return True
-    if act[0] == "inform":
-        return (p.entity is not None and p.needs_entity) or (act[1] == "taxi" and p.booking is not None)
-    if act[0] == "request":
-        return act[2] in p.received
-    if act[0] == "book":
+    if act.intent == "inform":
+        return (p.entity is not None and p.needs_entity) or (act.domain == "taxi" and p.booking is not None)
+    if act.intent == "request":
+        return act.slot in p.received
+    if act.intent == "book":
         return p.booking is not None
     return False
 
 
 def _gated(state: AgendaState, act: Act) -> bool:
-    p = state.progress.get(act[1])
-    if p is None or act[0] not in ("request", "book"):
+    p = state.progress.get(act.domain)
+    if p is None or act.intent not in ("request", "book"):
         return False
-    if act[1] == "taxi":
+    if act.domain == "taxi":
         return p.booking is None
     return p.needs_entity and p.entity is None
 
@@ -189,15 +190,15 @@ def _gated(state: AgendaState, act: Act) -> bool:
 def _reask(state: AgendaState, domain: str, cap: int) -> list[Act]:
     """Acts for what is still missing in ``domain`` once its agenda has run out."""
     p = state.progress[domain]
-    untold = [["inform", domain, s, v] for s, v in p.info.items() if s not in p.told]
+    untold = [Act(ActType.INFORM, domain, s, v) for s, v in p.info.items() if s not in p.told]
     if (p.needs_entity and p.entity is None) or (domain == "taxi" and p.booking is None):
-        return untold[:cap] or [["reqmore", domain, "", ""]]
+        return untold[:cap] or [Act(ActType.REQMORE, domain, "", "")]
     if p.needs_booking and p.booking is None:
         if state.claims_booked and p.book_asked:
-            return [["request", domain, "reference", "?"]]
-        return [["book", domain, s, v] for s, v in p.book.items()]
+            return [Act(ActType.REQUEST, domain, "reference", "?")]
+        return [Act(ActType.BOOK, domain, s, v) for s, v in p.book.items()]
     missing = [s for s in p.reqt if s not in p.received]
-    return [["request", domain, s, "?"] for s in missing[:_MAX_REQUESTS]]
+    return [Act(ActType.REQUEST, domain, s, "?") for s in missing[:_MAX_REQUESTS]]
 
 
 def next_acts(state: AgendaState, cap: int) -> list[Act]:
@@ -209,8 +210,8 @@ def next_acts(state: AgendaState, cap: int) -> list[Act]:
     current = state.current()
     if current is None:
         return acts
-    domain = acts[0][1] if acts else current
-    group = _GROUP.get(acts[0][0]) if acts else None
+    domain = acts[0].domain if acts else current
+    group = _GROUP.get(acts[0].intent) if acts else None
     popped = {"inform": 0, "request": 0, "book": 0}
     limits = {"inform": cap, "request": _MAX_REQUESTS, "book": 99}  # booking slots go together
     while state.stack:
@@ -218,8 +219,8 @@ def next_acts(state: AgendaState, cap: int) -> list[Act]:
         if _stale(state, top):
             state.stack.pop()
             continue
-        kind = _GROUP.get(top[0])
-        if kind is None or top[1] != domain or _gated(state, top) or (group or kind) != kind:
+        kind = _GROUP.get(top.intent)
+        if kind is None or top.domain != domain or _gated(state, top) or (group or kind) != kind:
             break
         if popped[kind] >= limits[kind]:
             break

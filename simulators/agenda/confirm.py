@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.agenda.agenda import Act, AgendaState, DomainProgress, is_done
+from simulators.acts import Act, ActType
+from simulators.agenda.agenda import AgendaState, DomainProgress, is_done
 from simulators.agenda.understand import Reading, values_in
 
 __all__ = ["proposals", "confirmations"]
@@ -42,7 +43,7 @@ def _wrong_info(context: Any, d: str, p: DomainProgress, question: str) -> tuple
 
 def _affirm(d: str, p: DomainProgress, reactions: list[Act], what: str) -> bool:
     """Say yes; the first yes in a domain is progress, the same question again is not."""
-    reactions.append(["affirm", d, what, ""])
+    reactions.append(Act(ActType.AFFIRM, d, what, ""))
     first = "_confirmed" not in p.asked
     p.asked.append("_confirmed")
     return first
@@ -59,11 +60,11 @@ def proposals(state: AgendaState, reading: Reading, context: Any, reactions: lis
             continue
         wrong = _wrong_book(context, p, question)
         if wrong:
-            reactions += [["negate", d, "booking", ""]] + [["book", d, s, v] for s, v in p.book.items()]
+            reactions += [Act(ActType.NEGATE, d, "booking", "")] + [Act(ActType.BOOK, d, s, v) for s, v in p.book.items()]
             return False
         progress = _affirm(d, p, reactions, "booking")
         if not p.book_asked:
-            reactions += [["book", d, s, v] for s, v in p.book.items() if not values_in(s, question)]
+            reactions += [Act(ActType.BOOK, d, s, v) for s, v in p.book.items() if not values_in(s, question)]
         return progress
     return False
 
@@ -78,8 +79,8 @@ def confirmations(state: AgendaState, reading: Reading, context: Any, reactions:
         wrong_info, stated = _wrong_info(context, d, p, question)
         wrong_book = _wrong_book(context, p, question)
         if wrong_info or wrong_book:
-            reactions += [["negate", d, "booking", ""]] + [["inform", d, s, v] for s, v in wrong_info.items()]
-            reactions += [["book", d, s, v] for s, v in wrong_book.items()]
+            reactions += [Act(ActType.NEGATE, d, "booking", "")] + [Act(ActType.INFORM, d, s, v) for s, v in wrong_info.items()]
+            reactions += [Act(ActType.BOOK, d, s, v) for s, v in wrong_book.items()]
             return False
         if stated or any(values_in(s, question) for s in p.book):
             return _affirm(d, p, reactions, "")

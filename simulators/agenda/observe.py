@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from coalm_env.text import find_numbers
-from simulators.agenda.agenda import Act, AgendaState, DomainProgress, is_done, push
+from simulators.acts import Act, ActType
+from simulators.agenda.agenda import AgendaState, DomainProgress, is_done, push
 from simulators.agenda.confirm import confirmations, proposals
 from simulators.agenda.understand import Reading, value_given
 
@@ -40,7 +41,7 @@ def observe(state: AgendaState, reading: Reading, context: Any) -> bool:
 def _dedupe(acts: list[Act]) -> list[Act]:
     seen, out = set(), []
     for a in acts:
-        key = (a[1], a[2]) if a[0] in ("inform", "book", "reqalts") else (a[0], a[1], a[2])
+        key = (a.domain, a.slot) if a.intent in ("inform", "book", "reqalts") else (a.intent, a.domain, a.slot)
         if key not in seen:
             seen.add(key)
             out.append(a)
@@ -79,13 +80,13 @@ def _failures(state: AgendaState, reading: Reading, reactions: list[Act]) -> boo
 def _switch_info(state: AgendaState, d: str, reactions: list[Act]) -> bool:
     p = state.progress[d]
     if not p.on_fail_info:
-        reactions += [["negate", d, "result", ""]] + [["inform", d, s, v] for s, v in p.info.items()]
+        reactions += [Act(ActType.NEGATE, d, "result", "")] + [Act(ActType.INFORM, d, s, v) for s, v in p.info.items()]
         return False
     changed = {s: v for s, v in p.final_info.items() if p.info.get(s) != v}
     p.info, p.on_fail_info = dict(p.final_info), False
     p.told = [s for s in p.told if s not in changed]
     _retarget(state, d, "inform", p.info)
-    reactions += [["reqalts", d, s, v] for s, v in changed.items()]
+    reactions += [Act(ActType.REQALTS, d, s, v) for s, v in changed.items()]
     return True
 
 
@@ -93,13 +94,13 @@ def _switch_book(state: AgendaState, d: str, reactions: list[Act]) -> bool:
     p = state.progress[d]
     if not p.on_fail_book:
         if p.booking is None:
-            reactions += [["negate", d, "result", ""]] + [["book", d, s, v] for s, v in p.book.items()]
+            reactions += [Act(ActType.NEGATE, d, "result", "")] + [Act(ActType.BOOK, d, s, v) for s, v in p.book.items()]
         return False
     changed = {s: v for s, v in p.final_book.items() if p.book.get(s) != v}
     p.book, p.on_fail_book = dict(p.final_book), False
     _retarget(state, d, "book", p.book)
     if p.book_asked:
-        reactions += [["reqalts", d, s, v] for s, v in changed.items()]
+        reactions += [Act(ActType.REQALTS, d, s, v) for s, v in changed.items()]
     return True
 
 
@@ -107,10 +108,10 @@ def _retarget(state: AgendaState, d: str, intent: str, values: dict[str, str]) -
     """Pending acts of ``intent`` in ``d`` now carry the final values (or go, for dropped slots)."""
     kept = []
     for act in state.stack:
-        if act[0] == intent and act[1] == d:
-            if act[2] not in values:
+        if act.intent == intent and act.domain == d:
+            if act.slot not in values:
                 continue
-            act = [intent, d, act[2], values[act[2]]]
+            act = Act(intent, d, act.slot, values[act.slot])
         kept.append(act)
     state.stack = kept
 
@@ -162,8 +163,8 @@ def _bookings(state: AgendaState, reading: Reading, context: Any, reactions: lis
         if not _booking_ok(context, d, p, record):
             fix = p.info if d == "taxi" else p.final_book
             intent = "inform" if d == "taxi" else "book"
-            reactions += [["negate", d, "reference", str(record.get("reference", ""))]]
-            reactions += [[intent, d, s, v] for s, v in fix.items()]
+            reactions += [Act(ActType.NEGATE, d, "reference", str(record.get("reference", "")))]
+            reactions += [Act(intent, d, s, v) for s, v in fix.items()]
             continue
         progress = True
         p.booking = dict(record)
@@ -204,7 +205,7 @@ def _offers(state: AgendaState, reading: Reading, context: Any, reactions: list[
         elif new and p.entity is None:
             violated = _violated(context, d, p, new[0])
             progress |= any(s not in p.told for s in violated)
-            reactions += [["negate", d, "name", new[0]]] + [["inform", d, s, v] for s, v in violated.items()]
+            reactions += [Act(ActType.NEGATE, d, "name", new[0])] + [Act(ActType.INFORM, d, s, v) for s, v in violated.items()]
     return progress
 
 
@@ -242,8 +243,8 @@ def _answer(d: str, p: DomainProgress, slots: list[str]) -> list[Act]:
     values = {**p.info, **p.book}
     given = [s for s in slots if s in values]
     if given:
-        return [["book" if s in p.schema.book else "inform", d, s, values[s]] for s in given]
-    return [["inform", d, slots[0], "dontcare"]]
+        return [Act(ActType.BOOK if s in p.schema.book else ActType.INFORM, d, s, values[s]) for s in given]
+    return [Act(ActType.INFORM, d, slots[0], "dontcare")]
 
 
 def _questions(state: AgendaState, reading: Reading, reactions: list[Act]) -> bool:

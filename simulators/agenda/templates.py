@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from coalm_env.text import NUMBER_WORDS
-from simulators.agenda.agenda import Act
+from simulators.acts import Act
 
 __all__ = ["Voice", "realise", "goodbye", "give_up"]
 
@@ -118,9 +118,9 @@ def noun_phrase(v: Voice, domain: str, values: dict[str, str]) -> str:
 
 
 def _informs(v: Voice, acts: list[Act], intro: str | None) -> str:
-    d = acts[0][1]
-    values = {a[2]: a[3] for a in acts if a[3] != "dontcare"}
-    cares = [a[2] for a in acts if a[3] == "dontcare"]
+    d = acts[0].domain
+    values = {a.slot: a.value for a in acts if a.value != "dontcare"}
+    cares = [a.slot for a in acts if a.value == "dontcare"]
     out = []
     if values:
         if intro is not None:
@@ -138,23 +138,23 @@ def _informs(v: Voice, acts: list[Act], intro: str | None) -> str:
 
 
 def _book(v: Voice, acts: list[Act], alternative: bool) -> str:
-    d = acts[0][1]
+    d = acts[0].domain
     order = {"people": 0, "day": 1, "time": 2, "stay": 3} if d != "hotel" else {"people": 0, "stay": 1, "day": 2}
-    parts = [phrase(v, d, a[2], a[3]) for a in sorted(acts, key=lambda a: order.get(a[2], 9))]
+    parts = [phrase(v, d, a.slot, a.value) for a in sorted(acts, key=lambda a: order.get(a.slot, 9))]
     body = " ".join(parts)
     if alternative:
         return v.pick((f"Could you try {body} instead?", f"How about {body} then?", f"Then {body}, please."))
-    if d == "train" and len(acts) == 1 and acts[0][2] == "people":
-        n = acts[0][3]
+    if d == "train" and len(acts) == 1 and acts[0].slot == "people":
+        n = acts[0].value
         return v.pick((f"Please book {_count(v, n, 'ticket')}.", f"Could you book it {body}?"))
     return v.pick((f"Could you book it {body}?", f"Please book it {body}.", f"I'd like to make a booking {body}."))
 
 
 def _request(v: Voice, acts: list[Act]) -> str:
-    taxi = acts[0][1] == "taxi"
-    facilities = [_NAMES[a[2]] for a in acts if a[2] in ("parking", "internet")]
-    names = [("contact number" if taxi and a[2] == "phone" else _NAMES.get(a[2], a[2]))
-             for a in acts if a[2] not in ("parking", "internet")]
+    taxi = acts[0].domain == "taxi"
+    facilities = [_NAMES[a.slot] for a in acts if a.slot in ("parking", "internet")]
+    names = [("contact number" if taxi and a.slot == "phone" else _NAMES.get(a.slot, a.slot))
+             for a in acts if a.slot not in ("parking", "internet")]
     out = []
     if names:
         x = _join(names)
@@ -167,18 +167,18 @@ def _request(v: Voice, acts: list[Act]) -> str:
 
 
 def _negate(v: Voice, act: Act) -> str:
-    if act[2] == "name":
-        return v.pick((f"{_cap(act[3])} doesn't work for me.", f"No, {act[3]} isn't what I want.",
+    if act.slot == "name":
+        return v.pick((f"{_cap(act.value)} doesn't work for me.", f"No, {act.value} isn't what I want.",
                        "That one won't do."))
-    if act[2] == "booking":
+    if act.slot == "booking":
         return v.pick(("No, that's not quite right.", "Not exactly."))
-    if act[2] == "reference":
+    if act.slot == "reference":
         return v.pick(("That booking isn't right.", "That's not what I asked for."))
     return v.pick(("Could you check again?", "Are you sure? Please check again."))
 
 
 def _reqmore(v: Voice, act: Act) -> str:
-    if act[1] == "taxi":
+    if act.domain == "taxi":
         return v.pick(("Could you book the taxi for me?", "Please book that taxi."))
     return v.pick(("Could you recommend one?", "Do you have any suggestions?", "Which one would you recommend?",
                    "Can you find me one, please?"))
@@ -187,7 +187,7 @@ def _reqmore(v: Voice, act: Act) -> str:
 def _groups(acts: list[Act]) -> list[list[Act]]:
     out: list[list[Act]] = []
     for act in acts:
-        if out and out[-1][0][0] == act[0] and out[-1][0][1] == act[1]:
+        if out and out[-1][0].intent == act.intent and out[-1][0].domain == act.domain:
             out[-1].append(act)
         else:
             out.append([act])
@@ -207,18 +207,18 @@ def realise(v: Voice, acts: list[Act], intro: str | None = None, prefix: str = "
         schemas: the vocabulary's schemas (which slots are booking slots).
     """
     out = [prefix.strip()] if prefix.strip() else []
-    if intro is not None and acts and not any(a[0] == "inform" and a[3] != "dontcare" for a in acts):
-        out.append(intro.format(np=noun_phrase(v, acts[0][1], {})))
+    if intro is not None and acts and not any(a.intent == "inform" and a.value != "dontcare" for a in acts):
+        out.append(intro.format(np=noun_phrase(v, acts[0].domain, {})))
         intro = None
     for group in _groups(acts):
-        intent = group[0][0]
+        intent = group[0].intent
         if intent == "inform":
             out.append(_informs(v, group, intro))
             intro = None
         elif intent == "reqalts":
-            body = _join([phrase(v, g[1], g[2], g[3]) for g in group])
-            schema = (schemas or {}).get(group[0][1])
-            book = schema is not None and group[0][2] in schema.book
+            body = _join([phrase(v, g.domain, g.slot, g.value) for g in group])
+            schema = (schemas or {}).get(group[0].domain)
+            book = schema is not None and group[0].slot in schema.book
             out.append(_book(v, group, True) if book else
                        v.pick((f"How about one {body} instead?", f"What about one {body}?", f"Okay, then {body}.")))
         elif intent == "book":
@@ -229,7 +229,7 @@ def realise(v: Voice, acts: list[Act], intro: str | None = None, prefix: str = "
             out.extend(_negate(v, a) for a in group)
         elif intent == "affirm":
             out.append(v.pick(("Yes, please.", "Yes, go ahead.", "Yes please, that would be great.")
-                              if group[0][2] == "booking" else ("Yes, that's right.", "Exactly.", "Yes.")))
+                              if group[0].slot == "booking" else ("Yes, that's right.", "Exactly.", "Yes.")))
         elif intent == "reqmore":
             out.append(_reqmore(v, group[0]))
     return " ".join(s for s in out if s)

@@ -9,7 +9,8 @@ import numpy as np
 
 from coalm_env.protocols import UserRequest
 from coalm_env.types import StopReason, UserTurn
-from simulators.agenda.agenda import Act, AgendaState, build_state, mark_said, next_acts
+from simulators.acts import Act, ActType
+from simulators.agenda.agenda import AgendaState, build_state, mark_said, next_acts
 from simulators.agenda.observe import observe
 from simulators.agenda.templates import Voice, give_up, goodbye, realise
 from simulators.agenda.understand import read
@@ -68,7 +69,7 @@ class AgendaUser:
         state = build_state(goal, int(request.seed) % 2**63, self.patience, request.context.vocab.schemas)
         v = self._voice(state)
         if state.goal_met():  # an empty goal: nothing to ask for
-            return self._end(state, StopReason.GOAL_MET, goodbye(v), [["bye", "general", "", ""]])
+            return self._end(state, StopReason.GOAL_MET, goodbye(v), [Act(ActType.BYE, "general", "", "")])
         acts = next_acts(state, self.cap)
         text = realise(v, acts, intro=v.pick(_OPEN), prefix=v.pick(_GREET), schemas=state.schemas)
         return self._say(state, acts, text, progress=True)
@@ -87,18 +88,18 @@ class AgendaUser:
                        self._reading_order(state))
         progress = observe(state, reading, request.context)
         if state.goal_met():
-            return self._end(state, StopReason.GOAL_MET, goodbye(v), [["thank", "general", "", ""],
-                                                                       ["bye", "general", "", ""]])
+            return self._end(state, StopReason.GOAL_MET, goodbye(v), [Act(ActType.THANK, "general", "", ""),
+                                                                       Act(ActType.BYE, "general", "", "")])
         state.patience = self.patience if progress else state.patience - 1
         if state.patience <= 0:
-            return self._end(state, StopReason.USER_GAVE_UP, give_up(v), [["bye", "general", "gave_up", ""]])
+            return self._end(state, StopReason.USER_GAVE_UP, give_up(v), [Act(ActType.BYE, "general", "gave_up", "")])
         acts = next_acts(state, self.cap)
         chosen = self._chosen(state, before[1], reading.offers)
         return self._say(state, acts, self._text(v, state, acts, before, chosen), progress)
 
     def _text(self, v: Voice, state: AgendaState, acts: list[Act], before: tuple, chosen: str | None) -> str:
         current_before, accepted_before = before
-        d = acts[0][1] if acts else None
+        d = acts[0].domain if acts else None
         p = state.progress.get(d) if d else None
         if p is not None and not p.told and d != current_before:
             return realise(v, acts, intro=v.pick(_NEXT), prefix=v.pick(_NEXT_PREFIX), schemas=state.schemas)
@@ -106,7 +107,7 @@ class AgendaUser:
             return realise(v, acts, intro=v.pick(_OPEN), schemas=state.schemas)
         accepted_now = self._current_and_entities(state)[1]
         ack = ""
-        if accepted_now != accepted_before and acts and acts[0][0] != "negate":
+        if accepted_now != accepted_before and acts and acts[0].intent != "negate":
             ack = f"{chosen[:1].upper()}{chosen[1:]} sounds good. " if chosen else v.pick(_ACK)
         return realise(v, acts, prefix=ack, schemas=state.schemas)
 

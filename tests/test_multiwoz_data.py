@@ -6,7 +6,7 @@ import pytest
 from conftest import need_data
 
 from coalm_env.domains import get_domain
-from coalm_env.domains.multiwoz.values import alternatives, canonical, name_key
+from coalm_env.domains.multiwoz.values import alternatives, dst_value as canonical, name_spelling_key as name_key
 from coalm_env.domains.tod.schema import SCHEMAS
 
 pytestmark = pytest.mark.data

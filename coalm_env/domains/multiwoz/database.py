@@ -17,7 +17,7 @@ from typing import Any
 
 from coalm_env import data
 from coalm_env.backend.store import Store, StoreView
-from coalm_env.domains.multiwoz.values import alternatives, canonical, name_key
+from coalm_env.domains.multiwoz.values import alternatives, dst_value, name_spelling_key
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.domains.tod.vocab import clock_time
@@ -45,7 +45,7 @@ def _record(domain: str, raw: Mapping[str, Any]) -> dict[str, str]:
     if domain in ("restaurant", "hotel", "attraction", "police"):
         rec["name"] = rec["name"].lower()
     if domain == "attraction" and rec.get("type"):
-        rec["type"] = canonical("type", rec["type"])
+        rec["type"] = dst_value("type", rec["type"])
     if domain == "hospital":
         rec.setdefault("name", "addenbrookes hospital")
     return rec
@@ -79,8 +79,8 @@ def _sorted(domain: str, rows: list) -> list:
 
 
 def _stem(name: str) -> str:
-    """:func:`name_key` without a generic trailing word (``"meze bar restaurant"`` ~ ``"meze bar"``)."""
-    key = name_key(name)
+    """:func:`name_spelling_key` without a generic trailing word (``"meze bar restaurant"`` ~ ``"meze bar"``)."""
+    key = name_spelling_key(name)
     for suffix in ("restaurant", "hotel", "guesthouse"):
         if key.endswith(suffix) and len(key) > len(suffix) + 2:
             return key[: -len(suffix)]
@@ -89,18 +89,18 @@ def _stem(name: str) -> str:
 
 def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
     """MultiWOZ matching (:meth:`coalm_env.domains.tod.vocab.Vocabulary.matches`) with canonical values, names compared
-    by :func:`name_key`, and the evaluators' rule that an ``unknown`` (the dataset's ``?``) attribute
+    by :func:`name_spelling_key`, and the evaluators' rule that an ``unknown`` (the dataset's ``?``) attribute
     matches anything."""
     wanted = {}
     for slot, value in constraints.items():
         have = record.get(slot)
         if have == UNKNOWN:
             continue
-        if slot in ("name",) and have is not None and canonical(slot, value) not in ("", "dontcare"):
-            if name_key(str(have)) != name_key(str(value)):
+        if slot in ("name",) and have is not None and dst_value(slot, value) not in ("", "dontcare"):
+            if name_spelling_key(str(have)) != name_spelling_key(str(value)):
                 return False
             continue
-        wanted[slot] = canonical(slot, value) if slot not in ("leaveAt", "arriveBy") else value
+        wanted[slot] = dst_value(slot, value) if slot not in ("leaveAt", "arriveBy") else value
     return db.VOCAB.matches(record, wanted)
 
 
@@ -132,7 +132,7 @@ class MultiWOZDatabase:
             for d, rows in self.tables.items()
         }
         self.names = {d: [r[SCHEMAS[d].entity_key] for r in rows] for d, rows in self.tables.items()}
-        self._by_key = {d: {name_key(n): n for n in names} for d, names in self.names.items()}
+        self._by_key = {d: {name_spelling_key(n): n for n in names} for d, names in self.names.items()}
         self._by_stem: dict[str, dict[str, str | None]] = {}
         for d, names in self.names.items():
             stems: dict[str, str | None] = {}
@@ -147,8 +147,8 @@ class MultiWOZDatabase:
             want = str(name).strip().upper()
             return want if want in set(self.names.get("train", ())) else None
         if domain == "hospital":
-            return next((n for n in self.names["hospital"] if n == canonical("department", name)), None)
-        exact = self._by_key.get(domain, {}).get(name_key(str(name)))
+            return next((n for n in self.names["hospital"] if n == dst_value("department", name)), None)
+        exact = self._by_key.get(domain, {}).get(name_spelling_key(str(name)))
         return exact if exact is not None else self._by_stem.get(domain, {}).get(_stem(str(name)))
 
     def query(self, view: StoreView | None, domain: str, constraints: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -163,17 +163,17 @@ class MultiWOZDatabase:
         """Rows that may match, in key order: for trains, only those on the wanted day and route."""
         if not self._rows:
             self._rows = {d: sorted(self.store.view().scan(d)) for d in self.tables}
-            self._by_slot = {(d, s, canonical(s, r[s])): set() for d in ("train",) for _k, r in self._rows[d]
+            self._by_slot = {(d, s, dst_value(s, r[s])): set() for d in ("train",) for _k, r in self._rows[d]
                              for s in _INDEXED if s in r}
             for _k, r in self._rows.get("train", ()):
                 for s in _INDEXED:
-                    self._by_slot[("train", s, canonical(s, r[s]))].add(_k)
+                    self._by_slot[("train", s, dst_value(s, r[s]))].add(_k)
         rows = self._rows.get(domain, [])
         if domain != "train":
             return rows
         keep: set[str] | None = None
         for s in _INDEXED:
-            want = canonical(s, constraints.get(s, ""))
+            want = dst_value(s, constraints.get(s, ""))
             if want not in ("", "dontcare"):
                 hit = self._by_slot.get(("train", s, want), set())
                 keep = hit if keep is None else keep & hit
@@ -210,7 +210,7 @@ def api_lexicon(database: MultiWOZDatabase) -> dict[str, dict[str, list[str]]]:
         if domain in out and slot in out[domain] and slot not in ("departure", "destination", "day"):
             for value in values:
                 for alt in alternatives(value):
-                    text = canonical(slot, alt)
+                    text = dst_value(slot, alt)
                     if text not in ("", "dontcare"):
                         out[domain][slot].add(text)
     return {d: {s: sorted(v) for s, v in slots.items()} for d, slots in out.items()}

@@ -1,7 +1,7 @@
 """From a MultiWOZ dataset goal to the goal layout of :mod:`coalm_env.domains.tod.schema`, and its gold plan.
 
 Conversion (the original goal stays in ``scenario.meta["original_goal"]``):
-- values in canonical form (:func:`~coalm_env.domains.multiwoz.values.canonical`), names in the database's
+- values in canonical form (:func:`~coalm_env.domains.multiwoz.values.dst_value`), names in the database's
   spelling (``"meze bar restaurant"`` -> ``"meze bar"``); ``book.invalid`` / ``book.pre_invalid`` dropped
   (they flag how the instructions phrased the booking, not a failure);
 - ``fail_info`` kept only where it really has no database match (about 40% of the dataset's ``fail_info``
@@ -21,7 +21,7 @@ from typing import Any
 
 from coalm_env.domains.multiwoz.database import MultiWOZDatabase
 from coalm_env.domains.multiwoz.dialogues import Dialogue
-from coalm_env.domains.multiwoz.values import canonical
+from coalm_env.domains.multiwoz.values import dst_value
 from coalm_env.domains.tod.schema import SCHEMAS
 
 __all__ = ["convert_goal", "VENUES"]
@@ -35,7 +35,7 @@ def _values(domain: str, values: Mapping[str, Any], database: MultiWOZDatabase) 
     for slot, value in values.items():
         if slot in ("invalid", "pre_invalid"):
             continue
-        text = canonical(slot, value)
+        text = dst_value(slot, value)
         if slot == "name" or (slot in ("departure", "destination") and domain == "taxi"):
             text = _place(text, database)
         out[slot] = text

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coalm_env.domains.multiwoz.dialogues import DST_SLOTS
-from coalm_env.domains.multiwoz.values import alternatives, canonical
+from coalm_env.domains.multiwoz.values import alternatives, dst_value
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.parsing import format_calls
 from coalm_env.types import Message, Scenario, ToolCall
@@ -49,7 +49,7 @@ def _booking(domain: str, entry: Mapping[str, str], state: Mapping[str, Mapping[
     slots = state.get(domain, {})
     if domain == "taxi":  # the wizard's booking turn often precedes the state's last taxi slot: fill from the goal
         slots = {**(goal.get("taxi") or {}).get("info", {}), **slots}
-        args = {p: canonical(p, _first(slots[p])) for p in ("departure", "destination", "leaveAt", "arriveBy")
+        args = {p: dst_value(p, _first(slots[p])) for p in ("departure", "destination", "leaveAt", "arriveBy")
                 if slots.get(p)}
         args = {p: v for p, v in args.items() if p not in ("leaveAt", "arriveBy") or re.fullmatch(r"\d\d:\d\d", v)}
         ok = "departure" in args and "destination" in args and ("leaveAt" in args or "arriveBy" in args)
@@ -64,7 +64,7 @@ def _booking(domain: str, entry: Mapping[str, str], state: Mapping[str, Mapping[
         value = slots.get(slot) or wanted.get(slot)
         if not value:
             return None
-        args[slot] = canonical(slot, _first(value))
+        args[slot] = dst_value(slot, _first(value))
     return ToolCall(SCHEMAS[domain].book_api, args)
 
 

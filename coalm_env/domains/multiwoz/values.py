@@ -1,7 +1,7 @@
 """Canonical forms of MultiWOZ slot values, shared by the database, goal conversion and JGA.
 
 MultiWOZ writes the same value many ways (``"7pm"``, ``"19:00"``, ``"after 19:00"``; ``"nando's"``,
-``"nandos"``; ``"guest house"``, ``"guesthouse"``; ``"free"`` wifi for ``"yes"``). :func:`canonical` maps
+``"nandos"``; ``"guest house"``, ``"guesthouse"``; ``"free"`` wifi for ``"yes"``). :func:`dst_value` maps
 each to one form. The name and food variants follow the table of the standard evaluator (Nekvinda &
 Dušek's mwzeval ``normalization.py``); the rest are the usual DST normalisations. The dontcare and
 empty forms are the task-oriented vocabulary's (:mod:`coalm_env.domains.tod.vocab`); code outside the
@@ -15,7 +15,7 @@ import re
 
 from coalm_env.domains.tod.vocab import DONTCARE, DONTCARE_VALUE, EMPTY, TIME_SLOTS
 
-__all__ = ["EMPTY", "canonical", "canonical_time", "name_key", "alternatives"]
+__all__ = ["EMPTY", "dst_value", "dst_time", "name_spelling_key", "alternatives"]
 
 
 _NAME_ALIASES = {
@@ -50,7 +50,7 @@ _WORD_TIMES = {"afternoon": "13:00", "lunch": "12:00", "noon": "12:00", "mid-day
 _TIME_RE = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?$")
 
 
-def canonical_time(value: str) -> str:
+def dst_time(value: str) -> str:
     """``"7pm"`` -> ``"19:00"``, ``"after 9:30"`` -> ``"09:30"``, ``"1715"`` -> ``"17:15"``; other text as is."""
     text = value.strip().lower().rstrip(".,?")
     for prefix in ("after ", "by ", "afer ", "around ", "at ", "before "):
@@ -79,8 +79,9 @@ def _name(value: str) -> str:
     return _NAME_ALIASES.get(text, text)
 
 
-def canonical(slot: str, value: object) -> str:
-    """The canonical form of ``value`` for ``slot`` (empty string for "no value")."""
+def dst_value(slot: str, value: object) -> str:
+    """The dialogue-state form of ``value`` for ``slot`` (how MultiWOZ belief states write it; empty
+    string for "no value")."""
     return _canonical(slot, str(value))
 
 
@@ -92,7 +93,7 @@ def _canonical(slot: str, value: str) -> str:
     if text in DONTCARE:
         return DONTCARE_VALUE
     if slot in TIME_SLOTS:
-        return canonical_time(text)
+        return dst_time(text)
     if slot in ("name", "departure", "destination"):
         return _name(text)
     if slot == "type":
@@ -110,8 +111,8 @@ def _canonical(slot: str, value: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def name_key(name: str) -> str:
-    """A spelling-tolerant key of a venue name: canonical, no leading ``the``, letters and digits only
+def name_spelling_key(name: str) -> str:
+    """A spelling-tolerant key of a venue name: the dialogue-state form (:func:`dst_value`), no leading ``the``, letters and digits only
     (``"Saint John 's College"`` and ``"saint johns college"`` share one key)."""
     text = _name(name).removeprefix("the ")
     return re.sub(r"[^a-z0-9]", "", text)

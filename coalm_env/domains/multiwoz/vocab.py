@@ -3,7 +3,7 @@ dataset's alias tables (:mod:`~coalm_env.domains.multiwoz.values`).
 
 - :func:`value_key`: the canonical form of a value (``"7pm"`` = ``"19:00"``, ``"guest house"`` =
   ``"guesthouse"``, ``free`` wifi = ``yes``, ...); place names (``name``, ``departure``, ``destination``)
-  by :func:`~coalm_env.domains.multiwoz.values.name_key` (aliases, no leading ``the``, letters and digits
+  by :func:`~coalm_env.domains.multiwoz.values.name_spelling_key` (aliases, no leading ``the``, letters and digits
   only: ``"saint johns college"`` = ``"saint john's college"``). JGA compares states with it.
 - matching, name resolution: the database's (:func:`~coalm_env.domains.multiwoz.database.matches`, the
   evaluators' rules with ``unknown`` matching anything; :meth:`MultiWOZDatabase.resolve_name`).
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from coalm_env.domains.multiwoz.database import MultiWOZDatabase, matches
-from coalm_env.domains.multiwoz.values import canonical, canonical_time, name_key
+from coalm_env.domains.multiwoz.values import dst_value, dst_time, name_spelling_key
 from coalm_env.domains.tod.vocab import DONTCARE_VALUE, PLACE_SLOTS, Vocabulary
 
 __all__ = ["MultiWOZVocabulary", "value_key"]
@@ -24,8 +24,8 @@ __all__ = ["MultiWOZVocabulary", "value_key"]
 
 @functools.lru_cache(maxsize=1 << 16)
 def _value_key(slot: str, value: str) -> str:
-    text = canonical(slot, value)
-    return name_key(text) if slot in PLACE_SLOTS and text != DONTCARE_VALUE else text
+    text = dst_value(slot, value)
+    return name_spelling_key(text) if slot in PLACE_SLOTS and text != DONTCARE_VALUE else text
 
 
 def value_key(slot: str, value: Any) -> str:
@@ -41,7 +41,7 @@ class MultiWOZVocabulary(Vocabulary):
         self.database = database
 
     def clock_time(self, text: str) -> str:
-        return canonical_time(str(text))
+        return dst_time(str(text))
 
     def value_key(self, slot: str, value: Any) -> str:
         return value_key(slot, value)

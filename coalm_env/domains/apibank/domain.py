@@ -41,7 +41,10 @@ def _scenarios(level: int) -> tuple[Scenario, ...]:
     return tuple(load_scenarios(level))
 
 
-def _fact_in(value: Any, text: str) -> bool:
+def _said_verbatim(value: Any, text: str) -> bool:
+    """Whether a scalar argument value occurs in ``text`` verbatim up to letter case and runs of spaces,
+    not inside a longer word or number (``"2021-03-04"`` needs its hyphens; not
+    :func:`~coalm_env.text.word_key`, which would also equate punctuation with spaces)."""
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         return False
     v = " ".join(str(value).lower().split())
@@ -100,7 +103,7 @@ class APIBankDomain:
     def user_context(self, scenario: Scenario, backend: BackendSession) -> dict[str, Any]:
         """What a user simulator may know: its turns, the facts each turn gives, and gold progress."""
         steps = scenario.meta["steps"]
-        facts = [sorted({p for s in steps for p, v in s["input"].items() if _fact_in(v, turn)})
+        facts = [sorted({p for s in steps for p, v in s["input"].items() if _said_verbatim(v, turn)})
                  for turn in scenario.user_turns]
         calls = [(None, c, r) for c, r in backend.history]
         progress = score_calls(self.api_graph(), base_store(), scenario, calls, aligned=False) if calls else \

@@ -136,7 +136,7 @@ class MultiWOZDomain:
         if book_rate is not None:
             metrics["book_rate"] = book_rate
         metrics.update(mwz.convlab_inform_f1(goal, episode, self.index, self.database.entity))
-        strict = score_goal(trajectory, goal, backend.state, self.database.names)
+        strict = score_goal(trajectory, goal, backend.state, self.database.names, episode)
         metrics.update({k: strict[k] for k in ("book", "requests", "goal_met") if k in strict})
         metrics["task_success"] = strict["success"]
         metrics.update(jga_scoring.joint_goal_accuracy(trajectory, scenario.user_turns,

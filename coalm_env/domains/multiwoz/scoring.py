@@ -41,15 +41,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.domains.tod.schema import SCHEMAS
+from coalm_env.domains.tod.scoring import Booking, Episode, Reply, episode_events, offered
 from coalm_env.text import MentionIndex, alnum_key
-from coalm_env.types import Trajectory
 
-__all__ = ["Episode", "Reply", "Booking", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate", "offered_venues",
-           "provided_requestables", "convlab_inform_f1", "goal_requestables"]
+__all__ = ["Episode", "Reply", "Booking", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate",
+           "offered_venues", "provided_requestables", "convlab_inform_f1", "goal_requestables"]
 
 MWZ_REQUESTABLE = ("phone", "address", "postcode")
 VENUE_DOMAINS = ("restaurant", "hotel", "attraction", "train")
@@ -68,50 +67,6 @@ _TRAIN_ID = re.compile(r"\btr\s?(\d{4})\b", re.IGNORECASE)
 #: venues named by a common word ("a good place"): they count only with their "the" or capitalised
 _COMMON_WORD_NAMES = {n: re.compile(rf"(?i:\bthe\s+{w}\b)|\b{w.title()}\b") for n, w in
                       (("the place", "place"), ("the junction", "junction"))}
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An agent reply to the user."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Booking:
-    """A successful ``book_<domain>`` call: the booked entity's key (``reference`` for taxis) and the record."""
-
-    domain: str
-    key: str
-    record: dict[str, Any]
-
-
-@dataclass
-class Episode:
-    """The agent side of an episode in order: :class:`Reply` and :class:`Booking` events."""
-
-    events: list[Reply | Booking] = field(default_factory=list)
-
-    @property
-    def replies(self) -> list[str]:
-        return [e.text for e in self.events if isinstance(e, Reply)]
-
-    def bookings(self, domain: str) -> list[dict[str, Any]]:
-        return [e.record for e in self.events if isinstance(e, Booking) and e.domain == domain]
-
-
-def episode_events(trajectory: Trajectory) -> Episode:
-    """Replies and successful bookings (``book_<domain>``, ``book_taxi``) in the order the agent made them."""
-    out = Episode()
-    for step in trajectory.steps:
-        for call, result in zip(step.calls, step.results):
-            if result.ok and call.name.startswith("book_") and isinstance(result.value, dict):
-                domain = call.name.removeprefix("book_")
-                key = SCHEMAS[domain].entity_key if domain in SCHEMAS and domain != "taxi" else "reference"
-                out.events.append(Booking(domain, str(result.value.get(key, "")), result.value))
-        if step.kind == "reply" and step.reply:
-            out.events.append(Reply(step.reply))
-    return out
 
 
 class TextIndex:
@@ -143,16 +98,10 @@ class TextIndex:
 
 
 def offered_venues(domain: str, episode: Episode, index: TextIndex) -> list[str]:
-    """Entity keys of ``domain`` the agent offered last (named in its last reply naming any, or booked)."""
-    offered: list[str] = []
-    for event in episode.events:
-        if isinstance(event, Reply):
-            named = index.named(domain, event.text)
-            if named:
-                offered = named
-        elif event.domain == domain and event.key:
-            offered = [event.key]
-    return offered
+    """Entity keys of ``domain`` the agent offered last (named in its last reply naming any, or booked,
+    whichever came later): :func:`~coalm_env.domains.tod.scoring.offered` with the database-grounded
+    naming of :class:`TextIndex`."""
+    return offered(domain, episode, lambda text: index.named(domain, text))
 
 
 def goal_requestables(domain: str, sub: Mapping[str, Any]) -> set[str]:

@@ -1,9 +1,13 @@
 """Inform / Success / Book for task-oriented goals (MultiWOZ definitions, on lexicalised agent text
 and on the calls the agent made).
 
+- The scorers read one event stream, :class:`Episode` (:func:`episode_events`): the agent's replies and
+  its successful bookings (the results of its ``book_<domain>`` calls), in order. Bookings are read
+  only from there (:meth:`Episode.bookings`).
 - An entity counts as **offered** in a domain when the agent booked it, or else when its name (its
   trainID for trains) is the last one of that domain mentioned in the agent's replies (whole words,
-  case-insensitive, a leading "the" optional: the same rule the agenda user applies).
+  case-insensitive, a leading "the" optional: the same rule the agenda user applies): :func:`offered`
+  with ``booked_first=True``, whose first key is taken.
 - **Inform** (per domain with a search API: restaurant, hotel, attraction, train): the offered entity
   satisfies the goal's final constraints (``info``) under the domain vocabulary's matching rules
   (``state.vocab``, :class:`~coalm_env.domains.tod.vocab.Vocabulary`); values compare by its ``same_value``.
@@ -18,44 +22,116 @@ and on the calls the agent made).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.domains.tod import db
-from coalm_env.domains.tod.apis import TodState, bookings
+from coalm_env.domains.tod.apis import TodState
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import mention_index, mentions
 from coalm_env.types import StopReason, Trajectory
 
-__all__ = ["agent_text", "offered_entity", "score_goal", "INFORM_DOMAINS"]
+__all__ = ["Episode", "Reply", "Booking", "episode_events", "offered", "offered_entity", "score_goal",
+           "INFORM_DOMAINS"]
 
 INFORM_DOMAINS = ("restaurant", "hotel", "attraction", "train")
 
 
-def agent_text(trajectory: Trajectory) -> list[str]:
-    """The agent's replies to the user, in order."""
-    return [m.content for m in trajectory.messages if m.role == "assistant" and not m.tool_calls and m.content]
+@dataclass(frozen=True)
+class Reply:
+    """An agent reply to the user."""
+
+    text: str
 
 
-def _bookings(state: TodState, domain: str) -> list[dict[str, Any]]:
-    return bookings(state.view, domain)
+@dataclass(frozen=True)
+class Booking:
+    """A successful ``book_<domain>`` call: the booked entity's key (``reference`` for taxis) and the record."""
+
+    domain: str
+    key: str
+    record: dict[str, Any]
 
 
-def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: Sequence[str],
+@dataclass
+class Episode:
+    """The agent side of an episode in order: :class:`Reply` and :class:`Booking` events."""
+
+    events: list[Reply | Booking] = field(default_factory=list)
+
+    @property
+    def replies(self) -> list[str]:
+        return [e.text for e in self.events if isinstance(e, Reply)]
+
+    def bookings(self, domain: str) -> list[dict[str, Any]]:
+        """The successful bookings of ``domain``, oldest first (the one bookings reader of the scorers)."""
+        return [e.record for e in self.events if isinstance(e, Booking) and e.domain == domain]
+
+
+def _call_key(call: Any) -> tuple[Any, str, str]:
+    return call.id, call.name, json.dumps(call.arguments, sort_keys=True, default=str)
+
+
+def episode_events(trajectory: Trajectory) -> Episode:
+    """Replies and successful bookings (``book_<domain>``, ``book_taxi``) in the order the agent made them:
+    the assistant messages in order, each call's result read from the steps (an unparseable action,
+    answered by a ``parse_error`` tool message, is no reply: the user never sees it)."""
+    results: dict[tuple, deque] = {}
+    for step in trajectory.steps:
+        for call, result in zip(step.calls, step.results):
+            results.setdefault(_call_key(call), deque()).append(result)
+    out = Episode()
+    messages = trajectory.messages
+    for i, m in enumerate(messages):
+        if m.role != "assistant":
+            continue
+        if not m.tool_calls:
+            after = messages[i + 1] if i + 1 < len(messages) else None
+            if m.content and not (after is not None and after.role == "tool" and after.name == "parse_error"):
+                out.events.append(Reply(m.content))
+            continue
+        for call in m.tool_calls:
+            queue = results.get(_call_key(call))
+            result = queue.popleft() if queue else None
+            if result is not None and result.ok and call.name.startswith("book_") and isinstance(result.value, dict):
+                domain = call.name.removeprefix("book_")
+                key = SCHEMAS[domain].entity_key if domain in SCHEMAS and domain != "taxi" else "reference"
+                out.events.append(Booking(domain, str(result.value.get(key, "")), result.value))
+    return out
+
+
+def offered(domain: str, episode: Episode, named: Callable[[str], Sequence[str]],
+            booked_first: bool = False) -> list[str]:
+    """Entity keys of ``domain`` the agent offered, last first: those ``named(text)`` finds in its last
+    reply that names any, or the entity of its last booking, whichever came later. ``booked_first``: a
+    booking wins over any naming (the entity the agent committed to)."""
+    if booked_first:
+        booked = [b.key for b in episode.events if isinstance(b, Booking) and b.domain == domain and b.key]
+        if booked:
+            return [booked[-1]]
+    out: list[str] = []
+    for event in episode.events:
+        if isinstance(event, Reply):
+            found = list(named(event.text))
+            if found:
+                out = found[::-1]
+        elif not booked_first and event.domain == domain and event.key:
+            out = [event.key]
+    return out
+
+
+def offered_entity(domain: str, episode: Episode, state: TodState, names: Sequence[str],
                    prefer: Mapping[str, Any] | None = None) -> dict | None:
     """The entity the agent offered in ``domain`` (booked, else last mentioned), or ``None``. Where several
     entities share the name (MultiWOZ reuses some trainIDs), the one matching ``prefer`` is taken."""
     key = SCHEMAS[domain].entity_key
-    booked = _bookings(state, domain)
-    name = booked[-1][key] if booked else None
-    if name is None:
-        for text in reversed(replies):
-            found = mention_index(names).find(text)
-            if found:
-                name = found[-1]
-                break
-    if name is None:
+    keys = offered(domain, episode, mention_index(names).find, booked_first=True)
+    if not keys:
         return None
+    name = keys[0]
     rec = state.view.get(domain, name)
     if rec is None or prefer is not None:
         hits = db.query(state.view, domain, {key: name})
@@ -64,24 +140,24 @@ def offered_entity(domain: str, replies: Sequence[str], state: TodState, names: 
     return dict(rec) if rec is not None else None
 
 
-def _requested(slot: str, domain: str, entity: dict | None, replies: Sequence[str], state: TodState) -> bool:
-    text = "\n".join(replies)
+def _requested(slot: str, domain: str, entity: dict | None, episode: Episode) -> bool:
+    text = "\n".join(episode.replies)
     if slot == "reference" or domain == "taxi":
-        bookings = _bookings(state, domain)
+        bookings = episode.bookings(domain)
         field = "reference" if slot == "reference" else slot
         return any(b.get(field) and mentions(text, str(b[field])) for b in bookings)
     return entity is not None and slot in entity and mentions(text, str(entity[slot]))
 
 
-def _booked(domain: str, sub: Mapping[str, Any], state: TodState) -> bool:
+def _booked(domain: str, sub: Mapping[str, Any], episode: Episode, state: TodState) -> bool:
     if domain == "taxi":
         want = sub["info"]
-        for b in _bookings(state, "taxi"):
+        for b in episode.bookings("taxi"):
             if all(state.vocab.same_value(s, b.get(s, ""), v) for s, v in want.items()):
                 return True
         return False
     key = SCHEMAS[domain].entity_key
-    for b in _bookings(state, domain):
+    for b in episode.bookings(domain):
         if not all(state.vocab.same_value(s, b.get(s, ""), v) for s, v in sub["book"].items()):
             continue
         # every entity with that key: MultiWOZ reuses some trainIDs on two routes
@@ -91,19 +167,20 @@ def _booked(domain: str, sub: Mapping[str, Any], state: TodState) -> bool:
 
 
 def score_goal(trajectory: Trajectory, goal: Mapping[str, Any], state: TodState,
-               names: Mapping[str, Sequence[str]]) -> dict[str, float]:
-    """Inform, requests, Book and Success of one episode (see the module docstring)."""
-    replies = agent_text(trajectory)
+               names: Mapping[str, Sequence[str]], episode: Episode | None = None) -> dict[str, float]:
+    """Inform, requests, Book and Success of one episode (see the module docstring); ``episode``: the
+    trajectory's :func:`episode_events` when the caller has them already."""
+    episode = episode if episode is not None else episode_events(trajectory)
     informs, requests, books = [], [], []
     for d, sub in goal.items():
         if not isinstance(sub, dict) or not sub or d not in SCHEMAS:
             continue
-        entity = offered_entity(d, replies, state, names.get(d, ()), sub["info"]) if d in INFORM_DOMAINS else None
+        entity = offered_entity(d, episode, state, names.get(d, ()), sub["info"]) if d in INFORM_DOMAINS else None
         if d in INFORM_DOMAINS:
             informs.append(entity is not None and state.vocab.matches(entity, sub["info"]))
-        requests += [_requested(s, d, entity, replies, state) for s in sub.get("reqt", [])]
+        requests += [_requested(s, d, entity, episode) for s in sub.get("reqt", [])]
         if sub.get("book") or d == "taxi":
-            books.append(_booked(d, sub, state))
+            books.append(_booked(d, sub, episode, state))
     out = {
         "inform": float(all(informs)),
         "requests": float(sum(requests) / len(requests)) if requests else 1.0,

@@ -20,6 +20,8 @@ from coalm_env.protocols import Domain, UserRequest, UserSimulator, follows_data
 from coalm_env.registry import USERS
 from coalm_env.scoring import dense_components, finalize_metrics, graph_credit
 from coalm_env.specs import ENV_SPECS
+from coalm_env.backend.faults import FaultyBackend, fault_metrics, fault_seed, parse_faults
+from coalm_env.stress import persona_specs, record_user_meta
 from coalm_env.types import (
     AgentAction, Message, Scenario, StepRecord, StopReason, ToolCall, Trajectory, UserTurn, json_safe,
 )
@@ -76,6 +78,9 @@ class ConversationEnv(gym.Env):
     env_id: the registered id, recorded in trajectories.
     oracle_hints: put the domain's gold next action in ``info["oracle_action"]`` (for the oracle
         policy, the env's self-test; never give it to a policy under evaluation).
+    faults: backend faults at seeded rates, ``{"transient": 0.05, "timeout": 0.02, "rate_limit": 0.01}``
+        or ``"transient=0.05,..."`` (:mod:`coalm_env.backend.faults`; metrics ``faults_injected``,
+        ``faults_recovered``, ``fault_recovery``).
     **domain_options: passed to the domain (e.g. ``level=2``, ``category="miss_func"``).
 
     ## Version history
@@ -96,6 +101,7 @@ class ConversationEnv(gym.Env):
         render_mode: str | None = None,
         env_id: str | None = None,
         oracle_hints: bool = False,
+        faults: dict[str, float] | str | None = None,
         **domain_options: Any,
     ):
         for option, value in (("max_turns", max_turns), ("max_steps_per_turn", max_steps_per_turn),
@@ -119,6 +125,7 @@ class ConversationEnv(gym.Env):
         self.env_id = env_id or f"coalm/{self.domain.name}"
         self.domain_options = dict(domain_options)
         self.oracle_hints = oracle_hints
+        self.faults = parse_faults(faults)
         entry = ENV_SPECS.get(self.env_id)
         doc = compose_manual(self.domain, entry.defaults if entry else {}, self.env_id)
         if doc:  # help(env.unwrapped) shows this env's manual (pydoc prefers an instance's own __doc__)
@@ -159,6 +166,8 @@ class ConversationEnv(gym.Env):
         self.scenario = self._pick_scenario(options)
         backend_seed, user_seed = (int(s.generate_state(1)[0]) for s in self._seed_sequence().spawn(2))
         self.backend = self.domain.build_backend(self.scenario, np.random.default_rng(backend_seed))
+        if self.faults:  # calls fail at seeded rates before executing (coalm_env.backend.faults)
+            self.backend = FaultyBackend(self.backend, self.faults, np.random.default_rng(fault_seed(backend_seed)))
         prompt = render.system_message(self.domain.system_prompt(self.scenario))
         self.trajectory = Trajectory(
             env_id=self.env_id,
@@ -172,6 +181,10 @@ class ConversationEnv(gym.Env):
             options={**self.domain_options, **{k: v for k, v in options.items() if k != "scenario"}},
             extra={"user_follows_dataset": follows_dataset(self.user)},  # a declared capability, not a name
         )
+        if persona_specs(self.user):  # results can be broken down by persona (coalm_env.stress)
+            self.trajectory.extra["personas"] = persona_specs(self.user)
+        if self.faults:
+            self.trajectory.extra["faults"] = dict(self.faults)
         self._episode_id = uuid.UUID(int=int(self.np_random.integers(2**63)) << 64 | backend_seed % 2**64).hex
         self._user_state: Any = None
         self._turn = 0
@@ -231,8 +244,14 @@ class ConversationEnv(gym.Env):
             context_factory=functools.partial(self.domain.user_context, self.scenario, self.backend),
             state=self._user_state,
             agent_message=agent_message,
-            meta=self._user_meta(),
+            meta={**self._user_meta(), **self._user_hooks()},
         )
+
+    def _user_hooks(self) -> dict[str, Any]:
+        """``goal_change``: ``meta["goal_change"](rng) -> Scenario | None``, a valid change of the current
+        goal (the ``goal_change`` persona calls it), where the domain has ``goal_change``."""
+        hook = getattr(self.domain, "goal_change", None)
+        return {"goal_change": functools.partial(hook, self.scenario)} if hook is not None else {}
 
     def _user_meta(self) -> dict[str, Any]:
         """``goal_text``: the domain's rendering of the goal for LLM users (``Domain.user_goal_text``)."""
@@ -328,6 +347,9 @@ class ConversationEnv(gym.Env):
         if turn.text:
             self.trajectory.messages.append(Message(role="user", content=turn.text))
             self._turn += 1
+        changed = record_user_meta(self.trajectory, turn, self._turn)
+        if changed is not None:  # the user changed its goal: score (and hint) against the changed one
+            self.scenario = changed
         self._steps_in_turn = 0
         hook = getattr(self.domain, "on_user_turn", None)
         if hook is not None:  # e.g. BFCL miss_func: a user turn makes held-out tools callable
@@ -350,6 +372,8 @@ class ConversationEnv(gym.Env):
             traj.errors.append({"where": "score", "error": repr(exc), "traceback": traceback.format_exc()})
             metrics = {"success": 0.0}
         metrics = finalize_metrics(metrics, reason, traj.errors, self._components(), traj.extra.get("user_metrics"))
+        if self.faults:
+            metrics.update(fault_metrics(traj.steps))
         traj.metrics = metrics
         traj.reward = float(metrics.get("success", 0.0))
         if traj.steps:

@@ -15,7 +15,7 @@ from typing import Any
 from coalm_env.errors import ConfigError, UnknownNameError
 from coalm_env.specs import ENV_SPECS
 
-__all__ = ["Registry", "USERS", "POLICIES", "DOMAINS", "parse_spec", "load_entry_point"]
+__all__ = ["Registry", "UserRegistry", "USERS", "PERSONAS", "split_personas", "POLICIES", "DOMAINS", "parse_spec", "load_entry_point"]
 
 
 def load_entry_point(target: str) -> Any:
@@ -116,17 +116,78 @@ class Registry:
                               hint=f"check the options of {self.entries[name]}") from exc
 
 
-USERS = Registry("user simulator", {
+PERSONAS = Registry("persona", {
+    "typos": "simulators.personas:Typos",
+    "terse": "simulators.personas:Terse",
+    "verbose": "simulators.personas:Verbose",
+    "impatient": "simulators.personas:Impatient",
+    "adversarial": "simulators.personas:Adversarial",
+    "goal_change": "simulators.personas_goal:GoalChange",
+    "multi_intent": "simulators.personas_goal:MultiIntent",
+    "non_cooperative": "simulators.personas_goal:NonCooperative",
+})
+
+
+def split_personas(spec: str, personas: Registry = PERSONAS) -> tuple[str, list[str]]:
+    """``"agenda+typos:rate=0.05+impatient"`` -> ``("agenda", ["typos:rate=0.05", "impatient"])``: a ``+``
+    outside brackets and quotes followed by a registered persona name starts a wrapper."""
+    cuts, depth, quote = [], 0, ""
+    for i, ch in enumerate(spec):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        elif ch == "+" and depth == 0:
+            name = spec[i + 1:].split(":", 1)[0].split("+", 1)[0].strip()
+            if name in personas.entries:
+                cuts.append(i)
+    bounds = [*cuts, len(spec)]
+    return spec[: bounds[0]], [spec[a + 1: b] for a, b in zip(bounds, bounds[1:])]
+
+
+@dataclass
+class UserRegistry(Registry):
+    """User simulators, plus persona composition: ``agenda+typos:rate=0.05+impatient:patience=2`` builds
+    the base user (``agenda``), then wraps it in each persona in turn (``persona(inner, **options)``)."""
+
+    personas: Registry = field(default_factory=lambda: PERSONAS)
+
+    def make(self, spec: str | Any, **extra: Any) -> Any:
+        if not isinstance(spec, str):
+            return spec
+        base, wrappers = split_personas(spec, self.personas)
+        user = super().make(base, **extra)
+        for item in wrappers:
+            name, kwargs = parse_spec(item)
+            factory = self.personas.resolve(name)
+            try:
+                user = factory(user, **kwargs)
+            except (TypeError, ValueError) as exc:
+                if isinstance(exc, ConfigError):
+                    raise
+                raise ConfigError(f"cannot build persona {item!r}: {exc}",
+                                  hint=f"check the options of {self.personas.entries[name]}") from exc
+        return user
+
+
+USERS = UserRegistry("user simulator", {
     "agenda": "simulators.agenda:AgendaUser",
     "replay": "simulators.replay:ReplayUser",
     "apibank_replay": "simulators.apibank:APIBankReplayUser",
     "apibank_goal": "simulators.apibank:APIBankGoalUser",
+    "llm": "simulators.llm:LLMUser",
 })
 POLICIES = Registry("policy", {
     "oracle": "policies.oracle:OraclePolicy",
     "gold_replay": "policies.gold_replay:GoldReplayPolicy",
     "rule": "policies.rule:RulePolicy",
     "random": "policies.random:RandomPolicy",
+    "react": "policies.react:ReactPolicy",
+    "chat": "policies.chat:ChatPolicy",
 })
 #: built-in domains come from the id table (:data:`coalm_env.specs.ENV_SPECS`)
 DOMAINS = Registry("domain", {s.domain: s.entry_point for s in ENV_SPECS.values() if s.entry_point})
@@ -134,7 +195,7 @@ DOMAINS = Registry("domain", {s.domain: s.entry_point for s in ENV_SPECS.values(
 
 def register(kind: str, name: str, target: str) -> None:
     """Add a plug-in: ``register("user", "my_llm_user", "mypkg.users:MyUser")``."""
-    tables = {"user": USERS, "policy": POLICIES, "domain": DOMAINS}
+    tables = {"user": USERS, "policy": POLICIES, "domain": DOMAINS, "persona": PERSONAS}
     if kind not in tables:
         raise UnknownNameError("registry", kind, tables)
     tables[kind].register(name, target)

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from coalm_env.backend.faults import fault_metrics, is_fault
 from coalm_env.backend.graph import BackendSession
+from coalm_env.stress import changed_scenario
 from coalm_env.resolve import domain_for
 from coalm_env.scoring import dense_components, finalize_metrics, graph_credit
 from coalm_env.types import ToolCall, ToolResult, Trajectory, to_json
@@ -65,11 +67,13 @@ def replay_backend(
 ) -> tuple[BackendSession, int]:
     """A backend in the state the episode left it in, and the number of calls whose replayed result
     differs from the recorded one (those calls are appended to ``mismatched`` when it is given)."""
-    scenario = domain.get_scenario(trajectory.scenario_id)
+    scenario = changed_scenario(domain.get_scenario(trajectory.scenario_id), trajectory)
     backend = domain.build_backend(scenario, np.random.default_rng(trajectory.seeds.get("backend", 0)))
     mismatches = 0
     for step in trajectory.steps:
         for call, recorded in zip(step.calls, step.results):
+            if is_fault(recorded):  # an injected fault never executed (coalm_env.backend.faults)
+                continue
             if not recorded.ok and (recorded.error or {}).get("type") == "unknown_tool":
                 backend.history.append((call, recorded))
                 continue
@@ -91,7 +95,7 @@ def rescore(
 ) -> tuple[dict[str, float], int]:
     """The metrics the env would give ``trajectory`` now, and the replay mismatch count; ``report``
     (when given) also counts the writing-call and end-state mismatches."""
-    scenario = domain.get_scenario(trajectory.scenario_id)
+    scenario = changed_scenario(domain.get_scenario(trajectory.scenario_id), trajectory)
     mismatched: list[ToolCall] = []
     backend, mismatches = replay_backend(domain, trajectory, mismatched)
     if report is not None:
@@ -100,7 +104,10 @@ def rescore(
     turns = sum(1 for m in trajectory.messages if m.role == "user" and m.content)
     credit = graph_credit(scenario.gold.calls, backend.history)
     components = dense_components(trajectory.steps, credit, turns)
-    return finalize_metrics(scored, trajectory.stop_reason, trajectory.errors, components), mismatches
+    metrics = finalize_metrics(scored, trajectory.stop_reason, trajectory.errors, components)
+    if trajectory.extra.get("faults"):
+        metrics.update(fault_metrics(trajectory.steps))
+    return metrics, mismatches
 
 
 def rescore_all(trajectories: Sequence[Trajectory]) -> tuple[list[Trajectory], RescoreReport]:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from coalm_env.backend.faults import parse_faults
 from coalm_env.resolve import make_env
 from coalm_env.errors import CoalmError, ConfigError, LLMError, UnknownNameError
 from coalm_env.protocols import UserRequest
@@ -71,6 +72,8 @@ class RolloutConfig:
         batch_size: live episodes per tick (one policy call and one user call per tick serve them all).
         env_options: extra ConversationEnv / domain keyword options (``level=2``, ``max_turns=10``).
         out_dir: where to write trajectories.jsonl, summary.json, config.json, timing.json (None: nowhere).
+        faults: backend faults at seeded rates (``{"transient": 0.05}`` or ``"transient=0.05,timeout=0.02"``;
+            :mod:`coalm_env.backend.faults`), passed to every env.
 
     ``config.json`` holds :meth:`to_dict` (plug-in objects by name).
     """
@@ -85,6 +88,7 @@ class RolloutConfig:
     batch_size: int = 32
     env_options: dict[str, Any] = field(default_factory=dict)
     out_dir: str | None = None
+    faults: dict[str, float] | str | None = None
 
     def __post_init__(self) -> None:
         if self.episodes < 1 or self.batch_size < 1:
@@ -94,7 +98,8 @@ class RolloutConfig:
         self.scenario_ids = list(self.scenario_ids) if self.scenario_ids else None
         self.env_options = dict(self.env_options or {})
         self.out_dir = str(self.out_dir) if self.out_dir is not None else None
-        reserved = {"user", "split", "env_id", "oracle_hints", "domain"} & set(self.env_options)
+        self.faults = parse_faults(self.faults) or None
+        reserved = {"user", "split", "env_id", "oracle_hints", "domain", "faults"} & set(self.env_options)
         if reserved:
             raise ConfigError(f"env options {sorted(reserved)} are set by the runner", hint="use its arguments")
 
@@ -223,8 +228,9 @@ class _Runner:
 
     def _build_slots(self, user: Any, n: int) -> list[_Slot]:
         c = self.config
-        first = make_env(c.env_id, user=user, oracle_hints=self.privileged, split=c.split, **c.env_options)
-        shared = dict(user=first.user, oracle_hints=self.privileged, split=c.split, **c.env_options)
+        faults = {"faults": c.faults} if c.faults else {}
+        first = make_env(c.env_id, user=user, oracle_hints=self.privileged, split=c.split, **faults, **c.env_options)
+        shared = dict(user=first.user, oracle_hints=self.privileged, split=c.split, **faults, **c.env_options)
         envs = [first] + [make_env(c.env_id, **shared) for _ in range(n - 1)]
         for env in envs:  # one simulator object serves every slot, so one call answers the batch
             env.user_spec = first.user_spec

@@ -29,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"live episodes per tick (default: {d('batch_size')})")
     p.add_argument("--env-option", action="append", default=[], metavar="KEY=VALUE",
                    help="env/domain option, value parsed as JSON when it parses (repeatable), e.g. level=2")
+    p.add_argument("--faults", default=d("faults"), metavar="KIND=RATE,...",
+                   help="backend faults at seeded rates, e.g. transient=0.05,timeout=0.02,rate_limit=0.01")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         env_options=parse_options(args.env_option),
         out_dir=out,
+        faults=args.faults,
     )
     result = run_rollouts(config, progress=not args.no_progress)
     print(summary_table(result.summary))

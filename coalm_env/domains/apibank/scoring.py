@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from coalm_env.backend.faults import is_fault
 from coalm_env.backend.graph import ApiGraph, BackendSession
 from coalm_env.backend.plan import argument_key
 from coalm_env.backend.store import Store
@@ -193,7 +194,7 @@ def score_calls(graph: ApiGraph, store: Store, scenario: Scenario,
     """
     level = scenario.meta["level"]
     view = store.view()
-    made = [(t, c) for t, c, r in calls if (r.error or {}).get("type") != "unknown_tool"]
+    made = [(t, c) for t, c, r in calls if (r.error or {}).get("type") != "unknown_tool" and not is_fault(r)]
     verdicts = []
     for step in scenario.meta["steps"]:
         gold_call = ToolCall(name=step["name"], arguments=dict(step["input"]))

@@ -8,6 +8,7 @@ import numpy as np
 
 from coalm_env.backend.graph import ApiGraph, BackendSession
 from coalm_env.domains.bfcl.apis import full_graph, graph_for
+from coalm_env.backend.faults import is_fault
 from coalm_env.domains.bfcl.calls import render_calls
 from coalm_env.domains.bfcl.checker import Verdict, check_entry, gold_calls
 from coalm_env.domains.bfcl.entries import CATEGORIES, BFCLEntry, load_entries
@@ -46,7 +47,8 @@ def trajectory_turns(trajectory: Trajectory) -> list[list[list[ToolCall]]]:
     turns: list[list[list[ToolCall]]] = [[] for _ in range(_user_turns_so_far(trajectory))]
     for step in trajectory.steps:
         if step.kind == "tool_calls" and 1 <= step.turn <= len(turns):
-            turns[step.turn - 1].append(list(step.calls))
+            # injected faults never executed: BFCL's checker must not run them (coalm_env.backend.faults)
+            turns[step.turn - 1].append([c for c, r in zip(step.calls, step.results) if not is_fault(r)])
     return turns
 
 
@@ -137,7 +139,8 @@ class BFCLDomain:
         index = _user_turns_so_far(trajectory) - 1
         gold = self.gold(scenario.id)
         calls = gold[index] if 0 <= index < len(gold) else []
-        made = sum(len(s.calls) for s in trajectory.steps if s.turn == index + 1 and s.kind == "tool_calls")
+        made = sum(1 for s in trajectory.steps if s.turn == index + 1 and s.kind == "tool_calls"
+                   for r in s.results if not is_fault(r))  # a faulted call is made again: the oracle retries
         if made < len(calls):
             return render_calls(calls[made : made + DEFAULT_MAX_CALLS])
         return _DONE_REPLY if calls else _CANNOT_REPLY

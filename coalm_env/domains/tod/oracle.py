@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from coalm_env.backend.faults import is_fault
 from coalm_env.backend.graph import BackendSession
 from coalm_env.backend.plan import get_path
 from coalm_env.domains.tod.plan import gold_plan
@@ -125,6 +126,21 @@ def _call(op: Op, backend: BackendSession) -> ToolCall:
     return ToolCall(step.name, args)
 
 
+def script_line(trajectory: Trajectory, ops: Sequence[Op]) -> int:
+    """The script line to play: steps whose calls hit an injected fault do not count (the line is
+    played again: the oracle retries), and after a goal change the changed domain's lines are played
+    again from its first call (when the script had reached it)."""
+    counted = [not any(is_fault(r) for r in s.results) for s in trajectory.steps]
+    k = sum(counted)
+    changes = trajectory.extra.get("goal_changes") or []
+    if not changes:
+        return k
+    at = sum(counted[: changes[-1]["step"]])
+    domain = (changes[-1].get("change") or {}).get("domain")
+    first = next((i for i, op in enumerate(ops) if op[0] == "call" and op[1] == domain), None)
+    return k if first is None or at <= first else first + (k - at)
+
+
 def oracle_action(goal: dict[str, Any], backend: BackendSession, trajectory: Trajectory,
                   plan: Sequence[GoldCall] | None = None, fmt: str = "hermes") -> str:
     """The gold next action: line ``len(trajectory.steps)`` of :func:`script` (``plan``: the scenario's
@@ -132,7 +148,7 @@ def oracle_action(goal: dict[str, Any], backend: BackendSession, trajectory: Tra
     if plan is None:
         plan = gold_plan(goal, backend.graph)
     ops = script(goal, plan)
-    k = len(trajectory.steps)
+    k = script_line(trajectory, ops)
     if k >= len(ops):
         return _summary(goal, backend) if k == len(ops) else "You're welcome. Have a great day, goodbye!"
     op = ops[k]

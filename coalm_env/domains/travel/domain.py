@@ -15,7 +15,8 @@ import numpy as np
 from coalm_env.backend.graph import ApiGraph, BackendSession
 from coalm_env.domains.tod import apis, oracle
 from coalm_env.domains.tod.context import TodContext
-from coalm_env.domains.tod.db import build_store
+from coalm_env.domains.tod.db import build_store, query
+from coalm_env.domains.tod.goal_change import change_goal
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.domains.tod.plan import gold_plan
 from coalm_env.domains.tod.vocab import Vocabulary
@@ -133,3 +134,8 @@ class TravelDomain:
 
     def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
         return oracle.oracle_action(scenario.goal, backend, trajectory, plan=scenario.gold.calls)
+
+    def goal_change(self, scenario: Scenario, rng: np.random.Generator) -> Scenario | None:
+        """A valid mid-dialogue change of ``scenario``'s goal (:mod:`coalm_env.domains.tod.goal_change`)."""
+        view = self.store.view()
+        return change_goal(scenario, rng, lambda d, info: query(view, d, info), self.lexicon, self.graph)

@@ -126,3 +126,12 @@ def test_sweep_and_stats_cli(tmp_path: Path, capsys) -> None:
     assert main(["sweep", str(other), "--out", str(out), "--no-progress"]) == 2
     assert "holds results of config" in capsys.readouterr().err
     assert main(["stats", str(out), "--compare", "nope", "rule"]) == 2
+
+
+def test_example_config_parses() -> None:
+    config = load_config(Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / "example.yaml")
+    cells = config.cells()
+    assert config.trials == 3 and len(cells) == 15
+    assert {c.env_id for c in cells} == {"coalm/Travel-v0", "coalm/MultiWOZ-v0", "coalm/BFCL-MultiTurn-v0",
+                                         "coalm/APIBank-v0"}
+    assert {c.user for c in cells if c.env_id == "coalm/APIBank-v0"} == {None}  # the domain's own user

@@ -5,7 +5,7 @@ Example (``experiments/sweeps/example.yaml`` is a full one)::
     name: travel-baselines
     envs:
       - coalm/Travel-v0                      # an id, or a mapping with options and overrides:
-      - {id: coalm/APIBank-v0, options: {level: 1}, scenarios: 5}
+      - {id: coalm/APIBank-v0, options: {level: 1}, users: [null], scenarios: 5}
     splits: [test]
     policies: [oracle, rule, random]         # registry specs
     users: [agenda]                          # registry specs; null: the domain's default user
@@ -71,11 +71,14 @@ def _scenarios(value: Any, where: str) -> int | list[str] | None:
 
 @dataclass
 class EnvEntry:
-    """One env of the grid: ``id``, keyword ``options``, and optional per-env ``splits``/``scenarios``."""
+    """One env of the grid: ``id``, keyword ``options``, and optional per-env ``splits``, ``users``
+    (e.g. ``[null]``: the domain's default user, for benchmarks whose users replay their dataset) and
+    ``scenarios``."""
 
     id: str
     options: dict[str, Any] = field(default_factory=dict)
     splits: list[str] | None = None
+    users: list[str | None] | None = None
     scenarios: int | list[str] | None = None
 
     @classmethod
@@ -89,6 +92,8 @@ class EnvEntry:
         if not isinstance(entry.options, dict):
             raise ConfigError(f"options of {entry.id} must be a mapping, got {entry.options!r}")
         entry.splits = None if entry.splits is None else _str_list(entry.splits, f"splits of {entry.id}")
+        if "users" in raw:
+            entry.users = _str_list(entry.users, f"users of {entry.id}", allow_none=True)
         entry.scenarios = _scenarios(entry.scenarios, f"scenarios of {entry.id}")
         return entry
 
@@ -185,7 +190,7 @@ class SweepConfig:
         for env in self.envs:
             for split in env.splits or self.splits:
                 for policy in self.policies:
-                    for user in self.users:
+                    for user in self.users if env.users is None else env.users:
                         scenarios = env.scenarios if env.scenarios is not None else self.scenarios
                         out.append(CellSpec(env.id, dict(env.options), split, policy, user, scenarios))
         return out

@@ -119,6 +119,10 @@ class Domain(Protocol):
 
     Optional: ``on_user_turn(scenario, backend, turn)`` is called after each user turn is applied
     (a domain may change the backend there, e.g. reveal held-out tools named in ``turn.meta``).
+    Optional: ``user_goal_text(scenario) -> str``: the goal as instructions for an LLM playing the user
+    (what it wants, what it knows and may say only when asked, fallbacks, when it is done), from the
+    goal and the dataset's own task text only -- never gold calls, the database or answers. The env
+    hands it to users in ``UserRequest.meta["goal_text"]`` (the ``llm`` user's prompt).
     Optional: ``oracle_action(scenario, backend, trajectory) -> str``: the gold next agent action
     (tool calls or a reply, as text the parser reads); the env exposes it with ``oracle_hints=True``.
     """

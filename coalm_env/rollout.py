@@ -163,8 +163,19 @@ def summarize(trajectories: Sequence[Trajectory], **fields: Any) -> dict[str, An
         "stop_reasons": dict(sorted(stops.items())),
         "episodes_with_errors": sum(1 for t in trajectories if t.errors),
         "version": __version__,
+        **_llm_totals(trajectories),
         **fields,
     }
+
+
+def _llm_totals(trajectories: Sequence[Trajectory]) -> dict[str, Any]:
+    """``{"llm": totals}`` (calls, tokens, latency, cost per role) when any episode has a generation ledger."""
+    ledgers = [t.extra["ledger"] for t in trajectories if t.extra.get("ledger")]
+    if not ledgers:
+        return {}
+    from coalm_env.llm.ledger import sum_ledgers
+
+    return {"llm": sum_ledgers(ledgers)}
 
 
 class _Writer:

@@ -100,6 +100,15 @@ class APIBankDomain:
     def system_prompt(self, scenario: Scenario) -> str:
         return _PROMPTS[self.level]
 
+    def user_goal_text(self, scenario: Scenario) -> str:
+        """The goal the ``apibank_goal`` user pursues, as LLM-user instructions (turns and their facts)."""
+        from coalm_env.domains.apibank.goal_text import apibank_goal_text
+
+        steps = scenario.meta["steps"]
+        facts = [sorted({str(v) for s in steps for v in s["input"].values() if _said_verbatim(v, turn)})
+                 for turn in scenario.user_turns]
+        return apibank_goal_text(scenario.user_turns, facts)
+
     def user_context(self, scenario: Scenario, backend: BackendSession) -> dict[str, Any]:
         """What a user simulator may know: its turns, the facts each turn gives, and gold progress."""
         steps = scenario.meta["steps"]

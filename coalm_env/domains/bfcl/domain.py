@@ -130,6 +130,12 @@ class BFCLDomain:
     def system_prompt(self, scenario: Scenario) -> str:
         return SYSTEM_PROMPT
 
+    def user_goal_text(self, scenario: Scenario) -> str:
+        """Each turn's question, to restate keeping every fact (:mod:`coalm_env.domains.bfcl.goal_text`)."""
+        from coalm_env.domains.bfcl.goal_text import bfcl_goal_text
+
+        return bfcl_goal_text(scenario.user_turns)
+
     def user_context(self, scenario: Scenario, backend: BackendSession) -> Any:
         """Nothing beyond the scenario: its ``goal`` and ``meta["turn_meta"]`` describe every turn."""
         return None

@@ -111,6 +111,12 @@ class MultiWOZDomain:
     def system_prompt(self, scenario: Scenario) -> str:
         return SYSTEM_PROMPT
 
+    def user_goal_text(self, scenario: Scenario) -> str:
+        """The crowd-worker task text (``goal.message``), then the goal (:mod:`coalm_env.domains.tod.goal_text`)."""
+        from coalm_env.domains.tod.goal_text import goal_text
+
+        return goal_text(scenario.goal, (scenario.meta.get("original_goal") or {}).get("message"))
+
     def user_context(self, scenario: Scenario, backend: BackendSession) -> MultiWOZContext:
         prefer = {d: [c for c in (g.get("info"), g.get("fail_info")) if c] for d, g in scenario.goal.items()}
         return MultiWOZContext(DOMAINS, self.database.lexicon, self.database.names, backend.state,

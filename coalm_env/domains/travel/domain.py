@@ -126,6 +126,12 @@ class TravelDomain:
     def system_prompt(self, scenario: Scenario) -> str:
         return SYSTEM_PROMPT
 
+    def user_goal_text(self, scenario: Scenario) -> str:
+        """The goal as LLM-user instructions (:mod:`coalm_env.domains.tod.goal_text`)."""
+        from coalm_env.domains.tod.goal_text import goal_text
+
+        return goal_text(scenario.goal)
+
     def user_context(self, scenario: Scenario, backend: BackendSession) -> TodContext:
         return TodContext(DOMAINS, self.lexicon, self.names, backend.state, vocab=self.vocab)
 

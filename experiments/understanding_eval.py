@@ -39,6 +39,51 @@ _REQUESTABLE = ("address", "phone", "postcode", "entrance fee", "price", "durati
                 "leaveAt", "arriveBy", "car type")
 
 
+#: Hand audit of reader/annotation disagreements on val (read one by one, this session): turns whose text
+#: plainly says the act although the annotation lacks it ("missing"), or whose annotation has the act although
+#: the text does not say it ("spurious"). ``checked`` counts the disagreements read for that act.
+NOISE_AUDIT = {
+    "no_match": {"checked": 107, "missing": [
+        "I apologize , but there are no guest houses in Cambridge that are both four star and at the east end of "
+        "Cambridge .",
+        "I apologize . There are not any expensive guesthouses in the east area . There is a hotel that is expensive "
+        ", or we could try a different area .",
+        "there are no night clubs on the west sorry",
+        "I apologize , I ca n't find any in the centre either .",
+        "I have no listings for mutliple sports in the centre . Would you like to try a different area ?",
+        "I found no multiple sports in the centre , do you have another attraction type ?",
+        "There is no match for your criteria , Would you like to try again ?",
+        "There are no results . Is there another search I can try ?",
+        "I did n't find any that matched that criteria .",
+        "None of them has a 2 star rating . The ratings are either 0 stars of 4 stars . Is there an area you prefer ?",
+        "Sorry , there are no results for that query . Would you like to try a different area or type ?",
+        "Unfortunately , I do n't have any multiple sport attractions in the Centre . Are there any other attractions "
+        "you 'd be interested in ?",
+        "I 'm sorry but I do n't have anything meeting that criteria .",
+        "I 'm sorry , there are no hotels in the East area of town that are cheap or moderately priced . Would you "
+        "prefer another area of town ?",
+        "I 'm not showing any entries here . Can I help with anything else ?",
+        "I have many museums but no cinema . are you looking for a specific type of museum ?",
+        "We have a number of 4 star guesthouses with free parking , but no hotels .",
+    ], "spurious": [
+        "Neither park has an entrance fee . The phone number for Sheep 's Green is 01223302580 . Wandlebury 's is "
+        "01223243830 .",
+    ]},
+    "book_failed": {"checked": 98, "missing": [
+        "I apologize , but there 's no openings for that time frame . Would you like to try for a shorter stay or "
+        "another day ?",
+        "I 'm sorry that many nights is not available . Could you try a shorter stay or another day perhaps ?",
+    ], "spurious": [
+        "No reservations needed and its free which makes it even better",
+    ]},
+}
+
+
+def _audit_keys() -> dict[str, dict[str, set[str]]]:
+    return {a: {k: {" ".join(t.split()) for t in v[k]} for k in ("missing", "spurious")} for a, v in
+            NOISE_AUDIT.items()}
+
+
 def gold(acts: dict) -> tuple[set[str], set[str], list[tuple[str | None, str, str]]]:
     """(act kinds, requested slots, [(domain, slot, value)] informed) of one annotated system turn."""
     kinds, asked, informed = set(), set(), []
@@ -72,7 +117,8 @@ def _slot(short: str, domain: str | None) -> str:
 
 def new_kinds(r) -> tuple[set[str], set[str]]:
     kinds = {k for k, on in (("no_match", r.no_match), ("book_failed", r.book_failed),
-                             ("offer", r.offers or r.proposals), ("booked", r.booked or r.references),
+                             ("offer", r.offers or r.proposals or getattr(r, "choices", None)),
+                             ("booked", r.booked or r.references),
                              ("request", r.requests), ("goodbye", r.goodbye)) if on}
     return kinds, {s for s, _ in r.requests}
 
@@ -136,7 +182,8 @@ def evaluate(folder: Path, limit: int | None = None) -> dict:
     dialogues = json.loads((folder / "convlab_mwz21_valtest" / "val.json").read_text())
     u = Understanding.from_data(folder)
     ctx = _old_context(folder)
-    acts = {"new": PR(), "before": PR()}
+    acts = {"new": PR(), "before": PR(), "new_excluding_audited_noise": PR()}
+    audit, audit_seen = _audit_keys(), Counter()
     requests = {"new": PR(), "before": PR()}
     extract, gives = PR(), {"new": PR(), "before": PR()}
     misses: dict[str, list[str]] = defaultdict(list)
@@ -156,17 +203,29 @@ def evaluate(folder: Path, limit: int | None = None) -> dict:
             for name, (k, a) in (("new", new_kinds(r)), ("before", old_kinds(o))):
                 for act in ACTS:
                     acts[name].add(act, act in k, act in kinds)
-                    if name == "new" and act in kinds and act not in k and len(misses[act]) < 25:
+                    if name == "new" and act in kinds and act not in k and len(misses[act]) < 40:
                         misses[act].append(text)
                 for s in asked | a:
                     requests[name].add(s, s in a, s in asked)
+            key, k = " ".join(text.split()), new_kinds(r)[0]
+            for act in ACTS:
+                noise = audit.get(act, {})
+                actual = (act in kinds or key in noise.get("missing", ())) and key not in noise.get("spurious", ())
+                audit_seen[act] += key in noise.get("missing", ()) or key in noise.get("spurious", ())
+                acts["new_excluding_audited_noise"].add(act, act in k, actual)
             _score_values(u, r, text, informed, extract, gives, ctx)
     return {"turns": turns, "acts": {k: v.table() for k, v in acts.items()},
             "requested_slots": {k: v.table() for k, v in requests.items()},
             "informed_extraction_new": extract.table(),
             "informed_given_recall": {k: v.table() for k, v in gives.items()},
             "speed_turns_per_s": {"new": round(turns / new_s), "before": round(turns / old_s)},
-            "sample_misses_new": dict(misses)}
+            "sample_misses_new": dict(misses),
+            "noise_audit": {a: {"disagreements_checked": v["checked"], "annotation_missing_act": len(v["missing"]),
+                                "annotation_spurious_act": len(v["spurious"]), "found_in_run": audit_seen[a],
+                                "noise_rate_among_checked": round((len(v["missing"]) + len(v["spurious"])) /
+                                                                  v["checked"], 3),
+                                "examples_missing": v["missing"][:5], "examples_spurious": v["spurious"][:3]}
+                            for a, v in NOISE_AUDIT.items()}}
 
 
 def _score_values(u, r, text, informed, extract: PR, gives: dict[str, PR], ctx) -> None:

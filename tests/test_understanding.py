@@ -127,3 +127,78 @@ def test_lexicon_mined_from_val(tmp_path):
     assert any(s.endswith("val.json") for s in u.lexicon.sources)
     assert not any("test" in s.rsplit("/", 1)[-1] for s in u.lexicon.sources)
     assert u.resolve_name("the gardina", "restaurant") == "the gardenia"  # a misspelling seen in val
+
+
+# -- phrase classes added from the val misses (each a real val wizard sentence) -------------------------------
+@pytest.mark.parametrize("text", [
+    "No , I 'm sorry , there is not .",
+    "Unfortunately not . Would you like to try a different star rating ?",
+    "Nope . So sorry . No polynesian restaurants in the center .",
+    "I 'm sorry , I have n't found any matches , would you like me to look for something else ?",
+    "i do n't happen to have anything that meets those criteria .",
+    "we do nt have any restaurant like that .",
+    "It does n't look like there is such a hotel in Cambridge .",
+    "we got none fitting your description . maybe if you can change the price range .",
+    "There are currently no available sports attractions in the centre of town .",
+])
+def test_no_match_phrasings(text):
+    r = read_agent_turn(text, understanding=U)
+    assert r.no_match and not r.book_failed
+
+
+@pytest.mark.parametrize("text", [
+    "There is no entrance fee to Williams Art and Antiques .",
+    "I 'm sorry but the entrance fee is not listed .",
+    "If there is nothing else I can help with , I would like to wish you an excellent day .",
+])
+def test_missing_details_are_not_no_match(text):
+    assert not read_agent_turn(text, understanding=U).no_match
+
+
+@pytest.mark.parametrize("text", [
+    "I 'm sorry but that was unsuccessful . Can I try a different restaurant ?",
+    "Sorry , the restaurant is all booked for that time .",
+    "I 'm afraid they ca n't handle that booking .",
+    "I am sorry but there are no openings at that time .",
+    "Sorry , there are not enough rooms available for that time period .",
+    "They are not open that early , can I try another time ?",
+])
+def test_booking_failure_phrasings(text):
+    assert read_agent_turn(text, understanding=U).book_failed
+
+
+@pytest.mark.parametrize("text", [
+    "OK , you are booked into the Gonville Hotel , located in the center of town on Gonville Place .",
+    "I have successfully booked your guesthouse at the Hamilton Lodge for two nights for 8 people .",
+    "All booked ! Your reference number is S0FC5MN8 .",
+    "I have many available . Is your destination Cambridge ?",
+])
+def test_success_is_not_a_booking_failure(text):
+    assert not read_agent_turn(text, understanding=U).book_failed
+
+
+@pytest.mark.parametrize("text", [
+    "Would you like a hotel or guesthouse ?",
+    "I found a train that leaves at 05:24 . Would you like that one ?",
+])
+def test_options_put_to_the_user(text):
+    assert read_agent_turn(text, understanding=U).choices
+
+
+@pytest.mark.parametrize("text, slot", [
+    ("There are 3 that fit your needs . Do you need parking ?", "parking"),
+    ("I have 7 hotels that meet that criteria . Will you be needing internet ?", "internet"),
+])
+def test_facility_requests(text, slot):
+    assert slot in {s for s, _ in read_agent_turn(text, understanding=U).requests}
+
+
+@pytest.mark.parametrize("text, slot, value", [
+    ("Your reference number is LZLUDTVI .", "reference", "LZLUDTVI"),  # letters only
+    ("The entrance fee is 2.50", "entrance fee", "2.50 pounds"),
+    ("Unfortunately the entrance fee is not known .", "entrance fee", "unknown"),
+    ("I 'm afraid that I do n't know their entrance fee .", "entrance fee", "unknown"),
+    ("Clare hall is located on the west side of town .", "area", "west side of town"),
+])
+def test_gives_value_added_forms(text, slot, value):
+    assert U.gives_value(text, slot, U.canonical(slot, value) or value), U.find_values(text, slot)

@@ -41,6 +41,8 @@ class AgentReading:
         requests: ``(slot, domain or None)`` the agent asks the user for.
         proposals: ``(sentence, domain or None)`` offers to book ("shall I reserve it for 2 at 18:00?").
         confirmations: ``(sentence, domain or None)`` other checks ("a cheap place in the centre, right?").
+        choices: ``(sentence, domain or None)`` options put to the user without a name ("Would you prefer a
+            guesthouse or a hotel?", "I found a train that leaves at 05:24. Would you like it?").
         informs: ``(domain or None, mention)`` for each slot value the agent states.
         goodbye / reqmore: the agent closes / asks whether there is anything else.
     """
@@ -57,6 +59,7 @@ class AgentReading:
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     proposals: list[tuple[str, str | None]] = field(default_factory=list)
     confirmations: list[tuple[str, str | None]] = field(default_factory=list)
+    choices: list[tuple[str, str | None]] = field(default_factory=list)
     informs: list[tuple[str | None, ValueMention]] = field(default_factory=list)
     goodbye: bool = False
     reqmore: bool = False
@@ -79,7 +82,11 @@ class AgentReading:
 def _clean(text: object) -> str:
     text = text if isinstance(text, str) else ("" if text is None else str(text))
     text = text[:MAX_CHARS].replace("\u2019", "'").replace("\u2018", "'").replace("\x00", " ")
+    text = _NT.sub(r"\1n't", text)  # "do nt", "does nt": the clitic without its apostrophe
     return re.sub(r" (n't|'s|'d|'ll|'re|'ve|'m)\b", r"\1", text)
+
+
+_NT = re.compile(r"\b(do|does|did|is|are|was|were|have|has|had|could|would|should) ?nt\b", re.I)
 
 
 def read_agent_turn(text: object, domains: Sequence[str] = ("restaurant", "hotel", "attraction", "train", "taxi"),
@@ -137,13 +144,21 @@ def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str],
     _offers(reading, low, spans, failed, clause_split)
     asked = cues.requested_slots(low) if question else []
     asked = [s for s in asked if not u.find_values(sentence, s) or s in ("people", "day", "time", "stay") and
-             cues.open_choice(low)]
+             cues.open_choice(low) or s in ("parking", "internet") and cues.FACILITY_ASK.search(low)]
     reading.requests += [(s, domain) for s in asked]
     if question and not asked:
         target = reading.proposals if cues.PROPOSES_BOOKING.search(low) and not cues.BOOKED.search(low) \
             else reading.confirmations if cues.CONFIRMS.search(low) else None
         if target is not None:
             target.append((low, domain))
+    if question and not spans and cues.CHOICE.search(low):
+        # "Would you prefer a guesthouse or a hotel?": options of one slot put to the user, not a request
+        chosen = [s for s in asked if len({m.value for m in u.find_values(sentence, s)}) >= 2]
+        if chosen or not asked:
+            reading.choices.append((low, domain))
+            reading.requests = [(s, d) for s, d in reading.requests if s not in chosen]
+    elif not spans and failed is None and cues.TRAIN_OFFER.search(low):
+        reading.choices.append((low, "train"))
     reading.goodbye |= bool(cues.GOODBYE.search(low))
     reading.reqmore |= bool(cues.REQMORE.search(low))
     taken = [(m.start, m.end) for m in u.find_values(sentence, "name")]

@@ -6,10 +6,13 @@ import re
 from collections.abc import Mapping, Sequence
 
 __all__ = ["failure", "is_question", "requested_slots", "domain_of", "contrast_split", "looks_like_reference",
-           "open_choice", "BOOKED", "RECOMMENDS", "PROPOSES_BOOKING", "CONFIRMS", "GOODBYE", "REQMORE"]
+           "open_choice", "BOOKED", "RECOMMENDS", "PROPOSES_BOOKING", "CONFIRMS", "GOODBYE", "REQMORE", "CHOICE",
+           "TRAIN_OFFER", "FACILITY_ASK"]
 
 _NEG = r"(?:couldn't|could not|can't|cannot|can not|unable to|wasn't able to|was not able to|failed to|didn't|" \
        r"did not|not able to|am not able to|i'm not able to|won't be able to|do not|don't)"
+_NEG_BOOK = r"(?:couldn't|could not|can't|cannot|can not|unable to|wasn't able to|was not able to|not able to|" \
+            r"won't be able to|isn't able to|is not able to|am not able to|will not be able to)"
 _THING = r"(?:restaurants?|hotels?|places?|trains?|attractions?|guest ?houses?|venues?|options?|results?|" \
          r"matches|entries|listings?|museums?|colleges?|theatres?|cinemas?|parks?|nightclubs?|ones?|any)"
 NO_MATCH = re.compile(
@@ -26,22 +29,65 @@ NO_MATCH = re.compile(
     r"showing|getting)|(?:not|n't) (?:finding|seeing|showing|pulling up) any|no luck|unable to locate|"
     rf"\bno {_THING}\b|(?:isn't|aren't|is not|are not) (?:any|listed|in our (?:system|database))|do not have any|"
     r"(?:don't|do not) have (?:a|an|any) |we (?:don't|do not) have|doesn't have any|not (?:aware of|seeing) any|"
-    r"(?:are|is) (?:not|none) (?:available|located|in)|(?:have|has) no (?:\w+ ){0,2}(?:in|that|with|on|for)\b")
+    r"(?:are|is) (?:not|none) (?:available|located|in)|(?:have|has) no (?:\w+ ){0,2}(?:in|that|with|on|for)\b"
+    # answers to "is there ...?": "No, I'm sorry, there is not.", "Unfortunately not.", "No polynesian restaurants"
+    r"|\bthere (?:is|are|was|were) not\b|\bthere (?:isn't|aren't|wasn't|weren't)\b|\bthere no\b"
+    r"|^(?:no|nope)\b[ ,.!]*(?:i'm|i am|i'm very|so|we're|we are)? ?(?:sorry|afraid)|\b(?:unfortunately|afraid|sadly|"
+    r"sorry|regrettably),? (?:not|no)\b|^(?:unfortunately|sadly|sorry),? (?:we|they|it|i) (?:do|does|did|have|has) "
+    r"(?:not|n't)\b|\bwe (?:do not|don't|did not|didn't)\s*[.!]?$"
+    rf"|(?:^|sorry,? |\bstill )no (?!problem|worries|thanks?|need|reservations?|charge|fee|entrance|entry|admission|"
+    rf"parking|internet|wifi|more|longer|,)(?:\w+ ){{0,3}}(?:{_THING}|food|cuisine|\w+(?:houses|s)\b|\w+ either)"
+    r"|^no (?!problem|worries|thanks?|need|reservations?|charge|fee|entrance|entry|admission|parking|internet|wifi|"
+    r"more|longer)(?:\w+ ){0,2}\w+ ?[.!]?$"
+    r"|(?:haven't|have not|hasn't|has not) (?:been able to )?(?:find|found|locate[sd]?|turn(?:ed)? up|seen|come across)"
+    r"|(?:didn't|did not|doesn't|does not) (?:pull|bring|turn) (?:anything|any\w*) up|(?:don't|do not|doesn't|does not)"
+    r" (?:happen to |seem to |currently |actually )*have (?:anything|any|a|an|one)\b"
+    r"|(?:doesn't|does not|don't|do not) (?:look|seem|appear)(?: like| that| as if| as though)? there (?:is|are|were|was|"
+    r"'s)|\bnothing (?:\w+ly )?(?:priced|moderate|cheap|expensive|in|on|with|that|for|like|available|of|near|close)\b"
+    r"|\bnone (?:of which|of them|of those|of these|in|fitting|fit|that|with|on|at|near|meet|meeting|match)\b|\bgot none\b"
+    r"|\bzero (?!stars?\b|pounds\b)\w+|^not (?:in|on|with|at|for) (?:that|the|this|those)\b|\bno (?:such|luck)\b"
+    r"|\bnothing (?:meeting|meets|fitting|suiting|suits|satisfying)|\bno (?:place|venue|one) (?:matching|that|with|"
+    r"fitting)|\b(?:aren't|are not|isn't|is not|weren't|were not) any\b")
 BOOK_FAIL = re.compile(
-    r"fully booked|booked up|booked solid|(?:no|not any|any) availab|not available|(?:isn't|aren't|wasn't) "
+    r"\bfully booked|booked up|booked solid|\b(?:no|not any|any) availab|not available|(?:isn't|aren't|wasn't) "
     r"available|unavailable|no vacanc|no (?:open|free|available) (?:reservations?|tables?|rooms?|seats?|slots?|"
     r"spots?)|(?:no|not any) (?:tables?|rooms?|seats?|tickets?|space|slots?) (?:available|left|free|open)"
     r"|(?:booking|reservation) (?:was |has |is |did )?(?:failed|fail|unsuccessful|not successful|not possible|"
     r"rejected|declined|n't go through|not go through)|(?:couldn't|could not|can't|cannot|unable to|wasn't able "
     r"to|was not able to|failed to|not able to|won't be able to|isn't able to|is not able to) (?:book|reserve|"
     r"accommodate|take (?:a|the|your|that) (?:booking|reservation)|make (?:the |a |that |your )?(?:booking|"
-    r"reservation)|complete (?:the |your |that )?(?:booking|reservation)|get (?:you|a|that) (?:in|booked|"
-    r"reservation|table|room))|(?:is|was|are) (?:full|booked|taken)\b|(?:does not|doesn't|didn't|did not) "
+    r"reservation)|complete (?:the |your |that |those |this )?(?:booking|reservation)|get (?:you|a|that) (?:in|booked|"
+    r"reservation|table|room))|(?:is|was|are) (?:full|taken)\b|(?:does not|doesn't|didn't|did not) "
     r"(?:have|work|go through)[^.?!]{0,30}(?:availab|book|reserv|room|table|time|then)|no (?:longer )?"
     r"(?:has|have) (?:any )?(?:room|table|space|availab)|not (?:able to be|be able to be) booked|"
     r"can't (?:get|fit) you in|(?:booking|reservation)s? (?:are|is) (?:not|n't)|(?:no|not) (?:booking|reservation)s? "
     r"(?:available|possible|open)|(?:at|for) that time (?:is|are) (?:taken|unavailable|full)|"
-    r"(?:isn't|is not|aren't|are not) (?:accepting|taking) (?:bookings|reservations)")
+    r"(?:isn't|is not|aren't|are not) (?:accepting|taking) (?:bookings|reservations)"
+    # "they are both booked during your preferred time", "all booked for that length of stay"
+    r"|\b(?:all|both|completely|entirely) (?:booked|full)\b(?= (?:during|for that|at that|on that|for the|then|up))"
+    r"|\b(?:is|are|was|were) (?:already )?booked\b(?=[ ,;]*(?:but|however|though|whereas|so)\b)|\balready booked\b"
+    r"|\b(?:they|both|all of them) (?:are|were) (?:all |both )?(?:booked|full)\b|\bbooked (?:during|for that|at that|on that|that (?:day|"
+    r"night|time))|\bunsuccessful\b|\bnot (?:been )?successful\b|\bno openings?\b|not enough (?:rooms?|tables?|seats?|"
+    r"space|availability)|nothing (?:is )?available (?:in|at|for|on) th|"
+    rf"{_NEG_BOOK} (?:make|handle|accommodate|take|process|complete|reserve|book)\b(?! (?:it|you|that|this) for you\b)"
+    r"|(?:booking|reservation) (?:can not|cannot|can't|could not|couldn't|won't|will not|did not|didn't) "
+    r"(?:be )?(?:complete|go|process|made|done)|(?:don't|do not|doesn't|does not|didn't|did not) (?:have|take|accept) "
+    r"(?:any )?(?:availab|a table|a room|tables|rooms|bookings|reservations|space)|(?:don't|do not|doesn't|does not|"
+    r"didn't|did not) (?:have|seem to have) (?:any )?available (?:reservations|tables|rooms|slots|times)|\bneither\b"
+    r"[^.?!]{0,60}\b(?:available|free|open)\b|(?:not|n't) open (?:that|until|at|then|on|so)\b|\b(?:time|day|date|"
+    r"slot|stay)s? (?:didn't|did not|doesn't|does not|won't|will not) work|system (?:is |seems to be |was |went )?down|"
+    r"\bglitch|system (?:will not|won't|would not|wouldn't) (?:let|allow)|none of (?:the|them|those)[^.?!]{0,40}"
+    r"\b(?:are|is|were|have) (?:available|free|open)\b(?=[^.?!]{0,20}\b(?:at|on|for|that|then)\b)")
+#: "there are no 4 star hotels available" reads as no-match although "not available" is a booking word
+NO_MATCH_FIRST = re.compile(
+    r"(?:not|n't) (?:showing|finding|seeing|getting) any|\bno available (?!(?:tables?|rooms?|seats?|slots?|times?|"
+    r"reservations?|bookings?)\b)|there (?:are|is) (?:currently )?no (?:\w+ ){0,3}(?:restaurants?|hotels?|"
+    r"guest ?houses?|attractions?|trains?|places|options)\b")
+#: an unknown detail ("the entrance fee is not listed", "no information on ...") is no failure of the search
+NOT_INFO = re.compile(
+    r"\b(?:information|info|details|fees?|hours|map|prices?|admission|listed|specific number|(?:phone|contact) "
+    r"number|charge|cost)\b|\bnothing (?:else|more)\b|\bif there is nothing\b|\bno (?:problem|worries|need)\b")
+_WITHOUT = re.compile(r"\bwithout (?:knowing|a |the |your |an )|\bunless\b|\bnot able to book (?:it|that) until\b")
 BOOKED = re.compile(r"\b(?:i(?:'ve| have)? (?:booked|reserved|made)|(?:booking|reservation|table|room|"
                     r"tickets?|seats?|taxi|car) (?:is|was|has been|have been|are) (?:booked|reserved|confirmed|"
                     r"made|complete|successful|all set|set)|(?:booking|reservation) (?:was|is) successful|"
@@ -112,17 +158,45 @@ _DOMAIN_CUES = {
     "police": re.compile(r"police"),
     "hospital": re.compile(r"hospital|department"),
 }
+#: the agent puts options to the user ("Do you have a preference?", "Would you prefer a guesthouse or a hotel?")
+CHOICE = re.compile(
+    r"\b(?:(?:do|did) you have (?:a|any) (?:preference|particular|specific)|any (?:other )?preferences?\b|which (?:one |of "
+    r"(?:these|those|them|the \w+) )?(?:do|would|will|should|sounds)\b|(?:would|do|will) you (?:prefer|like|want|rather)"
+    r"\b[^?]*\bor\b|are you (?:leaning|interested|looking)[^?]*\bor\b|(?:do|would) you prefer|what(?: is|'s) your "
+    r"preference|(?:interested in|like|want) (?:either|any|one) of|were you interested|what about (?:the|a|one)\b"
+    r"|how about (?:the |a |one )?(?:\d|\w+ (?:train|one)\b)|(?:does|would) (?:that|this|it|one) (?:work|suit|be okay|"
+    r"be ok|do)|(?:would|do) you like (?:that|this|it|one|to book (?:it|one|that|this))\b)")
+#: a train put forward without its id ("I found a train that leaves at 05:24", "One train leaves at 05:54")
+TRAIN_OFFER = re.compile(r"\b(?:(?:a|one|the) (?:\d\d?[:.]\d\d )?train (?:that |which )?(?:leaves|leaving|departs|"
+                         r"departing|arrives|arriving|gets|at|from)|(?:the|a) \d\d?[:.]\d\d train)\b")
+#: a yes/no question about a facility asks for the user's wish ("Do you need parking?", "Will you need free wifi?")
+FACILITY_ASK = re.compile(r"\byou\b|\bconcern|\bimportant|\bpreference|\brequire|\bmatter|\bneed")
 _CONTRAST = re.compile(r"\b(?:but|however|instead|though|although|alternatively|whereas|while)\b|;")
 _OPEN_CHOICE = re.compile(r"\bor\b|\bwhat\b|\bwhich\b|\bhow many\b")
 
 
 def failure(low: str) -> str | None:
     """``"book_failed"``, ``"no_match"`` or ``None`` for one sentence."""
-    if BOOK_FAIL.search(low):
+    if NO_MATCH_FIRST.search(low):
+        return "no_match"
+    if BOOK_FAIL.search(low) and not _WITHOUT.search(low) and not _info_only(low, BOOK_FAIL):
         return "book_failed"
-    if NO_MATCH.search(low):
+    if NO_MATCH.search(low) and not _info_only(low, NO_MATCH):
         return "no_match"
     return None
+
+
+def _info_only(low: str, rx: re.Pattern[str]) -> bool:
+    """The negation is about a detail the agent lacks ("the entrance fee is not listed", "there is no entrance
+    fee", "no information on ...") or a closing ("if there is nothing else"), not about the search or booking:
+    every match lies near a detail word."""
+    if NOT_INFO.search(low) is None:
+        return False
+    for m in rx.finditer(low):
+        window = low[max(0, m.start() - 25):m.end() + 30]
+        if NOT_INFO.search(window) is None:
+            return False
+    return True
 
 
 def is_question(low: str) -> bool:

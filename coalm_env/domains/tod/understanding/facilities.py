@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from coalm_env.domains.tod.understanding.patterns import Span
 from coalm_env.domains.tod.understanding.synonyms import FACILITY_WORDS, FREE_FEE
 from coalm_env.domains.tod.understanding.tokens import PhraseIndex, Token
 
-__all__ = ["facility_values", "fee_free"]
+__all__ = ["facility_values", "fee_free", "fee_unknown", "FEE_UNKNOWN"]
 
 _FACILITY = {slot: PhraseIndex((w, slot) for w in words) for slot, words in FACILITY_WORDS.items()}
 _FREE = PhraseIndex((w, "free") for w in FREE_FEE)
@@ -68,3 +69,22 @@ def fee_free(tokens: Sequence[Token]) -> list[Span]:
             continue  # "free parking" is a facility, not a fee
         out.append((tokens[s].start, tokens[e - 1].end, "free"))
     return out
+
+
+#: the value an unknown entrance fee reads as (MultiWOZ annotates "not listed", "unknown", "?" ...)
+FEE_UNKNOWN = "unknown"
+_UNKNOWN = re.compile(
+    r"\b(?:unknown|unsure|not (?:currently )?(?:listed|known|available|sure|certain|provided|shown|given)|no currently listed|"
+    r"unavailable|(?:not|n't|never) (?:have|know|see|show|list|include|find|got|access)\w*(?: (?:any|that|the|their|its|"
+    r"an?|price|this|access to))*(?: (?:information|info|details|entrance fee|entry fee|fee|admission|price|cost)\w*)?"
+    r"|no (?:information|info|details|listing|record|data)|does not list|doesn't list)\b")
+_FEE_WORD = re.compile(r"\b(?:fee|fees|admission|entry|entrance|cost|costs|price|prices|charge|information|info|"
+                       r"that|unsure|unknown)\b")
+
+
+def fee_unknown(low: str) -> list[Span]:
+    """``(start, end, "unknown")`` where the text says the entrance fee is not known ("is not listed", "I don't
+    have that information", "unknown")."""
+    if _FEE_WORD.search(low) is None:
+        return []
+    return [(m.start(), m.end(), FEE_UNKNOWN) for m in _UNKNOWN.finditer(low)]

@@ -26,6 +26,9 @@ VAL_DIALOGUES = "convlab_mwz21_valtest/val.json"
 #: MultiWOZ's short act-slot names -> schema slot names (closed classes and names only)
 SPAN_SLOTS = {"Area": "area", "Price": "pricerange", "Type": "type", "Food": "food", "Day": "day", "Name": "name"}
 _DOMAINS = ("restaurant", "hotel", "attraction")
+#: words around a value that do not change it ("the west side of town", "centre area", "in the centre")
+_FILLER = frozenset("the a an in on of at side part parts area areas town city cambridge located end region "
+                    "section zone range price priced type".split())
 
 
 @dataclass
@@ -60,7 +63,13 @@ class Lexicon:
             return None
         key = phrase_key(value)
         hits = index.find([Token(w, 0, 0) for w in key])
-        return hits[0][2] if len(hits) == 1 and hits[0][:2] == (0, len(key)) else None
+        if len(hits) == 1 and hits[0][:2] == (0, len(key)):
+            return hits[0][2]
+        # "west side of town", "the centre area": the one value named, among filler words only
+        rest = [w for i, w in enumerate(key) if not any(s <= i < e for s, e, _ in hits)]
+        if len({h[2] for h in hits}) == 1 and len(hits) == 1 and all(w in _FILLER for w in rest):
+            return hits[0][2]
+        return None
 
 
 def fallback_lexicon() -> Lexicon:

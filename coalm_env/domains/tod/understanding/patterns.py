@@ -12,7 +12,7 @@ import re
 
 from coalm_env.domains.tod.understanding.synonyms import NUMBER_WORDS
 
-__all__ = ["times", "prices", "phones", "postcodes", "stars", "durations", "train_ids", "references", "counts",
+__all__ = ["times", "prices", "bare_amounts", "phones", "postcodes", "stars", "durations", "train_ids", "references", "counts",
            "number_value", "Span", "AMBIGUOUS_HOUR"]
 
 Span = tuple[int, int, str]
@@ -120,6 +120,15 @@ def prices(low: str) -> list[Span]:
     return out
 
 
+_BARE_AMOUNT = re.compile(r"(?:fee|cost|costs|price|admission|entry|charge|charges|is|are|of)\s*(?:is\s*)?:?\s*"
+                         r"(\d{1,3}\.\d{2})(?![\d:])(?!\s?(?:am|pm|a\.m|p\.m|o'?clock))")
+
+
+def bare_amounts(low: str) -> list[Span]:
+    """Amounts said without a currency after a fee word (``"the entrance fee is 2.50"``)."""
+    return [(m.start(1), m.end(1), format_pounds(float(m.group(1)))) for m in _BARE_AMOUNT.finditer(low)]
+
+
 def format_pounds(amount: float) -> str:
     """``5.0`` -> ``"5 pounds"``, ``7.5`` -> ``"7.50 pounds"`` (the database spelling)."""
     return f"{int(round(amount))} pounds" if abs(amount - round(amount)) < 1e-9 else f"{amount:.2f} pounds"
@@ -200,9 +209,23 @@ def train_ids(low: str) -> list[Span]:
     return [(m.start(), m.end(), f"TR{m.group(1)}") for m in _TRAIN_ID.finditer(low)]
 
 
+#: a code introduced as a reference may be letters only ("Your reference number is LZLUDTVI") or 6-10 long
+_INTRODUCED_REFERENCE = re.compile(
+    r"\b(?:ref(?:erence)?|confirmation|reservation|booking)(?: (?:number|code|no|id))?(?: (?:is|of|will be))?(?: now)?"
+    r"\s*[:#.]?\s*(?:is\s*)?:?\s*([a-z0-9]{6,10})(?![a-z0-9])")
+_NOT_CODE = frozenset({"number", "numbers", "confirmed", "complete", "successful", "available", "required"})
+
+
 def references(low: str) -> list[Span]:
-    """Booking references: 8 letters/digits with at least one of each (any letter case)."""
-    return [(m.start(), m.end(), m.group(0).upper()) for m in _REFERENCE.finditer(low)]
+    """Booking references: 8 letters/digits with at least one of each (any letter case), or a 6-10 character
+    code introduced as a reference."""
+    out = [(m.start(), m.end(), m.group(0).upper()) for m in _REFERENCE.finditer(low)]
+    for m in _INTRODUCED_REFERENCE.finditer(low):
+        code = m.group(1)
+        if code not in _NOT_CODE and not any(s <= m.start(1) < e for s, e, _ in out) and (
+                len(code) == 8 or any(c.isdigit() for c in code)):
+            out.append((m.start(1), m.end(1), code.upper()))
+    return sorted(out)
 
 
 _PEOPLE = re.compile(

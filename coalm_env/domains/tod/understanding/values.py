@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coalm_env.domains.tod.understanding import patterns
-from coalm_env.domains.tod.understanding.facilities import facility_values, fee_free
+from coalm_env.domains.tod.understanding.facilities import FEE_UNKNOWN, facility_values, fee_free, fee_unknown
 from coalm_env.domains.tod.understanding.lexicon import Lexicon, fallback_lexicon, load_lexicon, read_db_names
 from coalm_env.domains.tod.understanding.names import NameIndex
 from coalm_env.domains.tod.understanding.tokens import PhraseIndex, Token, phrase_key, tokenize
@@ -126,6 +126,10 @@ class Understanding:
             if slot in ("people", "stay", "stars"):
                 num = patterns.number_value(low)
                 return str(int(num)) if num is not None else None
+            if slot == "entrance fee" and fee_unknown(f"fee {low}"):
+                return FEE_UNKNOWN  # "not listed", "do not know": the annotation of an unknown fee
+            if slot in ("entrance fee", "price") and re.fullmatch(r"\d+(?:\.\d+)?", low):
+                return patterns.format_pounds(float(low))  # "2.50" written without a currency
             return low or None
         if slot in ("parking", "internet"):
             return {"free": "yes", "none": "no", "yes": "yes", "no": "no"}.get(low)
@@ -155,7 +159,9 @@ class Understanding:
         elif slot in _PATTERN_SLOTS:
             spans = _PATTERN_SLOTS[slot](low)
         elif slot == "entrance fee":
-            spans = sorted(patterns.prices(low) + fee_free(_tokens(text)))
+            spans = patterns.prices(low) + fee_free(_tokens(text))
+            spans = sorted(spans + [b for b in patterns.bare_amounts(low) + fee_unknown(low)
+                                    if not any(s < b[1] and b[0] < e for s, e, _ in spans)])
         elif slot in ("people", "stay"):
             spans = patterns.counts(low, slot)
         elif slot in ("parking", "internet"):

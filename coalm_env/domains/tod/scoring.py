@@ -22,6 +22,7 @@ and on the calls the agent made).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -128,7 +129,8 @@ def offered_entity(domain: str, episode: Episode, state: TodState, names: Sequen
     """The entity the agent offered in ``domain`` (booked, else last mentioned), or ``None``. Where several
     entities share the name (MultiWOZ reuses some trainIDs), the one matching ``prefer`` is taken."""
     key = SCHEMAS[domain].entity_key
-    keys = offered(domain, episode, mention_index(names).find, booked_first=True)
+    keys = offered(domain, episode, _offer_reader(domain, names, getattr(state.vocab, "understanding", None)),
+                   booked_first=True)
     if not keys:
         return None
     name = keys[0]
@@ -140,13 +142,51 @@ def offered_entity(domain: str, episode: Episode, state: TodState, names: Sequen
     return dict(rec) if rec is not None else None
 
 
-def _requested(slot: str, domain: str, entity: dict | None, episode: Episode) -> bool:
-    text = "\n".join(episode.replies)
+@functools.lru_cache(maxsize=4096)
+def _reading(understanding: Any, text: str) -> Any:
+    from coalm_env.domains.tod.understanding import read_agent_turn
+
+    return read_agent_turn(text, understanding=understanding)
+
+
+def _offer_reader(domain: str, names: Sequence[str], understanding: Any) -> Callable[[str], list[str]]:
+    """``named(text)`` for :func:`offered`: of the names of ``domain`` a reply mentions (whole words), only
+    those the understanding reads as offered (the recommended one last, so that :func:`offered` puts it
+    first: "...including X and Y. I'd suggest Z"; none for "X is fully booked"); all of them where the
+    understanding does not see them."""
+    index = mention_index(names)
+    if understanding is None:
+        return index.find
+
+    def named(text: str) -> list[str]:
+        exact = index.find(text)
+        if not exact:
+            return exact
+        reading = _reading(understanding, text)
+        offers = [n for n in reading.offers.get(domain, ()) if n in exact]
+        if offers:
+            return list(reversed(offers))
+        if set(exact) & set(reading.mentioned.get(domain, ())):
+            return []  # named, but only as unavailable / failed
+        return exact
+
+    return named
+
+
+def _gives(slot: str, value: str, episode: Episode, understanding: Any) -> bool:
+    """Whether a reply gives ``value`` of ``slot``: its database spelling, or (with the domain's
+    understanding) any form of it ("7:30 pm", "£5", "01223 351880", "four-star", "free Wi-Fi")."""
+    if mentions("\n".join(episode.replies), value):
+        return True
+    return understanding is not None and any(understanding.gives_value(text, slot, value) for text in episode.replies)
+
+
+def _requested(slot: str, domain: str, entity: dict | None, episode: Episode, understanding: Any = None) -> bool:
     if slot == "reference" or domain == "taxi":
         bookings = episode.bookings(domain)
         field = "reference" if slot == "reference" else slot
-        return any(b.get(field) and mentions(text, str(b[field])) for b in bookings)
-    return entity is not None and slot in entity and mentions(text, str(entity[slot]))
+        return any(b.get(field) and _gives(field, str(b[field]), episode, understanding) for b in bookings)
+    return entity is not None and slot in entity and _gives(slot, str(entity[slot]), episode, understanding)
 
 
 def _booked(domain: str, sub: Mapping[str, Any], episode: Episode, state: TodState) -> bool:
@@ -171,6 +211,7 @@ def score_goal(trajectory: Trajectory, goal: Mapping[str, Any], state: TodState,
     """Inform, requests, Book and Success of one episode (see the module docstring); ``episode``: the
     trajectory's :func:`episode_events` when the caller has them already."""
     episode = episode if episode is not None else episode_events(trajectory)
+    understanding = getattr(state.vocab, "understanding", None)
     informs, requests, books = [], [], []
     for d, sub in goal.items():
         if not isinstance(sub, dict) or not sub or d not in SCHEMAS:
@@ -178,7 +219,7 @@ def score_goal(trajectory: Trajectory, goal: Mapping[str, Any], state: TodState,
         entity = offered_entity(d, episode, state, names.get(d, ()), sub["info"]) if d in INFORM_DOMAINS else None
         if d in INFORM_DOMAINS:
             informs.append(entity is not None and state.vocab.matches(entity, sub["info"]))
-        requests += [_requested(s, d, entity, episode) for s in sub.get("reqt", [])]
+        requests += [_requested(s, d, entity, episode, understanding) for s in sub.get("reqt", [])]
         if sub.get("book") or d == "taxi":
             books.append(_booked(d, sub, episode, state))
     out = {

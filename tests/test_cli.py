@@ -114,3 +114,19 @@ def test_data_status(capsys) -> None:
     assert main(["data", "status"]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in ("multiwoz24", "apibank", "bfcl"))
+
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    """`coalm-env list --details ID | head -1`: the reader leaves early; the command exits 0, no traceback."""
+    import subprocess
+    import sys
+    code = ("import sys\nimport coalm_env.cli.list as cmd\n"
+            "cmd.run = lambda args: [print('x' * 1000) for _ in range(10_000)] and 0\n"
+            "from coalm_env.cli import main\nsys.exit(main(['list']))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(5)
+    proc.stdout.close()  # what `head` does once it has its lines
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err, err

@@ -145,7 +145,7 @@ def _taxi_records(reading: Reading, context: Any) -> list[dict[str, Any]]:
     records = [b for b in reading.bookings if b.get("domain") == "taxi"]
     refs = {b.get("reference") for b in records}
     for b in context.bookings("taxi"):
-        if b.get("reference") not in refs and value_given("phone", b.get("phone", ""), reading.text, context.vocab):
+        if b.get("reference") not in refs and value_given("phone", b.get("phone", ""), reading.text, context.vocab, "taxi"):
             records.append(b)
     return records
 
@@ -222,7 +222,7 @@ def _values(state: AgendaState, reading: Reading, context: Any) -> bool:
                 continue
             if slot not in record or str(record[slot]) == "":
                 p.received[slot] = ""  # nothing to learn: the database has no value
-            elif value_given(slot, record[slot], reading.text, context.vocab):
+            elif value_given(slot, record[slot], reading.text, context.vocab, d):
                 p.received[slot] = str(record[slot])
                 progress = True
     return progress

@@ -228,7 +228,43 @@ def read(text: Any, context: Any, domains: Sequence[str]) -> Reading:
     reading.offers = {d: v for d, v in reading.offers.items() if v}
     references_in = getattr(context, "references_in", None)
     reading.bookings = list(references_in(reading.text)) if references_in else []
+    understanding = _understanding(context)
+    if understanding is not None:
+        _add_shared(reading, understanding, domains)
     return reading
+
+
+def _understanding(context: Any) -> Any:
+    """The domain's shared understanding (``context.vocab.understanding``), or ``None``."""
+    return _vocab_understanding(getattr(context, "vocab", None))
+
+
+def _vocab_understanding(vocab: Any) -> Any:
+    try:
+        return getattr(vocab, "understanding", None)
+    except Exception:  # a vocabulary that cannot build one: read as before
+        return None
+
+
+def _add_shared(reading: Reading, understanding: Any, domains: Sequence[str]) -> None:
+    """Add what the shared understanding reads to the pattern reading, never taking anything away:
+    failures and requests it finds that the patterns missed, the booking claim, and the order of the
+    offers (among the names mentioned as whole words: those it reads as offered first, the recommended
+    one at their head: "...including X and Y. I'd suggest Z"; names it reads as unavailable last)."""
+    from coalm_env.domains.tod.understanding import read_agent_turn
+
+    try:
+        shared = (read_agent_turn(reading.text, tuple(domains), understanding=understanding) if domains
+                  else read_agent_turn(reading.text, understanding=understanding))
+    except Exception:  # the shared reader failing on odd text must not break the episode
+        return
+    for d, names in reading.offers.items():
+        ranked = [n for n in shared.offers.get(d, ()) if n in names]
+        if ranked:
+            reading.offers[d] = ranked + [n for n in names if n not in ranked]
+    reading.failures.extend(f for f in shared.failures if f not in reading.failures)
+    reading.asked.extend(a for a in shared.asked if a not in reading.asked and a[0] not in {s for s, _ in reading.asked})
+    reading.claims_booked = reading.claims_booked or bool(shared.booked)
 
 
 def _read_question(reading: Reading, sentence: str, hint: str | None, context: Any) -> None:
@@ -256,12 +292,26 @@ def values_in(slot: str, text: str) -> list[str]:
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-def value_given(slot: str, value: Any, text: str, vocab: Any) -> bool:
+def value_given(slot: str, value: Any, text: str, vocab: Any, domain: str | None = None) -> bool:
     """Whether ``text`` gives ``value`` of ``slot`` (times in any clock format, numbers inside
-    prices/fees/durations, phone numbers and postcodes with any spacing, yes/no facilities)."""
+    prices/fees/durations, phone numbers and postcodes with any spacing, yes/no facilities), or, where
+    the vocabulary has a shared understanding, whether it reads ``value`` in any other form ("half past
+    seven", "free Wi-Fi", "four-star")."""
     value = str(value).strip()
     if not value:
         return False
+    if _value_given(slot, value, text, vocab):
+        return True
+    understanding = _vocab_understanding(vocab)
+    if understanding is None:
+        return False
+    try:
+        return bool(understanding.gives_value(text, slot, value, domain))
+    except Exception:
+        return False
+
+
+def _value_given(slot: str, value: str, text: str, vocab: Any) -> bool:
     if slot in ("leaveAt", "arriveBy", "time"):
         return vocab.clock_time(value) in find_times(text)
     if slot in ("parking", "internet"):

@@ -90,3 +90,15 @@ def build_tiny_model() -> Path:
 def tiny_model_dir() -> Path:
     pytest.importorskip("torch", reason="needs the [train] extra")
     return build_tiny_model()
+
+
+@pytest.fixture(scope="session")
+def tiny_generator(tiny_model_dir: Path):
+    """One ``HFGenerator`` on the tiny model for the whole session (greedy, short completions).
+
+    Pass it to policies and users as an object (``ReactPolicy(tiny_generator)``): a spec string would
+    load the model again for every rollout.
+    """
+    from coalm_env.llm import make_generator
+
+    return make_generator(f"hf:{tiny_model_dir},max_tokens=8")

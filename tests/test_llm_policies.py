@@ -9,7 +9,7 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 from conftest import need_data
-from llm_fixtures import tiny_model_dir  # noqa: F401 (a pytest fixture)
+from llm_fixtures import tiny_generator, tiny_model_dir  # noqa: F401 (pytest fixtures)
 
 import coalm_env  # noqa: F401 (registers the ids)
 from coalm_env.cli import main
@@ -24,6 +24,8 @@ from policies.react import ReactPolicy
 
 TRAVEL = "coalm/Travel-v0"
 FAST = {"max_turns": 2, "max_steps_per_turn": 2}
+#: the tiny-model episodes: prompts run to ~10k byte-level tokens (BFCL), so one turn each
+ONE_TURN = {"max_turns": 1, "max_steps_per_turn": 2}
 
 
 def _travel_obs():
@@ -117,8 +119,9 @@ def _check(trajectories: list[Trajectory]) -> None:
 
 @pytest.mark.train
 def test_cli_rollout_with_the_tiny_model(tiny_model_dir: Path, tmp_path: Path):  # noqa: F811
-    argv = ["rollout", TRAVEL, "--policy", f"react:hf:{tiny_model_dir},max_tokens=16", "--user", "agenda",
-            "--episodes", "2", "--env-option", "max_turns=2", "--env-option", "max_steps_per_turn=2",
+    # the spec string is the point here (the CLI loads the model); one episode, two one-step turns
+    argv = ["rollout", TRAVEL, "--policy", f"react:hf:{tiny_model_dir},max_tokens=8", "--user", "agenda",
+            "--episodes", "1", "--env-option", "max_turns=2", "--env-option", "max_steps_per_turn=1",
             "--out", str(tmp_path)]
     assert main(argv) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -134,10 +137,11 @@ _ENVS = {TRAVEL: None, "coalm/MultiWOZ-v0": "multiwoz24", "coalm/BFCL-MultiTurn-
 @pytest.mark.train
 @pytest.mark.parametrize("name", ["react", "chat"])
 @pytest.mark.parametrize("env_id", list(_ENVS))
-def test_policies_play_every_env(name: str, env_id: str, tiny_model_dir: Path):  # noqa: F811
+def test_policies_play_every_env(name: str, env_id: str, tiny_generator):  # noqa: F811
     if _ENVS[env_id]:
         need_data(_ENVS[env_id])
     assert env_id in ENV_SPECS
-    policy = f"{name}:hf:{tiny_model_dir},max_tokens=16"
-    result = run_rollouts(RolloutConfig(env_id, policy, None, episodes=2, env_options=FAST), progress=False)
+    policy = {"react": ReactPolicy, "chat": ChatPolicy}[name](tiny_generator)  # the session's one model
+    result = run_rollouts(RolloutConfig(env_id, policy, None, episodes=1, env_options=ONE_TURN), progress=False)
+    assert len(result.trajectories) == 1
     _check(result.trajectories)

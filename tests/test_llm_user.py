@@ -3,18 +3,17 @@ spec strings, LLMError -> errored, and full episodes with the tiny local model."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import gymnasium as gym
 import pytest
 from conftest import need_data
-from llm_fixtures import tiny_model_dir  # noqa: F401 (a pytest fixture)
+from llm_fixtures import tiny_generator, tiny_model_dir  # noqa: F401 (pytest fixtures)
 
 import coalm_env  # noqa: F401
 from coalm_env.errors import LLMError
 from coalm_env.llm import ScriptedGenerator
 from coalm_env.rollout import RolloutConfig, run_rollouts
 from coalm_env.types import StopReason
+from policies.react import ReactPolicy
 from simulators.llm import LLMUser, parse_end_signal
 
 TRAVEL = "coalm/Travel-v0"
@@ -90,12 +89,15 @@ _ENVS = {TRAVEL: None, "coalm/MultiWOZ-v0": "multiwoz24", "coalm/BFCL-MultiTurn-
 
 @pytest.mark.train
 @pytest.mark.parametrize("env_id", list(_ENVS))
-def test_llm_user_plays_every_env(env_id: str, tiny_model_dir: Path):  # noqa: F811
+def test_llm_user_plays_every_env(env_id: str, tiny_generator):  # noqa: F811
     if _ENVS[env_id]:
         need_data(_ENVS[env_id])
-    user = f"llm:hf:{tiny_model_dir},max_tokens=16"
-    policy = f"react:hf:{tiny_model_dir},max_tokens=16"
-    result = run_rollouts(RolloutConfig(env_id, policy, user, episodes=2, env_options=FAST), progress=False)
+    # the session's one model behind both roles; one one-turn episode: the opening and the reply to the
+    # agent's turn are the two user calls
+    user, policy = LLMUser(tiny_generator), ReactPolicy(tiny_generator)
+    options = {"max_turns": 1, "max_steps_per_turn": 1}
+    result = run_rollouts(RolloutConfig(env_id, policy, user, episodes=1, env_options=options), progress=False)
+    assert len(result.trajectories) == 1
     for traj in result.trajectories:
         assert traj.metrics["internal_errors"] == 0, traj.errors
         assert "user_fault" in traj.metrics and {r["role"] for r in traj.extra["ledger"]} == {"agent", "user"}

@@ -104,7 +104,8 @@ def rescore(
     turns = sum(1 for m in trajectory.messages if m.role == "user" and m.content)
     credit = graph_credit(scenario.gold.calls, backend.history)
     components = dense_components(trajectory.steps, credit, turns)
-    metrics = finalize_metrics(scored, trajectory.stop_reason, trajectory.errors, components)
+    metrics = finalize_metrics(scored, trajectory.stop_reason, trajectory.errors, components,
+                               trajectory.extra.get("user_metrics"))  # the user-fault flags, as the env
     if trajectory.extra.get("faults"):
         metrics.update(fault_metrics(trajectory.steps))
     return metrics, mismatches

@@ -58,6 +58,21 @@ def test_repeat_and_leak():
     assert leak["metrics"]["user_fault_leak"] == 1
 
 
+def test_rescoring_keeps_the_user_fault_flags():
+    from coalm_env.rescore import rescore_all
+    from coalm_env.types import Trajectory
+
+    env = gym.make(TRAVEL, user=LLMUser(ScriptedGenerator(
+        ["I need a train from ely.", "How can I help you? [END_CONVERSATION: gave_up]"])), **FAST)
+    env.reset(seed=0)
+    env.step("Sure, which day would you like?")
+    traj = Trajectory.from_json(env.unwrapped.trajectory.to_json())  # as read back from trajectories.jsonl
+    assert traj.extra["user_metrics"] and traj.metrics["user_fault_role_flip"] == 1
+    (again,), _ = rescore_all([traj])
+    flags = {k: v for k, v in traj.metrics.items() if k.startswith("user_")}
+    assert flags and {k: again.metrics.get(k) for k in flags} == flags
+
+
 def test_prompt_has_the_goal_and_no_tool_traffic():
     gen = ScriptedGenerator(["I need a train.", "ok"], cycle=True)
     env = gym.make(TRAVEL, user=LLMUser(gen), **FAST)

@@ -80,6 +80,14 @@ class LLMPolicy:
                 out[i] = self._agent_action(gen)
         return out
 
+    async def aact(self, observation: dict[str, Any], info: dict[str, Any]) -> Any:
+        """One episode's action via ``generator.agenerate`` (the async runner,
+        :mod:`coalm_env.rollout_async`); the same request and seed as :meth:`act` gives it."""
+        messages, tools = self.request(observation)
+        gen = await self.generator.agenerate(messages, tools=tools, params=self.params(),
+                                             seed=self._seed(info, 0))
+        return self._agent_action(gen)
+
     def _agent_action(self, gen: Generation) -> AgentAction:
         extra = generation_record(gen)
         extra["ledger"] = ledger_rows("agent", self.generator, gen)

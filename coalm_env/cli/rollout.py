@@ -31,6 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="env/domain option, value parsed as JSON when it parses (repeatable), e.g. level=2")
     p.add_argument("--faults", default=d("faults"), metavar="KIND=RATE,...",
                    help="backend faults at seeded rates, e.g. transient=0.05,timeout=0.02,rate_limit=0.01")
+    p.add_argument("--runner", choices=["lockstep", "async"], default="lockstep",
+                   help="lockstep: batched ticks (in-process models); async: one coroutine per episode, "
+                        "for generation servers (coalm_env.rollout_async)")
+    p.add_argument("--concurrency", type=int, default=None,
+                   help="async runner: episodes at once (default: --batch-size)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -69,7 +74,12 @@ def run(args: argparse.Namespace) -> int:
         out_dir=out,
         faults=args.faults,
     )
-    result = run_rollouts(config, progress=not args.no_progress)
+    if args.runner == "async":
+        from coalm_env.rollout_async import run_rollouts_async
+
+        result = run_rollouts_async(config, concurrency=args.concurrency)
+    else:
+        result = run_rollouts(config, progress=not args.no_progress)
     print(summary_table(result.summary))
     t = result.timing
     print(f"\n{t['episodes_per_s']:.1f} episodes/s, {t['steps_per_s']:.1f} steps/s; wrote {out}/")

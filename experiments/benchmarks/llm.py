@@ -1,0 +1,117 @@
+"""LLM rollout throughput: episodes/s against the number of live episodes, and env time vs generation time.
+
+    python -m experiments.benchmarks.llm [--model PATH] [--sizes 1,4,16,32] [--policy react]
+
+The policy is an LLM policy (``react`` or ``chat``) on the ``hf`` backend -- by default the tiny random
+2-layer model of the tests (``tests/llm_fixtures.py``, built into a temporary folder, no network) -- and
+the user is the agenda user on ``coalm/Travel-v0``. For each N the lock-step runner
+(:func:`coalm_env.rollout.run_rollouts`, ``RolloutConfig(batch_size=N)``) keeps N episodes live, so one
+batched ``generate`` serves up to N agent steps; N=1 is one episode at a time. Reported per N:
+episodes/s, agent steps/s, the speed-up over N=1, and per agent step the generation time (the runner's
+policy clock; also the mean ``StepRecord.extra["latency_s"]``, the batch time shared evenly) against the
+env time (wall time outside the policy and user calls: env steps, tool execution, scoring, resets).
+
+Prints a table and writes JSON under ``experiments/results/`` (``llm-<env>.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from coalm_env.rollout import RolloutConfig, run_rollouts
+from experiments.benchmarks import save_results
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tiny_model() -> Path:
+    """The tests' tiny model (built once per process into a temporary folder)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from llm_fixtures import build_tiny_model
+
+    return build_tiny_model()
+
+
+def one_size(env_id: str, policy: Any, n: int, episodes: int, seed: int, env_options: dict[str, Any]) -> dict[str, Any]:
+    result = run_rollouts(RolloutConfig(env_id, policy, "agenda", episodes=episodes, seed=seed, batch_size=n,
+                                        env_options=env_options), progress=False)
+    t = result.timing
+    steps = max(t["steps"], 1.0)
+    env_s = t["wall_s"] - t["policy_s"] - t["user_s"]
+    latencies = [s.extra["latency_s"] for tr in result.trajectories for s in tr.steps if "latency_s" in s.extra]
+    errors = sum(tr.metrics.get("internal_errors", 0) for tr in result.trajectories)
+    return {
+        "live_episodes": n,
+        "episodes": episodes,
+        "agent_steps": int(t["steps"]),
+        "episodes_per_s": t["episodes_per_s"],
+        "steps_per_s": t["steps_per_s"],
+        "wall_s": t["wall_s"],
+        "generation_ms_per_step": 1000 * t["policy_s"] / steps,
+        "record_latency_ms_per_step": 1000 * sum(latencies) / len(latencies) if latencies else None,
+        "env_ms_per_step": 1000 * env_s / steps,
+        "user_ms_per_step": 1000 * t["user_s"] / steps,
+        "internal_errors": errors,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--env-id", default="coalm/Travel-v0")
+    p.add_argument("--model", default=None, help="hf model folder or id (default: the tests' tiny model)")
+    p.add_argument("--policy", default="react", choices=["react", "chat"])
+    p.add_argument("--sizes", default="1,4,16,32", help="comma-separated numbers of live episodes")
+    p.add_argument("--episodes", type=int, default=32, help="episodes per size (at least the size; N=1 uses --episodes-single)")
+    p.add_argument("--episodes-single", type=int, default=8, help="episodes for N=1")
+    p.add_argument("--max-tokens", type=int, default=16)
+    p.add_argument("--max-turns", type=int, default=3)
+    p.add_argument("--max-steps-per-turn", type=int, default=2)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="JSON file (default: experiments/results/llm-<env>.json)")
+    args = p.parse_args(argv)
+
+    from coalm_env.llm import make_generator
+    from policies.chat import ChatPolicy
+    from policies.react import ReactPolicy
+
+    model = args.model or str(tiny_model())
+    generator = make_generator(f"hf:{model},max_tokens={args.max_tokens},device={args.device}")  # loaded once
+    policy = {"react": ReactPolicy, "chat": ChatPolicy}[args.policy](generator)
+    env_options = {"max_turns": args.max_turns, "max_steps_per_turn": args.max_steps_per_turn}
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    one_size(args.env_id, policy, 1, 1, args.seed, env_options)  # warm-up: domain build, first generate
+    rows = []
+    for n in sizes:
+        episodes = args.episodes_single if n == 1 else max(n, args.episodes)
+        rows.append(one_size(args.env_id, policy, n, episodes, args.seed, env_options))
+        print(f"N={n}: {rows[-1]['episodes_per_s']:.3g} episodes/s", flush=True)
+    base = next((r["episodes_per_s"] for r in rows if r["live_episodes"] == 1), None)
+    for r in rows:
+        r["speedup_vs_1"] = r["episodes_per_s"] / base if base else None
+    results = {
+        "env_id": args.env_id,
+        "policy": f"{args.policy}:hf:{'tiny-random-2-layer (tests/llm_fixtures.py)' if not args.model else model}",
+        "user": "agenda",
+        "generation": {"max_tokens": args.max_tokens, "temperature": 0.0, "device": generator.device},
+        "env_options": env_options,
+        "date": datetime.date.today().isoformat(),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+                    "load_avg_1m_at_end": os.getloadavg()[0]},
+        "rows": rows,
+    }
+    print(tabulate(rows, headers="keys", floatfmt=".3g"))
+    save_results(results, args.out, f"llm-{args.env_id.replace('/', '_')}.json")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -27,6 +27,7 @@ from typing import Any
 from coalm_env.types import ToolCall
 from policies import rule_nlg as nlg
 from policies.rule_state import Attempt, DialogueState, track
+from policies.rule_values import understanding_of
 
 __all__ = ["RulePolicy", "decide"]
 
@@ -43,7 +44,7 @@ class RulePolicy:
     def act(self, observations: Sequence[dict[str, Any]], infos: Sequence[dict[str, Any]] | None = None) -> list:
         """One action per observation: a list with one :class:`ToolCall`, or a reply text."""
         infos = list(infos) if infos is not None else [{}] * len(observations)
-        return [decide(track(obs, _schemas(info))) for obs, info in zip(observations, infos)]
+        return [decide(track(obs, _schemas(info), understanding_of(info))) for obs, info in zip(observations, infos)]
 
 
 def _schemas(info: Any) -> Any:

@@ -29,7 +29,8 @@ DOMAIN_WORDS: dict[str, tuple[str, ...]] = {
               "accommodation", "accommodations", "room", "rooms"),
     "attraction": ("attraction", "attractions", "things to do", "something to do", "place to go",
                    "places to go", "somewhere to go", "place to visit", "places to visit", "sightseeing", "visit",
-                   "museum", "college"),
+                   "museum", "college", "museums", "colleges", "theatres", "galleries", "cinemas", "churches",
+                   "nightclubs"),
     "train": ("train", "trains", "railway", "rail"),
     "taxi": ("taxi", "cab", "pick me up"),
     "police": ("police",),
@@ -65,7 +66,14 @@ REQUEST_WORDS: dict[str, tuple[str, ...]] = {
 _NEGATION = re.compile(r"\b(no|not|don't|dont|do not|doesn't|does not|without|won't|no need|needn't|nope)\b")
 _DONTCARE = re.compile(r"\b(any|anywhere|anytime|don't care|dont care|do not care|doesn't matter|does not matter|"
                        r"don't mind|dont mind|do not mind|not bothered|"
-                       r"no preference|not particular|whatever|either is fine|not fussy|not picky)\b")
+                       r"no preference|not particular|whatever|either is fine|not fussy|not picky|"
+                       r"(?:doesn't|does not|don't|do not|won't|will not) (?:have|need) to|not necessary|not required|"
+                       r"(?:doesn't|does not|don't|do not) really (?:matter|care|mind)|(?:isn't|is not|not) (?:that )?important|"
+                       r"(?:have )?no preferences?|you choose|surprise me|(?:any|anything) (?:\w+ )?(?:will do|is fine|works)|"
+                       r"(?:either|any) (?:\w+ )?(?:is|would be) fine|(?:i'm|i am) open to|not a picky|"
+                       r"no particular|(?:don't|do not) have (?:a|an|any)(?: \w+)? preference|"
+                       r"open to (?:suggestions|anything)|either one|either way|"
+                       r"(?:ok|okay|fine|alright) if (?:it|they|the \w+|there) (?:doesn't|does not|don't|do not|isn't|has no))\b")
 _BOOK = re.compile(r"\b(book|booking|reserve|reservation|tickets?|seats?)\b")
 _BYE = re.compile(r"\b(bye|goodbye|that's all|that is all|that will be all|that's it|nothing else|all set|"
                   r"no more|i'm done|that's everything)\b")
@@ -84,11 +92,15 @@ class Ontology:
     domains: list[str]
     enums: dict[str, dict[str, list[str]]]
     schemas: Mapping[str, Any] = field(default_factory=dict)
+    #: the domain's shared value understanding (``info["vocab"].understanding``; ``None``: cue words only)
+    understanding: Any = None
 
     @classmethod
-    def from_tools(cls, tools: str | Sequence[Mapping[str, Any]], schemas: Mapping[str, Any] | None = None) -> Ontology:
-        """Build from an observation's ``tools`` (a JSON string) or a list of OpenAI tool schemas, and the
-        slot schemas of the env's vocabulary (``info["vocab"].schemas``; none: no task-oriented domain)."""
+    def from_tools(cls, tools: str | Sequence[Mapping[str, Any]], schemas: Mapping[str, Any] | None = None,
+                   understanding: Any = None) -> Ontology:
+        """Build from an observation's ``tools`` (a JSON string) or a list of OpenAI tool schemas, the
+        slot schemas of the env's vocabulary (``info["vocab"].schemas``; none: no task-oriented domain)
+        and its value understanding (``info["vocab"].understanding``, optional)."""
         schemas = dict(schemas or {})
         items = json.loads(tools) if isinstance(tools, str) else list(tools)
         params = {t["function"]["name"]: t["function"].get("parameters", {}) for t in items}
@@ -97,7 +109,7 @@ class Ontology:
         for d in domains:
             props = params.get(f"find_{d}", {}).get("properties", {})
             enums[d] = {s: [v for v in p["enum"] if v != "dontcare"] for s, p in props.items() if p.get("enum")}
-        return cls(params, domains, enums, schemas)
+        return cls(params, domains, enums, schemas, understanding)
 
     def api(self, kind: str, domain: str) -> str | None:
         """``find_<domain>`` / ``book_<domain>`` when that tool is available."""
@@ -173,5 +185,10 @@ def times_with_roles(raw: str) -> list[tuple[str, str]]:
         leave = max((m.end() for m in re.finditer(r"leav|depart|after|pick|go at|start|from", before)), default=-1)
         arrive = max((m.end() for m in re.finditer(r"arriv|\bby\b|before|get there|be there|get in|reach|until",
                                                     before)), default=-1)
+        strong = max((m.end() for m in re.finditer(r"leav|depart|pick", before)), default=-1)
+        said = max((m.end() for m in re.finditer(r"arriv|before|get there|be there|get in|reach|until", before)),
+                   default=-1)
+        if strong > said and re.search(r"\bby\s*(?:about|around)?\s*$", before):
+            arrive = -1  # "leave the hotel by 08:00", "picked up by 11:00": a departure time
         out.append((t, "arriveBy" if arrive > leave else "leaveAt"))
     return out

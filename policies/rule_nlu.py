@@ -16,6 +16,7 @@ from coalm_env.text import find_mentions, find_numbers, word_key
 from policies.rule_lexicon import (DAYS, DOMAIN_WORDS, NUM, REQUEST_WORDS, Ontology, apply_synonyms, dontcare,
                                    is_asking, is_bye, is_thanks, negated, number, times_with_roles, wants_booking)
 from policies.rule_places import ENT_RE, PLACE_REFS, free_places, mask_names, place_role
+from policies.rule_values import detokenize, expand_stations, same_slots, values
 
 __all__ = ["UserAct", "Clause", "parse_user", "split_clauses", "keyword_domains"]
 
@@ -81,6 +82,9 @@ class _Ctx:
     known: Mapping[str, str]
     refs: Mapping[str, str]
     asked: Sequence[tuple[str, str]]
+    found: Mapping[str, str] = field(default_factory=dict)  # names only the understanding spotted -> domain
+    slot_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # other domains' values
+    recent: Sequence[str] = ()  # domains by last mention, most recent first
 
 
 def split_clauses(text: str) -> list[tuple[str, bool]]:
@@ -117,10 +121,11 @@ def _value_domains(text: str, onto: Ontology) -> list[str]:
 
 
 def _clause_domain(text: str, ctx: _Ctx, carry: str | None) -> tuple[str | None, bool]:
+    text = re.sub(r"\b(same [a-z ]+?) (?:as|like) (?:the|my|our|that|for the) \w+", r"\1", text)  # not a new domain
     keyed = keyword_domains(text, ctx.onto)
     if "taxi" in keyed:
         return "taxi", True
-    if carry == "taxi" and set(keyed) <= set(PLACE_REFS) and re.search(r"\b(from|to)\b", text):
+    if carry == "taxi" and set(keyed) <= set(PLACE_REFS) and re.search(r"\b(from|to|leave|leaving|pick|picked)\b", text):
         return "taxi", False  # "from the hotel to the museum": places of the taxi ride, not new domains
     if keyed:
         return keyed[0], True
@@ -135,26 +140,32 @@ def _clause_domain(text: str, ctx: _Ctx, carry: str | None) -> tuple[str | None,
 
 
 def parse_user(text: str, onto: Ontology, focus: str | None, asked: Sequence[tuple[str, str]] = (),
-               known: Mapping[str, str] | None = None, refs: Mapping[str, str] | None = None) -> UserAct:
+               known: Mapping[str, str] | None = None, refs: Mapping[str, str] | None = None,
+               slot_values: Mapping[str, Mapping[str, str]] | None = None, recent: Sequence[str] = ()) -> UserAct:
     """Understand one user turn.
 
     Args:
         text: the user's words.
-        onto: the lexicon from the tool schemas.
+        onto: the lexicon from the tool schemas (and the domain's value understanding, when it has one).
         focus: the domain under discussion before this turn (clauses without cues inherit it).
         asked: ``(domain, slot)`` pairs the agent's last reply asked for (bare answers fill them).
         known: entity names seen in tool results -> their domain (``"station"`` for train stations).
         refs: per domain, the entity currently offered or booked ("a taxi from the hotel").
+        slot_values: per domain, the values the dialogue holds so far ("in the same area as the hotel").
+        recent: domains by last mention, most recent first (whose value "the same day" copies).
     """
+    text = expand_stations(detokenize(text), onto.stations)
     known = dict(known or {})
     for station in onto.stations:
         known.setdefault(station, "station")
     masked, names = mask_names(text, list(known))
-    ctx = _Ctx(onto, names, known, refs or {}, asked)
+    masked, found = _mask_understood(masked, names, onto)
+    masked = re.sub(r"\bbed (?:and|&) breakfasts?\b|\bb ?& ?bs?\b", "guesthouse", masked, flags=re.IGNORECASE)
+    ctx = _Ctx(onto, names, {**found, **known}, refs or {}, asked, found, slot_values or {}, recent)
     act = UserAct(bye=is_bye(text), thanks=is_thanks(text))
     carry = focus
     for raw, question in split_clauses(masked):
-        low = word_key(raw)
+        low = re.sub(r"\bcar park(?:ing)?\b", "parking", word_key(raw))
         domain, explicit = _clause_domain(low, ctx, carry)
         if domain is None:
             continue
@@ -167,6 +178,54 @@ def parse_user(text: str, onto: Ontology, focus: str | None, asked: Sequence[tup
         act.reqmore = True
         act.touch(focus)
     return act
+
+
+def _mask_understood(text: str, names: list[str], onto: Ontology) -> tuple[str, dict[str, str]]:
+    """Entity names the agent has not seen yet but the understanding knows (the database's, in any
+    spelling), masked like known ones; ``names`` grows by them. Returns the text and ``{name: domain}``."""
+    u = onto.understanding
+    if u is None:
+        return text, {}
+    hits = []
+    for d in onto.domains:
+        if d in ("restaurant", "hotel", "attraction"):
+            hits += [(m.start, m.end, m.value, d) for m in u.find_values(text, "name", domain=d)
+                     if _plausible_name(m.surface, m.value)]
+    found: dict[str, str] = {}
+    taken: list[tuple[int, int]] = []
+    for start, end, name, d in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
+        if any(start < e and s < end for s, e in taken) or word_key(name) in onto.stations:
+            continue
+        taken.append((start, end))
+        found.setdefault(name, d)
+    for start, end in sorted(taken, reverse=True):
+        name = next(n for s, e, n, _d in hits if (s, e) == (start, end) and n in found)
+        if name not in names:
+            names.append(name)
+        text = f"{text[:start]} zzent{names.index(name)}zz {text[end:]}"
+    return text, found
+
+
+_NAME_GENERIC = {"the", "and", "of", "cambridge", "restaurant", "hotel", "house", "guest", "guesthouse", "college",
+                 "museum", "centre", "center", "city", "bar", "kitchen", "place", "lodge", "park", "church", "pool",
+                 "gallery", "theatre", "cinema", "club", "street", "road", "bed", "breakfast", "town", "grill"}
+
+
+def _plausible_name(surface: str, name: str) -> bool:
+    """A name the understanding spotted in user text counts when it is said in full (with or without
+    "the"), or as a capitalised distinctive first word ("the Jinling"), or shares a distinctive word with
+    the name (short forms, misspellings); not "a place to stay" (The Place) nor "Indian" (India House)."""
+    if ENT_RE.search(surface):
+        return False
+    said = word_key(surface).removeprefix("the ").split()
+    full = word_key(name).removeprefix("the ").split()
+    if not said or len(" ".join(said)) < 4:
+        return False
+    if said == full:
+        return len(full) > 1 or surface.lstrip()[:1].isupper() or word_key(surface).startswith("the ")
+    if len(said) == 1:
+        return surface.lstrip()[:1].isupper() and said[0] == full[0] and said[0] not in _NAME_GENERIC
+    return any(w in full and w not in _NAME_GENERIC and len(w) > 3 for w in said)
 
 
 def _extract(c: Clause, act: UserAct, ctx: _Ctx) -> None:
@@ -183,6 +242,7 @@ def _extract(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     _times(c, act)
     _numbers(c, act, ctx)
     _days(c, act, ctx)
+    _same(c, act, ctx)
     _dontcare(c, act, ctx)
     _requests(c, act, ctx)
     _booking(c, act, ctx)
@@ -199,6 +259,8 @@ def _entities(c: Clause, act: UserAct, ctx: _Ctx) -> None:
                 act.rejected.setdefault(c.domain, []).append(name)
             else:
                 act.chosen[c.domain] = name
+                if name in ctx.found and "name" in ctx.onto.arg_names(ctx.onto.api("find", c.domain)):
+                    act.inform(c.domain, "name", name)  # not seen in a result yet: search for it
             act.touch(c.domain)
     if refused and not named and re.search(r"\b(that|this) one\b|\bthat place\b", c.text):
         act.rejected.setdefault(c.domain, []).append("")
@@ -210,11 +272,15 @@ def _entities(c: Clause, act: UserAct, ctx: _Ctx) -> None:
 
 
 def _enums(c: Clause, act: UserAct, ctx: _Ctx) -> None:
-    text = apply_synonyms(ENT_RE.sub(" ", c.text))
-    for slot, values in ctx.onto.enums.get(c.domain, {}).items():
+    plain = ENT_RE.sub(" ", c.text)
+    text = apply_synonyms(plain)
+    for slot, enum in ctx.onto.enums.get(c.domain, {}).items():
         if slot in _SPECIAL and slot != "type":
             continue
-        found = find_mentions(text, values)
+        found = find_mentions(text, enum)
+        understood = values(ctx.onto.understanding, plain, slot, enum)
+        if understood:  # the shared reading (synonyms, plurals, negation) wins; cue words otherwise
+            found = understood if not (slot == "type" and c.domain == "hotel") else [*found, *understood]
         if slot == "type" and c.domain == "hotel":
             found = _hotel_type(text, found, act)
         if found:
@@ -236,7 +302,7 @@ def _hotel_type(text: str, found: list[str], act: UserAct) -> list[str]:
 
 
 def _binary(c: Clause, act: UserAct, ctx: _Ctx) -> None:
-    for slot, words in (("parking", ("parking",)), ("internet", ("internet", "wifi", "wi fi"))):
+    for slot, words in (("parking", ("parking",)), ("internet", ("internet", "wifi", "wi fi", "wireless"))):
         values = ctx.onto.enums.get(c.domain, {}).get(slot)
         if not values or not any(re.search(rf"\b{w}\b", c.text) for w in words):
             continue
@@ -261,11 +327,18 @@ def _stations(c: Clause, act: UserAct, ctx: _Ctx) -> None:
 
 def _taxi(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     act.touch("taxi")
+    if re.search(r"\b(?:between|to) (?:the |both )?(?:two|both|2) (?:places|locations|venues|place)\b|\bboth places\b",
+                 c.text):
+        c.text = " ".join(re.sub(r"\b(?:between|to) (?:the |both )?(?:two|both|2) (?:places|locations|venues|place)\b|"
+                                 r"\bboth places\b", " ", c.text).split())
+        for d in [x for x in ctx.recent if x in ctx.refs][:2][::-1]:  # the earlier-discussed one first
+            if ctx.refs[d] not in act.places:
+                act.places.append(ctx.refs[d])
     spots = [(m.start(), ctx.names[int(m.group(1))]) for m in ENT_RE.finditer(c.text)]
     for dom, words in PLACE_REFS.items():
         ref = ctx.refs.get(dom)
         for w in words:
-            m = re.search(rf"\bthe {w}\b", c.text)
+            m = re.search(rf"\b(?:the|my|our|that) {w}\b", c.text)
             if ref and m:
                 spots.append((m.start(), ref))
                 break
@@ -293,8 +366,9 @@ def _numbers(c: Clause, act: UserAct, ctx: _Ctx) -> None:
         target = "hotel" if "hotel" in ctx.onto.domains else c.domain
         act.inform(target, "stay", str(number(m.group(1))))
         cued = True
-    for m in _STARS.finditer(text):
-        value = str(number(m.group(1)))
+    stars = [str(number(m.group(1))) for m in _STARS.finditer(text)]
+    stars = stars or values(ctx.onto.understanding, text, "stars")  # "a star of 4", "star rating of 3"
+    for value in stars:
         if "hotel" in ctx.onto.enums and value in ctx.onto.enums["hotel"].get("stars", ()):
             act.inform("hotel", "stars", value)
         cued = True
@@ -323,12 +397,33 @@ def _days(c: Clause, act: UserAct, ctx: _Ctx) -> None:
         act.inform(c.domain, "day", days[-1])
 
 
+def _same(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    """ "In the same area as the restaurant", "the same day", "the same group of people": the value the
+    other domain holds (the one named, else the most recently discussed one that has it)."""
+    d = c.domain
+    if d == "taxi":
+        return
+    api = ctx.onto.api("find", d)
+    for slot, ref in same_slots(c.text):
+        if slot in act.informs.get(d, {}):
+            continue
+        sources = [ref] if ref and ref != d else [x for x in ctx.recent if x != d]
+        value = next((ctx.slot_values.get(x, {}).get(slot) for x in sources if ctx.slot_values.get(x, {}).get(slot)),
+                     None)
+        if value is None:
+            continue
+        if slot in ctx.onto.arg_names(api) and ctx.onto.accepts(api, slot, value) or slot in ctx.onto.book_slots(d):
+            act.inform(d, slot, value)
+
+
 def _dontcare(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     if not dontcare(c.text):
         return
     api = ctx.onto.api("find", c.domain)
     params = [s for s in ctx.onto.arg_names(api) if s not in ("name", "trainID")]
     slots = [s for s in params if any(re.search(rf"\b{re.escape(w)}\b", c.text) for w in REQUEST_WORDS.get(s, (s,)))]
+    if "area" in params and "area" not in slots and re.search(r"\banywhere\b|\bany (part|side|section|where)\b", c.text):
+        slots.append("area")
     if not slots:
         slots = [s for d, s in ctx.asked if d == c.domain and s in params]
     for s in slots:

@@ -22,7 +22,8 @@ _NOT_PLACES = {"me", "us", "go", "get", "be", "leave", "arrive", "pick", "travel
                "ask", "arrange", "order", "reserve", "there", "here", "it", "my", "a", "an", "your", "their", "what"}
 #: words that refer to the entity on offer in a domain ("a taxi from the hotel")
 PLACE_REFS = {"restaurant": ("restaurant",), "hotel": ("hotel", "guesthouse", "guest house"),
-              "attraction": ("attraction", "museum", "college", "park", "theatre", "gallery", "cinema")}
+              "attraction": ("attraction", "museum", "college", "park", "theatre", "gallery", "cinema", "church",
+                             "pool", "club", "nightclub", "boat", "hall")}
 
 
 def mask_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:

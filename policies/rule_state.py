@@ -99,6 +99,21 @@ class DialogueState:
         rejected = {n.lower() for n in ds.rejected}
         return next((r for r in ds.results() if str(r.get(key, "")).lower() not in rejected), None)
 
+    def slot_values(self) -> dict[str, dict[str, str]]:
+        """Per domain, the values the dialogue holds: the offered entity's area and price range, then the
+        user's constraints (not dontcare) and booking slots ("the same area as the restaurant")."""
+        out = {}
+        for d, ds in self.domains.items():
+            if d not in self.onto.schemas:
+                continue
+            ent = ds.booked() if d != "train" else None
+            ent = self.entity(d) or {} if not isinstance(ent, dict) or "area" not in ent else ent
+            vals = {s: str(ent[s]) for s in ("area", "pricerange") if ent.get(s)}
+            vals.update({s: v for s, v in ds.info.items() if v != "dontcare"})
+            vals.update({s: v for s, v in ds.book.items() if v != "dontcare"})
+            out[d] = vals
+        return out
+
     def refs(self) -> dict[str, str]:
         out = {}
         for d in ("restaurant", "hotel", "attraction"):
@@ -148,6 +163,8 @@ def _merge(st: DialogueState, act: UserAct) -> None:
     if act.places:
         taxi = st.dom("taxi").info
         for place in act.places:
+            if place in taxi.values():  # "between the two places" after "leave the hotel"
+                continue
             role = next((r for r in ("departure", "destination") if r not in taxi), "destination")
             taxi[role] = place
     for d, slots in act.requests.items():
@@ -194,10 +211,12 @@ def _asked(st: DialogueState, text: str) -> list[tuple[str, str]]:
     return out
 
 
-def track(observation: dict[str, Any], schemas: Mapping[str, Any] | None = None) -> DialogueState:
+def track(observation: dict[str, Any], schemas: Mapping[str, Any] | None = None,
+          understanding: Any = None) -> DialogueState:
     """The dialogue state behind an observation (``messages`` and ``tools``), read with the slot schemas
-    of the env's vocabulary (``info["vocab"].schemas``)."""
-    st = DialogueState(Ontology.from_tools(observation.get("tools") or "[]", schemas))
+    of the env's vocabulary (``info["vocab"].schemas``) and its value understanding
+    (``info["vocab"].understanding``, optional)."""
+    st = DialogueState(Ontology.from_tools(observation.get("tools") or "[]", schemas, understanding))
     calls: dict[str, ToolCall] = {}
     for msg in messages_from_observation(observation):
         _step(st, msg, calls)
@@ -214,7 +233,8 @@ def _step(st: DialogueState, msg: Message, calls: dict[str, ToolCall]) -> None:
     elif msg.role == "assistant":
         st.asked = _asked(st, msg.content)
     elif msg.role == "user":
-        act = parse_user(msg.content, st.onto, st.focus, st.asked, st.known, st.refs())
+        act = parse_user(msg.content, st.onto, st.focus, st.asked, st.known, st.refs(), st.slot_values(),
+                         st.order[::-1])
         _merge(st, act)
         st.last_act = act
         st.events = []

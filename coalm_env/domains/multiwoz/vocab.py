@@ -54,3 +54,21 @@ class MultiWOZVocabulary(Vocabulary):
 
     def resolve_name(self, domain: str, text: Any) -> str | None:
         return self.database.resolve_name(domain, str(text))
+
+    @functools.cached_property
+    def understanding(self) -> Any:
+        """The understanding over the MultiWOZ folder (val annotations, ontology, DB names) and the train
+        stations as places; the hand-written table when the dialogue files are missing."""
+        from coalm_env import data
+        from coalm_env.domains.tod.understanding import Understanding
+
+        places = self.places["train"]
+        try:
+            return Understanding.from_data(data.require("multiwoz24"), places)
+        except Exception:  # noqa: BLE001 - no dialogue files: the table over the DB names
+            return Understanding.fallback(self.names, places)
+
+    @functools.cached_property
+    def places(self) -> dict[str, list[str]]:
+        rows = self.database.tables.get("train", [])
+        return {"train": sorted({str(r[s]) for r in rows for s in ("departure", "destination") if r.get(s)})}

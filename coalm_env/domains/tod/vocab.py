@@ -132,6 +132,22 @@ class Vocabulary:
         key = self.schemas[domain].entity_key if domain in self.schemas else "name"
         return self._by_key[domain].get(self.value_key(key, text))
 
+    # -- free text ---------------------------------------------------------------------------
+    @functools.cached_property
+    def understanding(self) -> Any:
+        """The domain's value understanding (:class:`~coalm_env.domains.tod.understanding.Understanding`,
+        the hand-written table over this vocabulary's names; built on first use), shared by the scorer,
+        the agenda user and the rule policy."""
+        from coalm_env.domains.tod.understanding import Understanding
+
+        places = [n for d in ("train", "taxi") for n in self.places.get(d, ())]
+        return Understanding.fallback(self.names, places)
+
+    @property
+    def places(self) -> Mapping[str, Sequence[str]]:
+        """Town and station names per domain (none here; MultiWOZ: its train stations)."""
+        return {}
+
     def resolve_place(self, text: Any, domains: Sequence[str] = ("restaurant", "hotel", "attraction")) -> str:
         """A taxi place: the database spelling of the venue ``text`` names, else ``text`` as given."""
         for d in domains:

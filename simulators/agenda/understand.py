@@ -251,11 +251,8 @@ def _add_shared(reading: Reading, understanding: Any, domains: Sequence[str]) ->
     failures and requests it finds that the patterns missed, the booking claim, and the order of the
     offers (among the names mentioned as whole words: those it reads as offered first, the recommended
     one at their head: "...including X and Y. I'd suggest Z"; names it reads as unavailable last)."""
-    from coalm_env.domains.tod.understanding import read_agent_turn
-
     try:
-        shared = (read_agent_turn(reading.text, tuple(domains), understanding=understanding) if domains
-                  else read_agent_turn(reading.text, understanding=understanding))
+        shared = understanding.read_agent_turn(reading.text, tuple(domains) if domains else None)
     except Exception:  # the shared reader failing on odd text must not break the episode
         return
     for d, names in reading.offers.items():

@@ -97,6 +97,16 @@ class Understanding:
         return [ValueMention(slot, v.rstrip(patterns.AMBIGUOUS_HOUR), s, e, text[s:e]) for s, e, v in
                 ((m.start, m.end, m.value) for m in found)]
 
+    def read_agent_turn(self, text: object, domains: Sequence[str] | None = None,
+                        entity_names: Mapping[str, Iterable[str]] | None = None):
+        """:func:`~coalm_env.domains.tod.understanding.acts.read_agent_turn` with this understanding: users and
+        policies reach the reader through the vocabulary (``context.vocab.understanding``), never by import."""
+        from coalm_env.domains.tod.understanding.acts import read_agent_turn  # acts imports this module
+
+        if domains is None:
+            return read_agent_turn(text, entity_names=entity_names, understanding=self)
+        return read_agent_turn(text, tuple(domains), entity_names=entity_names, understanding=self)
+
     def gives_value(self, text: str, slot: str, value: str, domain: str | None = None) -> bool:
         """Whether ``text`` states ``slot = value`` in any form (a time in any clock form and either
         half-day when said without am/pm; ``"free"`` as "no entrance fee"; ...)."""

@@ -63,6 +63,41 @@ def one_size(env_id: str, policy: Any, n: int, episodes: int, seed: int, env_opt
     }
 
 
+def serve_comparison(env_id: str, model: Path, policy_name: str, sizes: list[int], episodes: int, seed: int,
+                     max_tokens: int, env_options: dict[str, Any]) -> list[dict[str, Any]]:
+    """Lock-step vs async runner against ``transformers serve`` on ``model`` (CPU): episodes/s per N."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from llm_servers import TransformersServe
+
+    from coalm_env.llm import make_generator
+    from coalm_env.rollout_async import run_rollouts_async
+    from policies.chat import ChatPolicy
+    from policies.react import ReactPolicy
+
+    serve = TransformersServe(model)
+    rows = []
+    try:
+        gen = make_generator(f"openai:{model}@{serve.url}/v1,max_tokens={max_tokens}", concurrency=64)
+        policy = {"react": ReactPolicy, "chat": ChatPolicy}[policy_name](gen)
+        run_rollouts(RolloutConfig(env_id, policy, "agenda", episodes=1, env_options=env_options), progress=False)
+        for n in sizes:
+            config = RolloutConfig(env_id, policy, "agenda", episodes=max(n, episodes), seed=seed, batch_size=n,
+                                   env_options=env_options)
+            for runner in ("lockstep", "async"):
+                result = (run_rollouts(config, progress=False) if runner == "lockstep"
+                          else run_rollouts_async(config, concurrency=n))
+                t = result.timing
+                rows.append({"runner": runner, "live_episodes": n, "episodes": config.episodes,
+                             "agent_steps": int(t["steps"]), "episodes_per_s": t["episodes_per_s"],
+                             "steps_per_s": t["steps_per_s"], "wall_s": t["wall_s"],
+                             "llm_errors": sum(1 for tr in result.trajectories if tr.stop_reason
+                                               and tr.stop_reason.value == "errored")})
+                print(f"serve {runner} N={n}: {t['episodes_per_s']:.3g} episodes/s", flush=True)
+    finally:
+        serve.stop()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--env-id", default="coalm/Travel-v0")
@@ -77,6 +112,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="JSON file (default: experiments/results/llm-<env>.json)")
+    p.add_argument("--serve-sizes", default="",
+                   help="also compare the lock-step and async runners against `transformers serve` for these N "
+                        "(comma-separated; e.g. 1,8)")
+    p.add_argument("--serve-episodes", type=int, default=8, help="episodes per N for --serve-sizes")
+    p.add_argument("--skip-hf", action="store_true", help="only the --serve-sizes comparison")
     args = p.parse_args(argv)
 
     from coalm_env.llm import make_generator
@@ -88,9 +128,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     policy = {"react": ReactPolicy, "chat": ChatPolicy}[args.policy](generator)
     env_options = {"max_turns": args.max_turns, "max_steps_per_turn": args.max_steps_per_turn}
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    one_size(args.env_id, policy, 1, 1, args.seed, env_options)  # warm-up: domain build, first generate
     rows = []
-    for n in sizes:
+    if not args.skip_hf:
+        one_size(args.env_id, policy, 1, 1, args.seed, env_options)  # warm-up: domain build, first generate
+    for n in [] if args.skip_hf else sizes:
         episodes = args.episodes_single if n == 1 else max(n, args.episodes)
         rows.append(one_size(args.env_id, policy, n, episodes, args.seed, env_options))
         print(f"N={n}: {rows[-1]['episodes_per_s']:.3g} episodes/s", flush=True)
@@ -108,6 +149,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     "load_avg_1m_at_end": os.getloadavg()[0]},
         "rows": rows,
     }
+    if args.serve_sizes:
+        serve_sizes = [int(x) for x in args.serve_sizes.split(",") if x.strip()]
+        results["serve"] = serve_comparison(args.env_id, Path(model), args.policy, serve_sizes, args.serve_episodes,
+                                            args.seed, args.max_tokens, env_options)
+        print(tabulate(results["serve"], headers="keys", floatfmt=".3g"))
     print(tabulate(rows, headers="keys", floatfmt=".3g"))
     save_results(results, args.out, f"llm-{args.env_id.replace('/', '_')}.json")
     return results

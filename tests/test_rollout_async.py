@@ -48,8 +48,9 @@ def test_llm_policy_trajectories_are_byte_identical(tmp_path: Path, concurrency:
         json.loads((tmp_path / "async" / "summary.json").read_text())
 
 
-def test_sync_policy_and_user(tmp_path: Path):
-    a, b = _both(tmp_path, lambda: "rule", episodes=5)
+@pytest.mark.parametrize("policy", ["rule", "oracle"])  # oracle: privileged (info["scenario"])
+def test_sync_policy_and_user(tmp_path: Path, policy: str):
+    a, b = _both(tmp_path, lambda: policy, episodes=5)
     assert [t.to_json() for t in a.trajectories] == [t.to_json() for t in b.trajectories]
     assert b.summary["episodes"] == 5
 

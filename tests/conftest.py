@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 _MIRROR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-if "COALM_ENV_DATA" not in os.environ and _MIRROR.is_dir():
+if not os.environ.get("COALM_ENV_DATA") and _MIRROR.is_dir():  # unset or empty
     os.environ["COALM_ENV_DATA"] = str(_MIRROR)
 
 

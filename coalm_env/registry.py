@@ -35,9 +35,9 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _split_top_level(text: str) -> list[str]:
-    """Split on commas outside brackets and quotes, so ``flags=[1,2],name="a,b"`` stays two items."""
-    items, depth, quote, start = [], 0, "", 0
+def _top_level(text: str, sep: str):
+    """Offsets of ``sep`` outside brackets and quotes (``flags=[1,2],name="a,b"`` has one top-level comma)."""
+    depth, quote = 0, ""
     for i, ch in enumerate(text):
         if quote:
             quote = "" if ch == quote else quote
@@ -47,11 +47,14 @@ def _split_top_level(text: str) -> list[str]:
             depth += 1
         elif ch in "]})":
             depth -= 1
-        elif ch == "," and depth == 0:
-            items.append(text[start:i])
-            start = i + 1
-    items.append(text[start:])
-    return items
+        elif ch == sep and depth == 0:
+            yield i
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets and quotes, so ``flags=[1,2],name="a,b"`` stays two items."""
+    bounds = [-1, *_top_level(text, ","), len(text)]
+    return [text[a + 1:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -131,20 +134,8 @@ PERSONAS = Registry("persona", {
 def split_personas(spec: str, personas: Registry = PERSONAS) -> tuple[str, list[str]]:
     """``"agenda+typos:rate=0.05+impatient"`` -> ``("agenda", ["typos:rate=0.05", "impatient"])``: a ``+``
     outside brackets and quotes followed by a registered persona name starts a wrapper."""
-    cuts, depth, quote = [], 0, ""
-    for i, ch in enumerate(spec):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{(":
-            depth += 1
-        elif ch in "]})":
-            depth -= 1
-        elif ch == "+" and depth == 0:
-            name = spec[i + 1:].split(":", 1)[0].split("+", 1)[0].strip()
-            if name in personas.entries:
-                cuts.append(i)
+    cuts = [i for i in _top_level(spec, "+")
+            if spec[i + 1:].split(":", 1)[0].split("+", 1)[0].strip() in personas.entries]
     bounds = [*cuts, len(spec)]
     return spec[: bounds[0]], [spec[a + 1: b] for a, b in zip(bounds, bounds[1:])]
 

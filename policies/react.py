@@ -20,56 +20,28 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from coalm_env.llm.base import SamplingParams
-from coalm_env.render import messages_from_observation, render_tools
-from coalm_env.types import Message
+from coalm_env.render import messages_from_observation
+from coalm_env.render_coalm import FORMAT, STOP, TASK, react_prompt  # the one CRA renderer (export uses it too)
 from policies.llm_base import LLMPolicy
 
-__all__ = ["ReactPolicy", "react_prompt", "STOP"]
-
-#: where a ReAct completion ends: the env returns the observation; the user writes its own turn
-STOP = ("\nObservation:", "\nUser:")
-
-TASK = ("You are a conversational API-calling assistant. Help the user with their request: decide at every "
-        "turn whether an API call is needed, call it, read its result, and answer the user.")
-FORMAT = ("First write `Thought: ...` (is an API call needed? is the result enough to answer?). Then either "
-          "`Action: function_name(argument1=value1, argument2=value2)` to call one API, or "
-          "`Response: ...` to reply to the user. Write nothing after the Action or Response line.")
-
-
-def _line(msg: Message) -> str:
-    if msg.role == "user":
-        return f"User: {msg.content}"
-    if msg.role == "tool":
-        return f"Observation: {msg.content}"
-    if msg.tool_calls:
-        head = [f"Thought: {msg.content}"] if msg.content else []
-        return "\n".join(head + [f"Action: {c.signature()}" for c in msg.tool_calls])
-    return f"System: {msg.content}"
-
-
-def react_prompt(messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> str:
-    """The CRA prompt for a conversation and its tool schemas (see the module docstring)."""
-    system = "\n".join(m.content for m in messages if m.role == "system" and m.content)
-    history = "\n".join(_line(m) for m in messages if m.role != "system")
-    return "\n\n".join([
-        f"[Instruction]\n{TASK}\n{system}".rstrip(),
-        "[Available tools]\n" + (render_tools(tools) or "(none)"),
-        f"[Format]\n{FORMAT}",
-        f"[Conversation history]\n{history}",
-    ])
+__all__ = ["ReactPolicy", "react_prompt", "STOP", "TASK", "FORMAT"]
 
 
 class ReactPolicy(LLMPolicy):
     """CoALM-IT ReAct prompting (see the module docstring)."""
 
     name = "react"
+    #: ``compact=1``: the short CRA variant for small models; ``history=N``: only the last N earlier user turns
+    own_options = ("seed", "compact", "history")
 
     def request(self, obs: dict[str, Any]) -> tuple[list[dict], None]:
-        prompt = react_prompt(messages_from_observation(obs), json.loads(obs["tools"]))
+        history = self.options.get("history")
+        prompt = react_prompt(messages_from_observation(obs), json.loads(obs["tools"]),
+                              compact=str(self.options.get("compact", "0")).lower() in ("1", "true", "yes"),
+                              history=None if history in (None, "") else int(history))
         return [{"role": "user", "content": prompt}], None
 
     def params(self) -> SamplingParams:

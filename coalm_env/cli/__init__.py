@@ -17,7 +17,8 @@ from coalm_env.version import __version__
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: subcommand modules under ``coalm_env.cli``, in the order ``--help`` lists them
-COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "sweep", "stats")
+COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "sweep", "stats", "export", "train", "report",
+            "play")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import time
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,15 +180,22 @@ def _llm_totals(trajectories: Sequence[Trajectory]) -> dict[str, Any]:
 
 
 class _Writer:
-    """Appends trajectories to ``trajectories.jsonl`` in episode order, buffering early finishers."""
+    """Appends trajectories to ``trajectories.jsonl`` in episode order, buffering early finishers.
+    With ``done`` (a resumed run) it appends after the finished episodes and skips their indices."""
 
-    def __init__(self, out_dir: Path | None):
+    def __init__(self, out_dir: Path | None, done: Collection[int] = ()):
         self.handle = None
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
-            self.handle = open(out_dir / "trajectories.jsonl", "w", encoding="utf-8")
+            self.handle = open(out_dir / "trajectories.jsonl", "a" if done else "w", encoding="utf-8")
         self.pending: dict[int, Trajectory] = {}
+        self.done = set(done)
         self.next = 0
+        self._skip_done()
+
+    def _skip_done(self) -> None:
+        while self.next in self.done:
+            self.next += 1
 
     def add(self, index: int, trajectory: Trajectory) -> None:
         self.pending[index] = trajectory
@@ -196,7 +204,9 @@ class _Writer:
             if self.handle is not None:
                 self.handle.write(traj.to_json() + "\n")
                 self.handle.flush()
+                os.fsync(self.handle.fileno())  # a line, once written, survives a crash (as the sweep's)
             self.next += 1
+            self._skip_done()
 
     def close(self) -> None:
         if self.handle is not None:
@@ -251,8 +261,10 @@ class _Runner:
         from tqdm.auto import tqdm
 
         self.writer = writer
-        self.bar = tqdm(total=self.config.episodes, disable=not self.progress, desc=self.config.env_id, unit="ep")
-        todo = iter(range(self.config.episodes))
+        done = [i for i, t in enumerate(self.trajectories) if t is not None]  # resumed: already finished
+        self.bar = tqdm(total=self.config.episodes, initial=len(done), disable=not self.progress,
+                        desc=self.config.env_id, unit="ep")
+        todo = iter(i for i in range(self.config.episodes) if self.trajectories[i] is None)
         try:
             while self._start(todo):
                 self._user_phase(_Phase.BEGIN)
@@ -346,7 +358,7 @@ def _abort(env: Any, exc: BaseException) -> tuple:
     return env.abort(StopReason.ERRORED, error)
 
 
-def run_rollouts(config: RolloutConfig, *, progress: bool = True) -> RolloutResult:
+def run_rollouts(config: RolloutConfig, *, progress: bool = True, resume: bool = False) -> RolloutResult:
     """Run ``config.episodes`` episodes of ``config.env_id`` with ``config.policy`` against
     ``config.user``, ``config.batch_size`` at a time (see :class:`RolloutConfig` for every field and
     its default): ``run_rollouts(RolloutConfig("coalm/Travel-v0", "rule", episodes=50))``.
@@ -354,6 +366,9 @@ def run_rollouts(config: RolloutConfig, *, progress: bool = True) -> RolloutResu
     Args:
         config: the run.
         progress: show a progress bar.
+        resume: keep the episodes already in ``config.out_dir`` (from a run of the same config, perhaps
+            killed: a torn last line is dropped) and play only the missing ones; without it the output
+            is truncated. Episodes are keyed by their index, which fixes their seed and scenario.
 
     Returns:
         A :class:`RolloutResult`; its ``summary`` equals ``summary.json``.
@@ -364,7 +379,10 @@ def run_rollouts(config: RolloutConfig, *, progress: bool = True) -> RolloutResu
     start = time.perf_counter()
     runner = _Runner(config, config.policy, config.user, progress)
     path = Path(config.out_dir) if config.out_dir is not None else None
-    writer = _Writer(path)
+    done = _resume(path, config, runner) if resume else []
+    writer = _Writer(path, done)
+    if path is not None:  # now, so that a killed run can be resumed against it
+        _write_config(path, config)
     try:
         runner.run(writer)
     finally:
@@ -386,6 +404,41 @@ def run_rollouts(config: RolloutConfig, *, progress: bool = True) -> RolloutResu
     return RolloutResult(summary, trajectories, timing, config, path)
 
 
+def _resume(path: Path | None, config: RolloutConfig, runner: _Runner) -> list[int]:
+    """Load the finished episodes of an earlier run into ``runner``; returns their indices."""
+    from coalm_env.jsonl import read_lines, repair
+
+    if path is None or not (path / "trajectories.jsonl").exists():
+        return []
+    _check_same_config(path, config)
+    repair(path / "trajectories.jsonl")  # a torn last line: cut off before appending
+    done = []
+    for line in read_lines(path / "trajectories.jsonl"):
+        traj = Trajectory.from_dict(line)
+        index = traj.extra.get("episode")
+        if (not isinstance(index, int) or not 0 <= index < config.episodes or runner.trajectories[index] is not None
+                or runner.plan[index]["scenario_id"] != traj.scenario_id):
+            raise ConfigError(f"{path}/trajectories.jsonl holds an episode index {index!r} this run cannot resume",
+                              hint="rerun without --resume (or into a fresh --out)")
+        runner.trajectories[index] = traj
+        done.append(index)
+    return done
+
+
+def _check_same_config(path: Path, config: RolloutConfig) -> None:
+    """The sweep's rule: results of different configs are never mixed (``out_dir`` and ``episodes`` aside)."""
+    saved_file = path / "config.json"
+    if not saved_file.exists():  # an output written before config.json came first: nothing to check against
+        return
+    saved = json.loads(saved_file.read_text(encoding="utf-8"))
+    now = config.to_dict()
+    diff = sorted(k for k in set(saved) | set(now) if k not in ("out_dir", "episodes", "batch_size")
+                  and saved.get(k) != now.get(k))
+    if diff:
+        raise ConfigError(f"{path} holds a run of another config (differs in {', '.join(diff)})",
+                          hint="resume with the same arguments, or write into a fresh --out")
+
+
 def _timing(wall: float, trajectories: list[Trajectory], clock: dict[str, float]) -> dict[str, float]:
     steps = sum(len(t.steps) for t in trajectories)
     return {
@@ -397,9 +450,13 @@ def _timing(wall: float, trajectories: list[Trajectory], clock: dict[str, float]
     }
 
 
+def _write_config(path: Path, config: RolloutConfig) -> None:
+    (path / "config.json").write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def _write_outputs(path: Path, summary: dict[str, Any], config: RolloutConfig, timing: dict[str, float]) -> None:
     (path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (path / "config.json").write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_config(path, config)
     (path / "timing.json").write_text(json.dumps(timing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

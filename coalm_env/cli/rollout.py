@@ -36,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "for generation servers (coalm_env.rollout_async)")
     p.add_argument("--concurrency", type=int, default=None,
                    help="async runner: episodes at once (default: --batch-size)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the finished episodes in --out (a killed run of the same arguments) and play "
+                        "only the missing ones, instead of truncating (lockstep runner)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -77,9 +80,11 @@ def run(args: argparse.Namespace) -> int:
     if args.runner == "async":
         from coalm_env.rollout_async import run_rollouts_async
 
+        if args.resume:
+            raise ConfigError("--resume works with the lockstep runner", hint="drop --runner async")
         result = run_rollouts_async(config, concurrency=args.concurrency)
     else:
-        result = run_rollouts(config, progress=not args.no_progress)
+        result = run_rollouts(config, progress=not args.no_progress, resume=args.resume)
     print(summary_table(result.summary))
     t = result.timing
     print(f"\n{t['episodes_per_s']:.1f} episodes/s, {t['steps_per_s']:.1f} steps/s; wrote {out}/")

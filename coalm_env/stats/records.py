@@ -60,6 +60,9 @@ def cell_label(env_id: str, options: Mapping[str, Any], split: str, policy: str,
 
 
 def _persona(traj: Trajectory) -> str:
+    personas = traj.extra.get("personas")  # what the env records: the persona specs of a `user+p+q` chain
+    if isinstance(personas, list) and personas:
+        return "+".join(str(p) for p in personas)
     for place in (traj.extra, traj.options):
         value = place.get("persona")
         if isinstance(value, Mapping):

@@ -22,7 +22,7 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
-def cells_table(cells: Mapping[str, Mapping[str, Any]]) -> str:
+def cells_table(cells: Mapping[str, Mapping[str, Any]], tablefmt: str = "simple") -> str:
     """One row per cell: episodes, errored, success with CI, pass^k for every k, flip rate, tokens."""
     top = max((len(c["pass_hat_k"]) for c in cells.values()), default=0)
     headers = ["cell", "episodes", "errored", "user faults", "success [95% CI]",
@@ -35,15 +35,16 @@ def cells_table(cells: Mapping[str, Mapping[str, Any]]) -> str:
         rows.append([label, c["episodes"], c["errored"], c["user_faults"], fmt_interval(c["success"]),
                      *(_num(c["pass_hat_k"].get(str(k))) for k in range(1, top + 1)), _num(c["flip_rate"]),
                      int(tokens) if ledger.get("entries") else "-", _num(cost, 4)])
-    return tabulate(rows, headers=headers, disable_numparse=True)
+    return tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True)
 
 
-def breakdown_table(name: str, groups: Mapping[str, Mapping[str, Any]]) -> str:
+def breakdown_table(name: str, groups: Mapping[str, Mapping[str, Any]], tablefmt: str = "simple") -> str:
     rows = [[value, g["episodes"], fmt_interval(g["success"])] for value, g in groups.items()]
-    return tabulate(rows, headers=[name, "episodes", "success [95% CI]"], disable_numparse=True)
+    return tabulate(rows, headers=[name, "episodes", "success [95% CI]"], tablefmt=tablefmt,
+                    disable_numparse=True)
 
 
-def comparison_table(label_a: str, label_b: str, result: Mapping[str, Any]) -> str:
+def comparison_table(label_a: str, label_b: str, result: Mapping[str, Any], tablefmt: str = "simple") -> str:
     """A vs B: pairs, both means, the difference with CI, McNemar's counts and p, the verdict."""
     rows = [
         ["A", label_a],
@@ -57,4 +58,4 @@ def comparison_table(label_a: str, label_b: str, result: Mapping[str, Any]) -> s
         ["noise floor (flip rate)", _num(result["noise_floor"])],
         ["verdict", result["verdict"] + (" (below the noise floor)" if result["below_noise_floor"] else "")],
     ]
-    return tabulate(rows, tablefmt="simple", disable_numparse=True)
+    return tabulate(rows, tablefmt=tablefmt, disable_numparse=True)

@@ -1,0 +1,225 @@
+"""GRPO adapter (b): TRL's ``rollout_func``, whole multi-turn episodes with the user simulator.
+
+``GRPOTrainer(rollout_func=EpisodeRollout(...))`` hands the callable each generation round's prompts
+(already repeated ``num_generations`` times) and the trainer. Each prompt is a scenario id
+(:func:`rollout_rows`); :class:`EpisodeRollout` plays one episode per prompt, lock-step over the batch,
+with an LLM policy (``chat`` or ``react``) whose generator is the trainer's *current* model
+(:class:`TrainerGenerator`), so what is trained on is what was sampled: each agent step's prompt ids,
+completion ids and logprobs come from ``StepRecord.extra``.
+
+An episode becomes one sequence (:func:`splice`): the first step's prompt, then each step's sampled
+completion (``env_mask`` 1) followed by the tokens the env added before the next step -- tool results,
+the user's turn, the template's turn markers (``env_mask`` 0, logprob 0). When the next prompt extends
+the last one (a prefix-preserving chat template), the re-rendered agent turn is skipped, since the
+sampled tokens stand for it; where it does not (``react`` re-renders the whole history in one user
+message), the tokens after the longest common prefix are taken, and the step is counted as inexact
+(``rollout/exact_context``): the trainer then scores the completion in a slightly different context than
+the one it was sampled in.
+
+The reward (:func:`metrics_reward`) is :func:`coalm_env.train.reward.episode_reward` of each episode's
+metrics, forwarded to reward functions as the ``coalm_metrics`` column.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from coalm_env.errors import ConfigError
+from coalm_env.llm.base import SamplingParams
+from coalm_env.llm.hf import HFGenerator
+from coalm_env.train.reward import check_weights, episode_reward
+
+__all__ = ["TrainerGenerator", "EpisodeRollout", "splice", "rollout_rows", "metrics_reward"]
+
+
+class TrainerGenerator(HFGenerator):
+    """The ``hf`` backend on an already loaded model and tokenizer (the trainer's, updated in place)."""
+
+    def __init__(self, model: Any, tokenizer: Any, params: SamplingParams | None = None, name: str = "trainer"):
+        import torch
+        import transformers
+
+        self.model, self.params = name, params or SamplingParams()
+        self._torch, self._transformers = torch, transformers
+        self.hf_model, self.tokenizer = model, tokenizer
+        self.device = str(next(model.parameters()).device)
+        self.chat_template_kwargs = {}
+        self.eos_ids = self._eos_ids()
+
+
+def _lcp(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)
+
+
+def _env_tokens(prompt: list[int], prev_prompt: list[int], prev_completion: list[int],
+                eos_ids: set[int]) -> tuple[list[int], bool]:
+    """The tokens the env added between two agent steps, and whether the context was exact."""
+    j = _lcp(prompt, prev_prompt)
+    if j < len(prev_prompt):  # the template re-rendered the history: take what follows the common part
+        return prompt[j:], False
+    exact = prompt[j:j + len(prev_completion)] == prev_completion
+    end = next((k + 1 for k in range(j, len(prompt)) if prompt[k] in eos_ids), j)  # skip the agent turn
+    return prompt[end:], exact
+
+
+def splice(steps: Sequence[Mapping[str, Any]], eos_ids: set[int]) -> dict[str, Any]:
+    """One episode's sequence from its agent steps' generation records (``prompt_ids``, ``token_ids``,
+    ``logprobs``): ``prompt_ids``, ``completion_ids``, ``logprobs``, ``env_mask``, ``exact`` (the share
+    of steps after the first whose sampled context equals the spliced one)."""
+    prompt = list(steps[0]["prompt_ids"])
+    out: dict[str, Any] = {"prompt_ids": prompt, "completion_ids": [], "logprobs": [], "env_mask": []}
+    exact = []
+    for k, step in enumerate(steps):
+        if k:
+            prev = steps[k - 1]
+            extra, same = _env_tokens(list(step["prompt_ids"]), list(prev["prompt_ids"]), list(prev["token_ids"]),
+                                      eos_ids)
+            exact.append(same)
+            _extend(out, extra, [0.0] * len(extra), 0)
+        _extend(out, list(step["token_ids"]), [float(x) for x in step["logprobs"]], 1)
+    out["exact"] = float(np.mean(exact)) if exact else 1.0
+    return out
+
+
+def _extend(out: dict[str, Any], ids: list[int], logprobs: list[float], mask: int) -> None:
+    out["completion_ids"] += ids
+    out["logprobs"] += logprobs
+    out["env_mask"] += [mask] * len(ids)
+
+
+def _truncate(seq: dict[str, Any], limit: int | None) -> dict[str, Any]:
+    if limit is not None:
+        for key in ("completion_ids", "logprobs", "env_mask"):
+            seq[key] = seq[key][:limit]
+    return seq
+
+
+def rollout_rows(env_id: str, env_kwargs: Mapping[str, Any] | None = None, *, split: str = "train",
+                 limit: int | None = None) -> list[dict[str, str]]:
+    """Dataset rows for the ``rollout_func`` adapter: ``{"prompt": scenario_id}`` for the first ``limit``
+    scenarios of ``split`` (TRL gives ``rollout_func`` only the prompts, so the prompt is the key)."""
+    import gymnasium as gym
+
+    import coalm_env  # noqa: F401
+
+    kwargs = {k: v for k, v in dict(env_kwargs or {}).items() if k != "split"}
+    domain = gym.make(env_id, **kwargs).unwrapped.domain
+    rows = [{"prompt": s.id} for s in domain.scenarios(split)[:limit]]
+    if not rows:
+        raise ConfigError(f"{env_id} has no scenarios in split {split!r}")
+    return rows
+
+
+class EpisodeRollout:
+    """A ``rollout_func`` playing whole episodes (see the module docstring).
+
+    Args:
+        env_id: a registered id (``coalm/Travel-v0``).
+        env_kwargs: ``gym.make`` options (``user="agenda"``, ``split``, ``max_turns``...).
+        policy: ``"chat"`` (chat-template tool calling) or ``"react"`` (the CoALM-IT layout).
+        max_tokens: most tokens per agent step (default: the trainer's ``max_completion_length``).
+        max_episode_tokens: cap on an episode's spliced completion (``None``: no cap).
+        seed: root of the episodes' reset seeds (each call draws fresh ones; the generations of one
+            prompt face different users' draws and sample with different seeds).
+    """
+
+    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any] | None = None, *, policy: str = "chat",
+                 max_tokens: int | None = None, max_episode_tokens: int | None = None, seed: int = 0):
+        if policy not in ("chat", "react"):
+            raise ConfigError(f"rollout policy must be 'chat' or 'react', got {policy!r}")
+        self.env_id, self.env_kwargs = env_id, dict(env_kwargs or {})
+        self.policy_name, self.max_tokens, self.max_episode_tokens = policy, max_tokens, max_episode_tokens
+        self.seed = int(seed)
+        self._counter = itertools.count()
+        self._envs: list[Any] = []
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list]:
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        was_training = model.training
+        model.eval()
+        try:
+            trajectories = self.play([str(p) for p in prompts], self._policy(model, trainer))
+        finally:
+            model.train(was_training)
+        return self._batch(trajectories, trainer)
+
+    def _policy(self, model: Any, trainer: Any) -> Any:
+        from coalm_env.registry import POLICIES
+
+        args = trainer.args
+        params = SamplingParams(temperature=float(args.temperature), top_p=float(args.top_p),
+                                max_tokens=int(self.max_tokens or args.max_completion_length))
+        generator = TrainerGenerator(model, trainer.processing_class, params)
+        return POLICIES.resolve(self.policy_name)(generator, seed=self.seed)
+
+    def _env(self, i: int) -> Any:
+        import gymnasium as gym
+
+        import coalm_env  # noqa: F401
+
+        while len(self._envs) <= i:  # built once, reset per episode
+            self._envs.append(gym.make(self.env_id, **self.env_kwargs).unwrapped)
+        return self._envs[i]
+
+    def play(self, scenario_ids: Sequence[str], policy: Any) -> list[Any]:
+        """One episode per scenario id, lock-step (one batched ``act`` per round); the trajectories."""
+        envs = [self._env(i) for i in range(len(scenario_ids))]
+        obs, infos = [], []
+        for env, sid in zip(envs, scenario_ids):
+            seed = int(np.random.SeedSequence([self.seed, next(self._counter)]).generate_state(1)[0])
+            o, info = env.reset(seed=seed, options={"scenario_id": sid})
+            obs.append(o)
+            infos.append(info)
+        active = [i for i, env in enumerate(envs) if env.trajectory.stop_reason is None]
+        while active:
+            actions = policy.act([obs[i] for i in active], [infos[i] for i in active])
+            for i, action in zip(active, actions):
+                obs[i], _, terminated, truncated, infos[i] = envs[i].step(action)
+            active = [i for i in active if envs[i].trajectory.stop_reason is None]
+        return [env.trajectory for env in envs]
+
+    def _batch(self, trajectories: Sequence[Any], trainer: Any) -> dict[str, list]:
+        tokenizer = trainer.processing_class
+        eos = set(getattr(trainer, "eos_token_ids", None) or [tokenizer.eos_token_id])
+        out: dict[str, list] = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_mask": [],
+                                "coalm_metrics": []}
+        exact = []
+        for traj in trajectories:
+            steps = [s.extra for s in traj.steps if s.extra.get("token_ids") is not None]
+            seq = splice(steps, eos) if steps else _empty(tokenizer)
+            exact.append(seq.pop("exact"))
+            for key, value in _truncate(seq, self.max_episode_tokens).items():
+                out[key].append(value)
+            out["coalm_metrics"].append(dict(traj.metrics))
+        _log(trainer, "rollout/exact_context", float(np.mean(exact)))
+        return out
+
+
+def _empty(tokenizer: Any) -> dict[str, Any]:
+    """An episode without agent steps (the user ended it first): one masked end-of-turn token."""
+    eos = tokenizer.eos_token_id
+    return {"prompt_ids": [eos], "completion_ids": [eos], "logprobs": [0.0], "env_mask": [0], "exact": 1.0}
+
+
+def _log(trainer: Any, name: str, value: float) -> None:
+    metrics = getattr(trainer, "_metrics", None)
+    if isinstance(metrics, dict) and "train" in metrics:
+        metrics["train"][name].append(value)
+
+
+def metrics_reward(weights: Mapping[str, float] | None = None) -> Callable[..., list[float]]:
+    """The reward function for the ``rollout_func`` adapter (reads the forwarded ``coalm_metrics``)."""
+    weights = check_weights(weights)
+
+    def coalm_episode(completions, coalm_metrics=None, log_metric=None, **_: Any) -> list[float]:
+        if log_metric is not None:
+            for name in weights:
+                log_metric(f"env/{name}", float(np.mean([m.get(name, 0.0) for m in coalm_metrics])))
+        return [episode_reward(m, weights) for m in coalm_metrics]
+
+    return coalm_episode

@@ -1,0 +1,130 @@
+"""GRPO through TRL on coalm/Travel-v0 (agenda user): both adapters train the tiny model on CPU.
+
+One GRPO step each, 2 generations, 8 tokens per completion. The tiny model is random, so every episode
+fails alike and the env reward alone has zero variance within a group (zero advantage, no update); the
+trainer tests add a reward on the sampled token ids so the step must move the weights.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = [
+    pytest.mark.train,
+    # TRL 1.16's generation path calls transformers 5.x's deprecated gradient-checkpointing aliases (not our code)
+    pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"),
+    pytest.mark.filterwarnings("ignore:`gradient_checkpointing_disable` is deprecated:FutureWarning"),
+    pytest.mark.filterwarnings("ignore:`gradient_checkpointing_enable` is deprecated:FutureWarning"),
+]
+pytest.importorskip("trl", reason="needs the [train] extra")
+
+from llm_fixtures import tiny_model_dir  # noqa: E402,F401  (a fixture)
+
+from coalm_env.errors import ConfigError, UnknownNameError  # noqa: E402
+from coalm_env.train.config import from_mapping  # noqa: E402
+from coalm_env.train.reward import check_weights, episode_reward  # noqa: E402
+from coalm_env.train.rollout_func import splice  # noqa: E402
+
+ENV = {"id": "coalm/Travel-v0", "user": "agenda", "split": "train", "scenarios": 2,
+       "options": {"max_turns": 2, "max_steps_per_turn": 2}}
+TRL = {"max_steps": 1, "per_device_train_batch_size": 2, "num_generations": 2, "max_completion_length": 8,
+       "learning_rate": 1e-2, "beta": 0.0, "report_to": "none", "use_cpu": True, "bf16": False,
+       "save_strategy": "no", "logging_steps": 1, "max_tool_calling_iterations": 2}
+
+
+def _config(model_dir, tmp_path, rollout):
+    trl = dict(TRL, output_dir=str(tmp_path / "out"))
+    if rollout.get("adapter") == "rollout_func":
+        trl.pop("max_tool_calling_iterations")
+    return from_mapping({"trainer": "grpo", "model": str(model_dir), "env": ENV, "rollout": rollout,
+                         "reward": {"success": 1.0, "tool_calls": 0.1}, **trl})
+
+
+def _token_noise(completion_ids, **_):
+    return [float(sum(ids) % 7) for ids in completion_ids]
+
+
+def _train(config):
+    import torch
+
+    from coalm_env.train.grpo import build_trainer
+
+    trainer = build_trainer(config, extra_rewards=[_token_noise])
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.train()
+    changed = [k for k, v in trainer.model.state_dict().items() if not torch.equal(before[k], v)]
+    return trainer, changed
+
+
+def test_environment_factory_adapter_trains(tiny_model_dir, tmp_path):
+    trainer, changed = _train(_config(tiny_model_dir, tmp_path, {"adapter": "environment_factory"}))
+    assert changed
+    log = trainer.state.log_history[0]
+    assert "rewards/coalm_episode/mean" in log and "env/success" in log
+    assert all(env._done for env in trainer.environments)  # every rollout's episode was ended and scored
+    assert all(env._env.trajectory.metrics for env in trainer.environments)
+
+
+def test_rollout_func_adapter_trains_with_env_mask(tiny_model_dir, tmp_path):
+    trainer, changed = _train(_config(tiny_model_dir, tmp_path, {"adapter": "rollout_func", "policy": "chat"}))
+    assert changed
+    log = trainer.state.log_history[0]
+    assert "rewards/coalm_episode/mean" in log and "rollout/exact_context" in log
+    assert all(env.trajectory.stop_reason is not None for env in trainer.rollout_func._envs)
+
+
+def test_splice_masks_env_tokens_and_skips_the_rerendered_turn():
+    eos = {9}
+    steps = [{"prompt_ids": [1, 2], "token_ids": [5, 9], "logprobs": [-0.5, -0.1]},
+             # the template extends the last prompt: re-rendered agent turn [5, 9], then env tokens [7, 8]
+             {"prompt_ids": [1, 2, 5, 9, 7, 8], "token_ids": [6, 9], "logprobs": [-0.2, -0.3]}]
+    seq = splice(steps, eos)
+    assert seq["prompt_ids"] == [1, 2]
+    assert seq["completion_ids"] == [5, 9, 7, 8, 6, 9]
+    assert seq["env_mask"] == [1, 1, 0, 0, 1, 1]
+    assert seq["logprobs"] == [-0.5, -0.1, 0.0, 0.0, -0.2, -0.3]
+    assert seq["exact"] == 1.0
+    rerendered = [dict(steps[0]), {"prompt_ids": [1, 3, 4], "token_ids": [6], "logprobs": [-1.0]}]
+    seq = splice(rerendered, eos)  # react: the history is re-rendered; tokens after the common prefix
+    assert seq["completion_ids"] == [5, 9, 3, 4, 6] and seq["env_mask"] == [1, 1, 0, 0, 1]
+    assert seq["exact"] == 0.0
+
+
+def test_env_object_tools_are_typed_and_run_on_the_backend():
+    from transformers.utils import get_json_schema
+
+    from coalm_env.train.env_factory import REPLY_TOOL, build_environments, env_reward
+
+    rows, factories = build_environments("coalm/Travel-v0", {"user": "agenda"}, limit=1)
+    assert set(rows[0]) == {"prompt", "scenario_id", "seed", "environment"} and list(factories) == [rows[0]["environment"]]
+    env = factories[rows[0]["environment"]]()
+    schema = get_json_schema(env.book_restaurant)["function"]
+    assert schema["parameters"]["required"] == ["name", "people", "day", "time"]
+    assert "enum" in get_json_schema(env.find_restaurant)["function"]["parameters"]["properties"]["area"]
+    assert get_json_schema(getattr(env, REPLY_TOOL))["function"]["parameters"]["required"] == ["message"]
+    assert env.reset(scenario_id=rows[0]["scenario_id"], seed=0)  # the user's opening turn
+    result = env.find_train(departure="ely", destination="cambridge")
+    assert json.loads(result)["count"] > 0
+    assert isinstance(getattr(env, REPLY_TOOL)("Which day would you like to travel?"), str)
+    reward = env_reward({"success": 1.0, "tool_calls": 0.5})
+    assert reward([[{"role": "assistant", "content": "Goodbye!"}]], environments=[env]) == [0.5]
+    assert env._env.trajectory.stop_reason.value == "agent_ended"
+    assert env.find_train(departure="ely") == "Error: the conversation is over."
+
+
+def test_reward_weights_and_config_errors(tiny_model_dir, tmp_path):
+    assert check_weights({"graph_credit": 0.2}) == {"graph_credit": 0.2, "success": 1.0}
+    assert episode_reward({"success": 1.0, "graph_credit": 0.5}, {"success": 1.0, "graph_credit": 0.2}) == 1.1
+    with pytest.raises(UnknownNameError, match="graph_credit"):
+        check_weights({"graph_credit_": 1.0})
+    from coalm_env.train.grpo import build_trainer
+
+    with pytest.raises(UnknownNameError, match="adapter"):
+        build_trainer(_config(tiny_model_dir, tmp_path, {"adapter": "rollout_fun"}))
+    with pytest.raises(UnknownNameError, match="policy"):
+        build_trainer(_config(tiny_model_dir, tmp_path, {"adapter": "rollout_func", "polcy": "chat"}))
+    rloo = from_mapping({"trainer": "rloo", "model": str(tiny_model_dir), "env": ENV, "output_dir": str(tmp_path)})
+    with pytest.raises(ConfigError, match="RLOOTrainer"):
+        build_trainer(rloo)

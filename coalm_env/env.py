@@ -11,7 +11,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from coalm_env import render, spaces
+from coalm_env import limits, render, spaces
 from coalm_env.domains import check_options, get_domain
 from coalm_env.errors import ConfigError, LLMError, UnknownNameError
 from coalm_env.manual import compose as compose_manual
@@ -29,7 +29,7 @@ from coalm_env.version import __version__
 
 __all__ = ["ConversationEnv", "ENV_PARAMS"]
 
-_MAX_OBS_CHARS = 4_000_000
+_MAX_OBS_CHARS = limits.MAX_OBS_CHARS
 
 
 class ConversationEnv(gym.Env):
@@ -146,10 +146,13 @@ class ConversationEnv(gym.Env):
     def step(self, action: Any):
         if self._done:
             return self._obs(), 0.0, True, False, self._info(note="episode is over; call reset()")
-        outcome = self.agent_step(action)
-        if isinstance(outcome, UserRequest):
-            return self.apply_user_turn(self._call_user("respond", outcome))
-        return outcome
+        try:
+            outcome = self.agent_step(action)
+            if isinstance(outcome, UserRequest):
+                return self.apply_user_turn(self._call_user("respond", outcome))
+            return outcome
+        except Exception as exc:  # last resort: whatever failed (even scoring or rendering) never escapes
+            return self._last_resort("step", exc)
 
     def render(self) -> str | None:
         text = self._obs()["text"] if self.trajectory else ""
@@ -279,8 +282,8 @@ class ConversationEnv(gym.Env):
         self._take_ledger(extra.pop("ledger", None))
         parsed = parse_action(action, max_calls=self.max_calls_per_action)
         record = StepRecord(
-            t=len(self.trajectory.steps), turn=self._turn, action=_jsonable_action(action), kind=parsed.kind,
-            extra=extra,
+            t=len(self.trajectory.steps), turn=self._turn, kind=parsed.kind, extra=extra,
+            action=_oversize_action(action) if parsed.oversize else _jsonable_action(action),
         )
         self.trajectory.steps.append(record)
         self._steps_in_turn += 1
@@ -306,12 +309,17 @@ class ConversationEnv(gym.Env):
         for i, call in enumerate(calls):
             call.id = call.id or f"call_{record.t}_{i}"
         self.trajectory.messages.append(Message(role="assistant", content=parsed.thought or "", tool_calls=calls))
+        room = limits.MAX_STEP_RESULT_CHARS
         for call in calls:
-            result = self.backend.call(call)
+            # what the agent sees and the trajectory keeps is bounded (truncated with a mark), per result
+            # and per step; re-scoring bounds replayed results the same way (coalm_env.rescore)
+            result = self.backend.call(call).bounded(max(limits.MIN_BOUND_CHARS, min(limits.MAX_TOOL_RESULT_CHARS, room)))
+            content = result.content()
+            room -= len(content)
             record.calls.append(call)
             record.results.append(result)
             self.trajectory.messages.append(
-                Message(role="tool", content=result.content(), tool_call_id=call.id, name=call.name)
+                Message(role="tool", content=content, tool_call_id=call.id, name=call.name)
             )
         self._credit = graph_credit(self.scenario.gold.calls, self.backend.history)
 
@@ -326,8 +334,8 @@ class ConversationEnv(gym.Env):
         return self._finish(StopReason.AGENT_ENDED)
 
     def _reply(self, parsed: ParsedAction, record: StepRecord) -> UserRequest:
-        record.reply = parsed.reply
-        message = Message(role="assistant", content=parsed.reply or "")
+        record.reply = limits.truncate(parsed.reply, limits.MAX_REPLY_CHARS) if parsed.reply else parsed.reply
+        message = Message(role="assistant", content=record.reply or "")
         self.trajectory.messages.append(message)
         self._replies += 1
         return self._user_request(message)
@@ -338,6 +346,12 @@ class ConversationEnv(gym.Env):
             return self._finish(StopReason.ERRORED)
         if isinstance(turn, BaseException):
             return self._internal_error("user", turn)
+        problem = _user_turn_problem(turn)
+        if problem:  # a user simulator's bug: recorded, the episode ends internal_error
+            return self._internal_error("user", TypeError(problem))
+        if len(turn.text) > limits.MAX_USER_TEXT_CHARS:  # kept inside the observation space, marked
+            turn.text = limits.truncate(turn.text, limits.MAX_USER_TEXT_CHARS)
+            self.trajectory.extra["user_text_truncated"] = self.trajectory.extra.get("user_text_truncated", 0) + 1
         self._user_state = turn.state
         self._take_ledger(turn.meta.get("ledger"))
         if isinstance(turn.meta.get("metrics"), dict):  # a user's report on itself (user-fault flags)
@@ -386,9 +400,25 @@ class ConversationEnv(gym.Env):
 
     def _internal_error(self, where: str, exc: BaseException) -> tuple:
         self.trajectory.errors.append(
-            {"where": where, "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
+            {"where": where, "error": _exc_repr(exc), "traceback": "".join(traceback.format_exception(exc))}
         )
         return self._finish(StopReason.INTERNAL_ERROR)
+
+    def _last_resort(self, where: str, exc: BaseException) -> tuple:
+        """An error that escaped every other guard: recorded, the episode ended ``internal_error`` and a
+        minimal observation returned (no further scoring or rendering that could fail again)."""
+        try:
+            if not self._done:
+                return self._internal_error(where, exc)
+        except Exception as again:
+            exc = again
+        if self.trajectory is not None:
+            self.trajectory.stop_reason = self.trajectory.stop_reason or StopReason.INTERNAL_ERROR
+            self.trajectory.errors.append({"where": where, "error": _exc_repr(exc)})
+        self._done = True
+        obs = {"text": "(the observation could not be rendered)", "messages": (), "tools": "[]"}
+        return obs, 0.0, True, False, {"stop_reason": StopReason.INTERNAL_ERROR.value, "parse_error": None,
+                                       "reward_components": {}, "trajectory": self.trajectory}
 
     def _record_state_hash(self) -> None:
         """``trajectory.extra["state_hash"]``: the backend's end state, when it offers a hash (re-scoring
@@ -408,7 +438,10 @@ class ConversationEnv(gym.Env):
 
     def _obs(self) -> dict[str, Any]:
         tools = self.backend.tool_schemas() if self.backend is not None else []
-        return render.observation(self.trajectory.messages if self.trajectory else [], tools)
+        obs = render.observation(self.trajectory.messages if self.trajectory else [], tools)
+        if len(obs["text"]) > _MAX_OBS_CHARS:  # the declared space holds: the middle of the history is cut
+            obs["text"] = limits.truncate_middle(obs["text"], _MAX_OBS_CHARS)
+        return obs
 
     def _info(self, **extra: Any) -> dict[str, Any]:
         traj = self.trajectory
@@ -485,6 +518,34 @@ def _split_extra(action: Any) -> tuple[Any, dict[str, Any]]:
     if not isinstance(extra, dict):
         extra = {"value": extra}
     return action, json_safe(extra)
+
+
+def _oversize_action(action: Any) -> Any:
+    """What the trajectory keeps of an action refused unread for its size: as much text as any action, or
+    a short, bounded repr of a structured one (walking it whole is what the limit prevents)."""
+    if isinstance(action, str):
+        return _jsonable_action(action)
+    return json_safe(action, max_depth=0)
+
+
+def _exc_repr(exc: BaseException) -> str:
+    try:
+        return repr(exc)
+    except Exception:
+        return f"<{type(exc).__name__}>"
+
+
+def _user_turn_problem(turn: Any) -> str | None:
+    """Why a user simulator's answer is not a well-formed :class:`UserTurn`, or ``None``."""
+    if not isinstance(turn, UserTurn):
+        return f"the user simulator returned {type(turn).__name__}, not a UserTurn"
+    if not isinstance(turn.text, str):
+        return f"the user simulator returned a UserTurn whose text is {type(turn.text).__name__}, not str"
+    if turn.stop is not None and not isinstance(turn.stop, StopReason):
+        return f"the user simulator returned a UserTurn whose stop is {type(turn.stop).__name__}, not a StopReason"
+    if not isinstance(turn.meta, dict):
+        return f"the user simulator returned a UserTurn whose meta is {type(turn.meta).__name__}, not a dict"
+    return None
 
 
 def _as_text(action: Any) -> str:

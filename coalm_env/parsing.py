@@ -17,6 +17,12 @@ It must be the only call of its action.
 
 Calls are read with :mod:`ast` / :mod:`json` only; nothing is ever evaluated. A malformed action is a
 :class:`ParsedAction` of kind ``"error"`` with a message for the agent; :func:`parse_action` never raises.
+
+Size limits (:mod:`coalm_env.limits`) are checked before anything else is read: text longer than
+``MAX_ACTION_CHARS``; a structured action over ``MAX_STRUCTURED_VALUES`` values (shared references
+counted at every visit), ``MAX_STRUCTURED_CHARS`` characters or ``MAX_DEPTH`` levels; more calls than
+``max_calls`` (counted before any call is parsed). Every parsed call's arguments are then checked for
+integers of more than ``MAX_INT_DIGITS`` digits (an error starting ``invalid_arguments:``).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from coalm_env import limits
+from coalm_env.limits import MAX_ACTION_CHARS
 from coalm_env.types import Message, StepKind, ToolCall, json_safe
 
 __all__ = [
@@ -38,10 +46,9 @@ __all__ = [
 
 FORMATS = ("react", "hermes", "json", "python")
 DEFAULT_MAX_CALLS = 8
-MAX_ACTION_CHARS = 200_000
 #: the reserved tool with which the agent ends the conversation (handled by the env, never a backend API)
 END_CONVERSATION = "end_conversation"
-_MAX_DEPTH = 64
+_MAX_DEPTH = limits.MAX_DEPTH
 
 _TOOL_CALL_RE = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _REACT_KEY_RE = re.compile(r"^\s*(Thought|Action|Response|System|Observation)\s*:\s?", re.MULTILINE)
@@ -72,6 +79,7 @@ class ParsedAction:
     error: str | None = None
     format: str = "text"
     ends: bool = False  # the action is an ``end_conversation`` call
+    oversize: bool = False  # refused unread for its size (record only a short repr of it)
 
     @classmethod
     def fail(cls, message: str, fmt: str = "text", thought: str | None = None) -> ParsedAction:
@@ -80,6 +88,11 @@ class ParsedAction:
 
 def parse_action(action: Any, max_calls: int = DEFAULT_MAX_CALLS) -> ParsedAction:
     """Parse an agent action (text or structured) into tool calls, a reply, or an error."""
+    early = _size_problem(action, max_calls)
+    if early is not None:
+        parsed = ParsedAction.fail(early, _guess_format(action))
+        parsed.oversize = True
+        return parsed
     try:
         parsed = _parse_structured(action) if not isinstance(action, str) else _parse_text(action)
     except _ParseError as exc:
@@ -90,9 +103,32 @@ def parse_action(action: Any, max_calls: int = DEFAULT_MAX_CALLS) -> ParsedActio
         return ParsedAction.fail(
             f"{len(parsed.calls)} tool calls in one action; at most {max_calls} are allowed", parsed.format
         )
+    if parsed.kind == StepKind.TOOL_CALLS:
+        problem = next((f"a tool name is {len(c.name)} characters long; at most {limits.MAX_NAME_CHARS} are allowed"
+                        for c in parsed.calls if len(c.name) > limits.MAX_NAME_CHARS), None)
+        problem = problem or next(filter(None, (limits.values_problem(c.arguments, c.name) for c in parsed.calls)),
+                                  None)
+        if problem:
+            return _made_safe(ParsedAction.fail(problem, parsed.format, parsed.thought))
     if parsed.kind == StepKind.TOOL_CALLS and any(c.name == END_CONVERSATION for c in parsed.calls):
         parsed = _ending(parsed)
     return _made_safe(parsed)
+
+
+def _size_problem(action: Any, max_calls: int) -> str | None:
+    """Why the action is refused before it is parsed (see the module docstring), or ``None``."""
+    if isinstance(action, str):
+        if len(action) > MAX_ACTION_CHARS:
+            return f"the action is {len(action)} characters long; at most {MAX_ACTION_CHARS} are read"
+        blocks = action.count("<tool_call>")
+        if blocks > max_calls:
+            return f"{blocks} tool calls in one action; at most {max_calls} are allowed"
+        return None
+    calls = action.get("tool_calls") if isinstance(action, dict) else action.tool_calls \
+        if isinstance(action, Message) else action if isinstance(action, (list, tuple)) else None
+    if isinstance(calls, (list, tuple)) and len(calls) > max_calls:
+        return f"{len(calls)} tool calls in one action; at most {max_calls} are allowed"
+    return limits.structure_problem(action)
 
 
 def _ending(parsed: ParsedAction) -> ParsedAction:
@@ -116,7 +152,7 @@ def _made_safe(parsed: ParsedAction) -> ParsedAction:
     """Everything downstream (backends, renderers, trajectory files) gets plain, strict-JSON values."""
     for call in parsed.calls:
         call.arguments = json_safe(call.arguments)
-        call.id = json_safe(call.id) if isinstance(call.id, str) else str(call.id)
+        call.id = (json_safe(call.id) if isinstance(call.id, str) else str(call.id))[:limits.MAX_NAME_CHARS]
     for name in ("reply", "thought", "error"):
         value = getattr(parsed, name)
         if isinstance(value, str):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from coalm_env.parsing import END_CONVERSATION
-from coalm_env.types import Message
+from coalm_env.types import Message, to_json
 
 __all__ = ["render_text", "render_tools", "observation", "system_message", "END_CONVERSATION_TOOL"]
 
@@ -75,7 +75,7 @@ def _message_obs(msg: Message) -> dict[str, str]:
     return {
         "role": msg.role,
         "content": msg.content,
-        "tool_calls": json.dumps([c.to_dict() for c in msg.tool_calls], ensure_ascii=False) if msg.tool_calls else "",
+        "tool_calls": to_json([c.to_dict() for c in msg.tool_calls]) if msg.tool_calls else "",
         "tool_call_id": msg.tool_call_id or "",
         "name": msg.name or "",
     }

@@ -28,6 +28,7 @@ from coalm_env.backend.graph import BackendSession
 from coalm_env.stress import changed_scenario
 from coalm_env.resolve import domain_for
 from coalm_env.scoring import dense_components, finalize_metrics, graph_credit
+from coalm_env.limits import MAX_TOOL_RESULT_CHARS, MIN_BOUND_CHARS, TRUNCATION_MARK
 from coalm_env.types import ToolCall, ToolResult, Trajectory, to_json
 
 __all__ = ["replay_backend", "rescore", "rescore_all", "RescoreReport", "RESET_OPTION_KEYS"]
@@ -59,6 +60,12 @@ def _outcome(result: ToolResult) -> str:
 
 
 def _same(replayed: ToolResult, recorded: ToolResult) -> bool:
+    # the env keeps results over its size limits truncated (ToolResult.bounded): such a result matches
+    # a replayed one that is over the limit too, with the same outcome and the same head
+    if replayed.bounded(MAX_TOOL_RESULT_CHARS) is not replayed or len(replayed.content()) > MIN_BOUND_CHARS and (
+            TRUNCATION_MARK.split("{n}")[1].strip() in recorded.content()):
+        head = replayed.bounded(MIN_BOUND_CHARS)
+        return head.ok == recorded.ok and recorded.content().startswith(head.content()[:MIN_BOUND_CHARS // 2])
     return to_json(json.loads(_outcome(replayed))) == _outcome(recorded)
 
 

@@ -10,8 +10,10 @@ import enum
 import json
 import math
 import reprlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
+
+from coalm_env.limits import int_placeholder, int_too_long, truncate
 
 __all__ = [
     "ToolCall",
@@ -28,6 +30,7 @@ __all__ = [
     "UserTurn",
     "to_json",
     "json_safe",
+    "safe_value_repr",
 ]
 
 
@@ -53,7 +56,7 @@ class ToolCall:
 
     def signature(self) -> str:
         """Python-style rendering, as in CoALM-IT ``Action:`` lines: ``f(a='x', b=2)``."""
-        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        args = ", ".join(f"{k}={safe_value_repr(v)}" for k, v in self.arguments.items())
         return f"{self.name}({args})"
 
 
@@ -90,7 +93,42 @@ class ToolResult:
     def content(self) -> str:
         """The text an agent sees in the tool message."""
         payload = self.value if self.ok else {"error": self.error}
-        return json.dumps(payload, ensure_ascii=False, default=str)
+        try:
+            return json.dumps(payload, ensure_ascii=False, default=str)
+        except (ValueError, RecursionError):  # an integer too long to print, a cycle: the safe copy
+            return json.dumps(json_safe(payload), ensure_ascii=False)
+
+    def bounded(self, max_chars: int) -> ToolResult:
+        """This result, or where its :meth:`content` is longer than ``max_chars``, a result whose value
+        is that content truncated with :data:`coalm_env.limits.TRUNCATION_MARK` (the error kept)."""
+        text = self.content()
+        if len(text) <= max_chars:
+            return self
+        payload = json_safe(self.value if self.ok else self.error)
+        for share in (4, 16, 64):  # long strings cut (marked), long lists shortened (a marker item)
+            small = _shrink(payload, max(8, max_chars // share))
+            out = ToolResult(ok=True, value=small) if self.ok else ToolResult(ok=False, error=small)
+            if len(out.content()) <= max_chars + 200:
+                return out
+        if self.ok:
+            return ToolResult(ok=True, value=truncate(text, max_chars))
+        error = self.error if isinstance(self.error, dict) else {}
+        return ToolResult(ok=False, error={"type": str(error.get("type", "error"))[:100],
+                                           "message": truncate(str(error.get("message", "")), max_chars)})
+
+
+def _shrink(value: Any, size: int) -> Any:
+    """``value`` (already JSON-safe) with strings over ``size`` characters truncated and lists over
+    ``size // 8`` items shortened, each cut marked."""
+    if isinstance(value, str):
+        return truncate(value, size)
+    if isinstance(value, dict):
+        return {k: _shrink(v, size) for k, v in value.items()}
+    if isinstance(value, list):
+        keep = max(1, size // 8)
+        head = [_shrink(v, size) for v in value[:keep]]
+        return head + [f"[... {len(value) - keep} more items truncated ...]"] if len(value) > keep else head
+    return value
 
 
 @dataclass
@@ -376,9 +414,40 @@ def _safe_text(text: str) -> str:
         return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def safe_value_repr(value: Any) -> str:
+    """``repr(value)`` (exact, as Python call syntax needs it), or where that fails (an integer too
+    long to print, a ``__repr__`` that raises, a cycle too deep) the repr of :func:`json_safe`'s copy."""
+    try:
+        return repr(value)
+    except Exception:
+        try:
+            return repr(json_safe(value))
+        except Exception:
+            return f"<{type(value).__name__}>"
+
+
+class _BoundedRepr(reprlib.Repr):
+    """:mod:`reprlib` bounds, applied inside dataclasses too (their own repr is unbounded) and to
+    integers too long to print."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return int_placeholder(x) if int_too_long(x) else super().repr_int(x, level)
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        if is_dataclass(x) and not isinstance(x, type):
+            if level <= 0:
+                return f"{type(x).__name__}(...)"
+            inner = ", ".join(f"{f.name}={self.repr1(getattr(x, f.name, None), level - 1)}" for f in fields(x)[:6])
+            return f"{type(x).__name__}({inner})"
+        return super().repr_instance(x, level)
+
+
+_BOUNDED_REPR = _BoundedRepr()
+
+
 def _safe_repr(value: Any) -> str:
     try:
-        text = reprlib.repr(value)
+        text = _BOUNDED_REPR.repr(value)
     except Exception:  # a __repr__ that raises must not take the episode down
         return f"<{type(value).__name__}>"
     # default object reprs carry a memory address: not reproducible across runs
@@ -388,27 +457,41 @@ def _safe_repr(value: Any) -> str:
 def _safe_key(key: Any) -> str:
     if isinstance(key, str):
         return _safe_text(key)
+    if isinstance(key, int) and int_too_long(key):
+        return int_placeholder(key)
     return str(key) if key is None or isinstance(key, (bool, int, float)) else _safe_repr(key)
 
 
-def json_safe(value: Any, max_depth: int = 64) -> Any:
+#: values :func:`json_safe` copies at most (every visit counted: shared references cannot blow it up)
+JSON_SAFE_MAX_VALUES = 200_000
+
+
+def json_safe(value: Any, max_depth: int = 64, _budget: list[int] | None = None) -> Any:
     """A detached copy of ``value`` that serialises as strict UTF-8 JSON: lone surrogates replaced,
     NaN/inf as strings, tuples/sets as lists, non-string keys as strings, anything else (or anything
     nested deeper than ``max_depth``) as a short ``repr``. Used on everything an agent or a backend
-    hands the env before it is stored."""
+    hands the env before it is stored. Integers too long to print become ``"<int of ~N digits>"``;
+    past :data:`JSON_SAFE_MAX_VALUES` values (shared references counted at each visit) the rest is
+    ``"<truncated>"``."""
     if isinstance(value, str):
         return _safe_text(value)
-    if value is None or isinstance(value, (bool, int)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        return int_placeholder(value) if int_too_long(value) else value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if max_depth <= 0:
         return _safe_repr(value)
+    budget = [JSON_SAFE_MAX_VALUES] if _budget is None else _budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        return "<truncated>"
     if isinstance(value, dict):
-        return {_safe_key(k): json_safe(v, max_depth - 1) for k, v in value.items()}
+        return {_safe_key(k): json_safe(v, max_depth - 1, budget) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [json_safe(v, max_depth - 1) for v in items]
+        items = sorted(value, key=safe_value_repr) if isinstance(value, (set, frozenset)) else value
+        return [json_safe(v, max_depth - 1, budget) for v in items]
     return _safe_repr(value)
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from coalm_env.limits import safe_float
 from coalm_env.types import GoldCall, ToolCall, ToolResult
 
 __all__ = ["get_path", "values_at", "resolve_call", "argument_key", "matched_steps"]
@@ -53,17 +54,17 @@ def resolve_call(step: GoldCall, results: Sequence[Any]) -> ToolCall:
 
 
 def argument_key(value: Any) -> Any:
-    """Case-, space- and type-tolerant comparison key for argument values."""
+    """Case-, space- and type-tolerant comparison key for argument values (numbers compare as floats;
+    an integer beyond float range keeps its exact value; nothing here raises on hostile values)."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
-        return float(value)
+        number = safe_float(value)
+        return value if number is None else number
     if isinstance(value, str):
         text = " ".join(value.lower().split())
-        try:
-            return float(text)
-        except ValueError:
-            return text
+        number = safe_float(text) if len(text) <= 400 else None
+        return text if number is None else number
     if isinstance(value, (list, tuple)):
         return tuple(argument_key(v) for v in value)
     if isinstance(value, dict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 import operator
 from typing import Any
 
@@ -174,9 +175,14 @@ def calculate(formula: str) -> float:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise fail("The formula is not valid.", "invalid_arguments") from None
     try:
-        return round(_arith(tree.body), 10)
+        value = round(_arith(tree.body), 10)
     except ZeroDivisionError:
         raise fail("Division by zero.", "invalid_arguments") from None
+    except OverflowError:  # e.g. 1e300**2
+        raise fail("The result is too large.", "invalid_arguments") from None
+    if not math.isfinite(value):  # e.g. 1e300*1e300
+        raise fail("The result is too large.", "invalid_arguments")
+    return value
 
 
 def calculator(state: StoreView, formula: str) -> float:

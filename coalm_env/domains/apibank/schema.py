@@ -67,8 +67,10 @@ def _coerce(value: Any, type_name: str, param: str) -> Any:
                 return text.lower() == "true"
             raise ValueError(text)
         return ast.literal_eval(text)  # literals only: lists/dicts serialised as strings
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        raise fail(f"argument {param!r} must be a {type_name}, got {value!r}", "invalid_arguments") from None
+    except (ValueError, SyntaxError, TypeError, OverflowError, MemoryError, RecursionError):
+        # TypeError: a literal that cannot be built, e.g. '{[1]: 2}' (an unhashable key)
+        shown = value if len(value) <= 200 else value[:200] + "..."
+        raise fail(f"argument {param!r} must be a {type_name}, got {shown!r}", "invalid_arguments") from None
 
 
 def make_spec(description: dict[str, Any], fn: Callable[..., Any], *, writes: bool = False,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -66,7 +67,97 @@ def to_json_schema(schema: dict[str, Any], top: bool = True) -> dict[str, Any]:
     return out
 
 
+# -- per-call limits (issue 16): the official backends run any call to completion; a few calls can be
+# made to run for minutes or fill memory. Each guard sees the instance and the arguments before the
+# call and refuses it (error ``limit_exceeded``) when it would cross a bound; the ground truth stays
+# far inside every bound (verdict parity: tests/test_bfcl_checker.py). The bfcl package is unchanged.
+MAX_RESULT_BITS = 100_000  # MathAPI.power: about 30,000 digits
+MAX_DECIMAL_PLACES = 10_000  # MathAPI.round_number: round(1, -10**7) builds a ten-million-digit integer
+MAX_FS_ENTRIES = 10_000  # GorillaFileSystem: paths in the tree (cp of a directory shares its contents:
+MAX_FS_CHARS = 20_000_000  # nested copies grow the paths du/find walk exponentially), characters of files
+
+
+def _power(instance: Any, arguments: dict[str, Any]) -> str | None:
+    base, exponent = arguments.get("base"), arguments.get("exponent")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (base, exponent))
+    if numbers and abs(base) > 1 and exponent > 0 and exponent * math.log2(abs(base)) > MAX_RESULT_BITS:
+        return f"power: the result would have more than {MAX_RESULT_BITS} bits"
+    return None
+
+
+def _round_number(instance: Any, arguments: dict[str, Any]) -> str | None:
+    places = arguments.get("decimal_places", 0)
+    if isinstance(places, (int, float)) and abs(places) > MAX_DECIMAL_PLACES:
+        return f"round_number: decimal_places must be within +-{MAX_DECIMAL_PLACES}"
+    return None
+
+
+def _footprint(item: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(paths, characters) under a file-system item, counting each path a shared directory appears at;
+    memoised by identity, so the cost is the number of distinct directories, not of paths."""
+    contents = getattr(item, "contents", None)
+    if not isinstance(contents, dict):
+        content = getattr(item, "content", "")
+        return 1, len(content) if isinstance(content, str) else 0
+    key = id(item)
+    if key not in memo:
+        memo[key] = (1, 0)  # a cycle counts once
+        paths, chars = 1, 0
+        for child in list(contents.values()):
+            p, c = _footprint(child, memo)
+            paths, chars = paths + p, chars + c
+        memo[key] = (paths, chars)
+    return memo[key]
+
+
+def _fs_full(instance: Any, extra: tuple[int, int] = (0, 0)) -> str | None:
+    root = getattr(instance, "root", None)
+    if root is None:
+        return None
+    try:
+        paths, chars = _footprint(root, {})
+    except RecursionError:
+        return "the file system is nested too deeply"
+    if paths + extra[0] > MAX_FS_ENTRIES or chars + extra[1] > MAX_FS_CHARS:
+        return (f"no space left on the device: the file system holds at most {MAX_FS_ENTRIES} entries and "
+                f"{MAX_FS_CHARS} characters")
+    return None
+
+
+def _cp(instance: Any, arguments: dict[str, Any]) -> str | None:
+    current = getattr(instance, "_current_dir", None)
+    item = getattr(current, "contents", {}).get(arguments.get("source")) if current is not None else None
+    return _fs_full(instance, _footprint(item, {})) if item is not None else None
+
+
+def _echo(instance: Any, arguments: dict[str, Any]) -> str | None:
+    content = arguments.get("content")
+    if arguments.get("file_name") is None or not isinstance(content, str):
+        return None
+    return _fs_full(instance, (1, len(content)))
+
+
+def _walk(instance: Any, arguments: dict[str, Any]) -> str | None:
+    return _fs_full(instance)
+
+
+#: ``{(class, function): guard(instance, arguments) -> refusal message or None}``
+GUARDS = {
+    ("MathAPI", "power"): _power,
+    ("MathAPI", "round_number"): _round_number,
+    ("GorillaFileSystem", "cp"): _cp,
+    ("GorillaFileSystem", "echo"): _echo,
+    ("GorillaFileSystem", "du"): _walk,
+    ("GorillaFileSystem", "find"): _walk,
+}
+
+
 def _dispatch(cls: str, method: str, state: Any, **arguments: Any) -> Any:
+    guard = GUARDS.get((cls, method))
+    if guard is not None:
+        refusal = guard(state.instances[cls], arguments)
+        if refusal:
+            raise ApiError("limit_exceeded", refusal)
     bound = getattr(state.instances[cls], method)
     try:  # BFCL evaluates fresh literals per call; backends keep references to list/dict arguments
         value = bound(**copy.deepcopy(arguments))

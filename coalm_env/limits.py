@@ -1,0 +1,177 @@
+"""Limits on what an agent or a user can make the env hold, render or compute (issue 16).
+
+Every value an agent or a user sends is checked against these bounds before it is executed,
+rendered or compared; what is over a bound becomes an error observation for the agent (never an
+exception out of ``step()``, never an internal error), or is truncated with :data:`TRUNCATION_MARK`.
+
+=============================  ==========  =======================================================
+limit                          value       what happens beyond it
+=============================  ==========  =======================================================
+``MAX_ACTION_CHARS``           200,000     a text action: parse error (nothing of it is parsed)
+``MAX_STRUCTURED_VALUES``      20,000      a structured action (``ToolCall``/``Message``/dict/list)
+                                           walked as a tree, every visit counted (so references
+                                           shared ``x = [x, x]`` count each time): parse error
+``MAX_STRUCTURED_CHARS``       200,000     the characters of all strings of a structured action:
+                                           parse error
+``MAX_DEPTH``                  64          nesting of lists/dicts in an action: parse error
+``MAX_NAME_CHARS``             256         a tool name: parse error; a call id: cut to it
+``MAX_INT_DIGITS``             4,300       an integer argument of more digits (Python's limit for
+                                           printing one): parse error starting ``invalid_arguments:``
+``MAX_TOOL_RESULT_CHARS``      50,000      one tool result as the agent sees it: truncated (mark)
+``MAX_STEP_RESULT_CHARS``      200,000     the tool results of one step together: truncated (mark)
+``MAX_REPLY_CHARS``            20,000      an agent reply to the user: truncated (mark)
+``MAX_USER_TEXT_CHARS``        50,000      a user turn's text: truncated (mark), counted in
+                                           ``trajectory.extra["user_text_truncated"]``; a user turn
+                                           whose text is not a string is a user bug: the episode ends
+                                           ``internal_error`` with the error recorded
+``MAX_OBS_CHARS``              4,000,000   the observation's ``text`` (the whole rendered prompt):
+                                           the middle of the history is cut (mark); the declared
+                                           observation space holds this bound
+=============================  ==========  =======================================================
+
+Numbers inside trajectories and observations: an integer too long to print (more than
+:data:`MAX_PRINTABLE_INT_DIGITS` digits; Python refuses to convert such integers to text) is written as the string ``"<int of ~N digits>"`` by :func:`coalm_env.types.json_safe` and by
+:func:`safe_repr`. Per-call limits of backends that can run long live with those backends
+(BFCL: :data:`coalm_env.domains.bfcl.apis.GUARDS`).
+
+This module imports nothing from the project (every layer may use it).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = [
+    "MAX_ACTION_CHARS", "MAX_STRUCTURED_VALUES", "MAX_STRUCTURED_CHARS", "MAX_DEPTH", "MAX_NAME_CHARS", "MAX_INT_DIGITS",
+    "MAX_TOOL_RESULT_CHARS", "MAX_STEP_RESULT_CHARS", "MAX_REPLY_CHARS", "MAX_USER_TEXT_CHARS", "MAX_OBS_CHARS",
+    "MAX_PRINTABLE_INT_DIGITS", "MIN_BOUND_CHARS", "TRUNCATION_MARK", "structure_problem", "number_problem", "int_too_long",
+    "int_placeholder", "safe_float", "values_problem", "truncate", "truncate_middle",
+]
+
+MAX_ACTION_CHARS = 200_000
+MAX_STRUCTURED_VALUES = 20_000
+MAX_STRUCTURED_CHARS = 200_000
+MAX_DEPTH = 64
+MAX_NAME_CHARS = 256
+MAX_INT_DIGITS = 4_300
+MAX_TOOL_RESULT_CHARS = 50_000
+MAX_STEP_RESULT_CHARS = 200_000
+#: a tool result is never cut below this, even when the step's budget is spent
+MIN_BOUND_CHARS = 1_000
+MAX_REPLY_CHARS = 20_000
+MAX_USER_TEXT_CHARS = 50_000
+MAX_OBS_CHARS = 4_000_000
+#: integers of more digits are never converted to text (Python's own default limit)
+MAX_PRINTABLE_INT_DIGITS = 4_300
+#: what replaces the cut part of a truncated text: ``TRUNCATION_MARK.format(n=<characters cut>)``
+TRUNCATION_MARK = " [... {n} characters truncated ...] "
+
+_INT_BOUND = 10**MAX_INT_DIGITS
+_PRINT_BOUND = 10**MAX_PRINTABLE_INT_DIGITS
+
+
+def int_too_long(value: int) -> bool:
+    """Whether ``value`` is too long to be converted to text (see :data:`MAX_PRINTABLE_INT_DIGITS`)."""
+    return value.bit_length() > 14_000 and not -_PRINT_BOUND < value < _PRINT_BOUND
+
+
+def int_placeholder(value: int) -> str:
+    """``"<int of ~N digits>"``: a printable stand-in for an integer too long to print."""
+    return f"<int of ~{int(value.bit_length() * math.log10(2)) + 1} digits>"
+
+
+def safe_float(value: Any) -> float | None:
+    """``float(value)`` for a number or numeric text, ``None`` where it is not one or overflows."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return out
+
+
+def number_problem(value: Any, where: str) -> str | None:
+    """Why an agent value is not acceptable as a number (an integer of more than
+    :data:`MAX_INT_DIGITS` digits), or ``None``."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT_BOUND < value < _INT_BOUND:
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return (f"invalid_arguments: {where} is an integer of about {digits} digits; "
+                f"numbers may have at most {MAX_INT_DIGITS} digits")
+    return None
+
+
+def _children(item: Any) -> Any:
+    if isinstance(item, dict):
+        return [*item.keys(), *item.values()]
+    if isinstance(item, (list, tuple, set, frozenset)):
+        return item
+    # the project's own action objects (duck-typed: this module imports nothing from the project)
+    kind = type(item).__name__
+    if kind == "ToolCall":
+        return [getattr(item, "name", None), getattr(item, "arguments", None), getattr(item, "id", None)]
+    if kind == "Message":
+        return [getattr(item, "content", None), getattr(item, "tool_calls", None)]
+    if kind == "AgentAction":
+        return [getattr(item, "action", None)]
+    return ()
+
+
+def structure_problem(value: Any, *, max_values: int = MAX_STRUCTURED_VALUES, max_chars: int = MAX_STRUCTURED_CHARS,
+                      max_depth: int = MAX_DEPTH) -> str | None:
+    """Why a structured value is too large to take (more than ``max_values`` values visited, shared
+    references counted at every visit; more than ``max_chars`` characters of strings; nesting deeper
+    than ``max_depth``), or ``None``. Iterative, and stops at the first bound crossed: its cost is
+    bounded by the limits, whatever the value."""
+    seen, chars, stack = 0, 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        seen += 1
+        if seen > max_values:
+            return f"the action holds more than {max_values} values; send fewer or smaller arguments"
+        if level > max_depth:
+            return f"the action is nested deeper than {max_depth} levels"
+        if isinstance(item, (str, bytes)):
+            chars += len(item)
+            if chars > max_chars:
+                return f"the action holds more than {max_chars} characters of text"
+            continue
+        children = _children(item)
+        if children:
+            stack.extend((child, level + 1) for child in children)
+    return None
+
+
+def values_problem(arguments: Any, name: str) -> str | None:
+    """The first number in a call's ``arguments`` beyond :func:`number_problem`'s bound (an iterative
+    walk; call it on values :func:`structure_problem` or the text cap already bounded)."""
+    stack = [(arguments, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in item.items())
+            stack.extend((k, f"{path} (a key)" if path else "a key") for k in item if not isinstance(k, str))
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+        else:
+            problem = number_problem(item, f"{name}: argument {path!r}" if path else f"{name}: an argument")
+            if problem:
+                return problem
+    return None
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, the cut marked with :data:`TRUNCATION_MARK`."""
+    if len(text) <= limit:
+        return text
+    mark = TRUNCATION_MARK.format(n=len(text) - limit)
+    return text[:limit] + mark.rstrip()
+
+
+def truncate_middle(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters: its head and its tail kept, the middle cut and marked."""
+    if len(text) <= limit:
+        return text
+    keep = max(0, limit - len(TRUNCATION_MARK.format(n=len(text))))
+    head = keep // 4
+    mark = TRUNCATION_MARK.format(n=len(text) - keep)
+    return text[:head] + mark + text[len(text) - (keep - head):]

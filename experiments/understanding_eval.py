@@ -69,6 +69,30 @@ NOISE_AUDIT = {
         "Neither park has an entrance fee . The phone number for Sheep 's Green is 01223302580 . Wandlebury 's is "
         "01223243830 .",
     ]},
+    # offer (after the Booking-Inform = offer-to-book mapping in gold()): all 104 remaining misses read; these
+    # report a booking made, and name its venue, which the annotators put under <Domain>-Inform Name (most
+    # booking reports carry it in Booking-Book / Train-OfferBooked only, 176 turns on val): nothing is offered
+    "offer": {"checked": 104, "missing": [], "spurious": [
+        "Okay . I have booked you at Saigon City that is quite elegant and serves Asian cuisine . Your reference "
+        "number is J8IGNS09 .",
+        "Sorry , I made a mistake , the train I d is actually TR2077 . i did get that booked for you though . the "
+        "total fee is 79.19 GBP payable at the station .",
+        "I have booked you a table for 7 , at La Mimosa , on Friday evening at 16:00 . Is there anything else I can "
+        "help you with ?",
+        "No trouble ! I 've booked you for 7 people at 2 nights starting Saturday , at the Acorn Guest House located "
+        "at 154 Chesterton Road . Can I help you with anything else ?",
+        "The booking for 13:15 on Wednesday at The Hotpot was successful . The reference number is YMMR1G9V . Is "
+        "there anything else I can help you with ?",
+        "Booking at the Ashley Hotel was successful . Reference number is : VFGG7DOD . Is there anything else I can "
+        "help you with ?",
+        "Alright , you have a reservation at the ashley hotel . The reference number is O1T3GRKQ . Can I help you "
+        "find anything else ?",
+        "I have confirmed your reservation at allenbell starting on Sunday for 5 nights . Your reference number is "
+        "SLTIVABU . Can I help with anything else ?",
+        "Your reservation at yippee noodle bar is all set , reference number is K3MQVQ4N",
+        "Booking was successful at the allenbell . The Reference number is : BY6E1MTC .",
+        "You have a reservation at the carolina bed and breakfast for Tuesday . Your reference number is BOHPJIFE",
+    ]},
     "book_failed": {"checked": 98, "missing": [
         "I apologize , but there 's no openings for that time frame . Would you like to try for a shorter stay or "
         "another day ?",
@@ -95,7 +119,10 @@ def gold(acts: dict) -> tuple[set[str], set[str], list[tuple[str | None, str, st
             kinds.add("no_match")
         elif act == "NoBook":
             kinds.add("book_failed")
-        if act in ("Recommend", "Select", "OfferBook") or act == "Inform" and slots & {"Name", "Id"}:
+        # Booking-Inform is MultiWOZ 2.1's offer to book ("Would you like me to book it?", mostly with no
+        # slot; MultiWOZ 2.2 and the Train domain call it OfferBook): an offer, like Train-OfferBook
+        if act in ("Recommend", "Select", "OfferBook") or act == "Inform" and (slots & {"Name", "Id"} or
+                                                                               dom == "Booking"):
             kinds.add("offer")
         if act in ("Book", "OfferBooked"):
             kinds.add("booked")
@@ -117,7 +144,8 @@ def _slot(short: str, domain: str | None) -> str:
 
 def new_kinds(r) -> tuple[set[str], set[str]]:
     kinds = {k for k, on in (("no_match", r.no_match), ("book_failed", r.book_failed),
-                             ("offer", r.offers or r.proposals or getattr(r, "choices", None)),
+                             ("offer", r.offer_act if hasattr(r, "offer_act") else
+                              r.offers or r.proposals or getattr(r, "choices", None)),
                              ("booked", r.booked or r.references),
                              ("request", r.requests), ("goodbye", r.goodbye)) if on}
     return kinds, {s for s, _ in r.requests}

@@ -202,3 +202,70 @@ def test_facility_requests(text, slot):
 ])
 def test_gives_value_added_forms(text, slot, value):
     assert U.gives_value(text, slot, U.canonical(slot, value) or value), U.find_values(text, slot)
+
+
+# -- offer acts (val wizard sentences) --------------------------------------------------------------------------
+OFFER_NAMES = {"restaurant": ["jinling noodle bar", "india house", "the copper kettle"],
+               "hotel": ["allenbell", "lovell lodge", "the lensfield hotel", "bridge guest house"],
+               "attraction": ["trinity college", "king's college", "the place", "nusha", "jesus college"]}
+UO = Understanding.fallback(OFFER_NAMES)
+
+
+@pytest.mark.parametrize("text", [
+    "You have been booked at the jinling noodle bar . Your reference number is NW54ONQM .",
+    "I 've booked you into Allenbell hotel . You reference number is 1IYPILK0 .",
+    "Your room at the Lovell Lodge is all set ( Ref # 5HMHIBZ2 ) . Can I help you with anything else ?",
+    "I have a taxi scheduled to pick you up at Nusha at 11:30 .   It will be a grey skoda .",
+])
+def test_booking_and_taxi_reports_offer_nothing(text):
+    r = read_agent_turn(text, understanding=UO)
+    assert r.offers and not r.pitched and not r.offer_act  # the venue is named (still the chosen one), not offered
+
+
+@pytest.mark.parametrize("text", [
+    "01223332320 . It is on Trinity Lane .",
+    "Certainly . It 's at 4 Kings Parade City Centre , and the postcode is cb21sj .",
+    "The museum address is lensfield road with a post code of cb21er .",
+    "Their address is simply Jesus Lane ( because of course it is ) . Postcode cb58bs .",
+    "The address is 5 Jordans Yard Bridge Street City Centre cb21ug .",
+    "There are several trains leaving on Friday The london kings cross will arrove by 14.08",
+    "That narrows it down to 19 places to stay .",
+    "Are you sure that you are looking for a place to eat ?",
+    "There are 14 indian restaurants matching your criteria . Do you have a preference in the area ?",
+])
+def test_streets_and_words_are_not_names(text):
+    assert not read_agent_turn(text, understanding=UO).mentioned
+
+
+def test_possessive_name_still_found():
+    r = read_agent_turn("Of course ! The Copper Kettle 's number is 01223323361 .", understanding=UO)
+    assert r.mentioned.get("restaurant") == ["the copper kettle"]
+
+
+@pytest.mark.parametrize("text", [
+    "I can go ahead and book that for you . How many tickets are you needing to purchase ?",
+    "I will gladly book that for you now .",
+    "How many tickets would you like ?",
+    "The price is 8.08 pounds per ticket , would you like to book a seat ?",
+    "yes , it is a modern european restaurant . do you want a table reserved ?",
+    "Sure . 68 Histon Road Chesterton . Would you like for me to make reservations ?",
+    "There are a few moderately priced restaurants on the east side of town . Would   you prefer Indian or Italian ?",
+    "I 'm sorry there are no results for 4 star hotels with free internet in the moderate price range . Would a "
+    "guesthouse be suitable for you ?",
+    "Unfortunately , there are no parks in the west part of town .   Are you interested in a museum ?",
+    "The latest arrival I have is 12:15 . Will that work ?",
+    "Would you like to leave at 20:01 ?",
+])
+def test_offers_without_a_name(text):
+    assert read_agent_turn(text, understanding=UO).offer_act
+
+
+@pytest.mark.parametrize("text", [
+    "i was n't going to book it for you ?",
+    "What day would you like to book the room for ?",
+    "I 'm sorry , there are no theatres located on the west side of town . Would you like to try a different area ?",
+    "I can book this for you if you provide the day you want to stay , the duration of the stay and the number of "
+    "people .",
+])
+def test_requests_are_not_offers(text):
+    assert not read_agent_turn(text, understanding=UO).offer_act

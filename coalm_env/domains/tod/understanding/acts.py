@@ -45,6 +45,10 @@ class AgentReading:
             guesthouse or a hotel?", "I found a train that leaves at 05:24. Would you like it?").
         informs: ``(domain or None, mention)`` for each slot value the agent states.
         goodbye / reqmore: the agent closes / asks whether there is anything else.
+        pitched: ``{domain: [names]}`` of :attr:`offers` put forward as an offer act: not only named in a
+            report of a booking made ("I've booked you into Allenbell hotel") or in a taxi arrangement ("a taxi
+            will pick you up at Nusha"), which name the venue but offer nothing (MultiWOZ: Book/OfferBooked,
+            Taxi-Inform). :attr:`offers` keeps those names: the booked venue is still the one chosen.
     """
 
     text: str
@@ -63,6 +67,13 @@ class AgentReading:
     informs: list[tuple[str | None, ValueMention]] = field(default_factory=list)
     goodbye: bool = False
     reqmore: bool = False
+    pitched: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def offer_act(self) -> bool:
+        """The reply makes an offer: names an entity as an option (:attr:`pitched`), proposes a booking or
+        puts options to the user."""
+        return bool(self.pitched or self.proposals or self.choices)
 
     @property
     def failures(self) -> list[tuple[str, str | None]]:
@@ -83,9 +94,11 @@ def _clean(text: object) -> str:
     text = text if isinstance(text, str) else ("" if text is None else str(text))
     text = text[:MAX_CHARS].replace("\u2019", "'").replace("\u2018", "'").replace("\x00", " ")
     text = _NT.sub(r"\1n't", text)  # "do nt", "does nt": the clitic without its apostrophe
+    text = _SPACES.sub(" ", text)  # "Would   you prefer": one space between words
     return re.sub(r" (n't|'s|'d|'ll|'re|'ve|'m)\b", r"\1", text)
 
 
+_SPACES = re.compile(r"[ \t]{2,}")
 _NT = re.compile(r"\b(do|does|did|is|are|was|were|have|has|had|could|would|should) ?nt\b", re.I)
 
 
@@ -141,16 +154,24 @@ def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str],
         reading.booked = True
     reading.references += [m.value for m in u.find_values(sentence, "reference")
                            if m.value not in reading.references and cues.looks_like_reference(low, m.start)]
-    _offers(reading, low, spans, failed, clause_split)
+    report = (cues.BOOKED.search(low) or cues.BOOKING_DONE.search(low)) and not question and failed is None \
+        or cues.TAXI_REPORT.search(low)
+    _offers(reading, low, spans, failed, clause_split, pitch=not report)
     asked = cues.requested_slots(low) if question else []
     asked = [s for s in asked if not u.find_values(sentence, s) or s in ("people", "day", "time", "stay") and
              cues.open_choice(low) or s in ("parking", "internet") and cues.FACILITY_ASK.search(low)]
     reading.requests += [(s, domain) for s in asked]
     if question and not asked:
-        target = reading.proposals if cues.PROPOSES_BOOKING.search(low) and not cues.BOOKED.search(low) \
+        target = reading.proposals if cues.PROPOSES_BOOKING.search(low) and not cues.BOOKED_DONE.search(low) and \
+            failed is None and not cues.NOT_PROPOSING.search(low) \
             else reading.confirmations if cues.CONFIRMS.search(low) else None
         if target is not None:
             target.append((low, domain))
+    elif failed is None and (cues.WILL_BOOK.search(low) and not cues.BOOKED_DONE.search(low)
+                             or question and "people" in asked and cues.TICKETS.search(low)
+                             or question and cues.OFFERS_TO_BOOK.search(low) and not cues.NOT_PROPOSING.search(low)):
+        # "I can go ahead and book that for you.", "How many tickets would you like?": a booking offered
+        reading.proposals.append((low, domain))
     if question and not spans and cues.CHOICE.search(low):
         # "Would you prefer a guesthouse or a hotel?": options of one slot put to the user, not a request
         chosen = [s for s in asked if len({m.value for m in u.find_values(sentence, s)}) >= 2]
@@ -159,6 +180,8 @@ def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str],
             reading.requests = [(s, d) for s, d in reading.requests if s not in chosen]
     elif not spans and failed is None and cues.TRAIN_OFFER.search(low):
         reading.choices.append((low, "train"))
+    elif question and not spans and cues.OPTION_ASKED.search(low):
+        reading.choices.append((low, domain))
     reading.goodbye |= bool(cues.GOODBYE.search(low))
     reading.reqmore |= bool(cues.REQMORE.search(low))
     taken = [(m.start, m.end) for m in u.find_values(sentence, "name")]
@@ -191,7 +214,7 @@ def _names(sentence: str, u: Understanding) -> dict[str, list[tuple[str, int]]]:
 
 
 def _offers(reading: AgentReading, low: str, spans: Mapping[str, list[tuple[str, int]]], failed: str | None,
-            split: int | None) -> None:
+            split: int | None, pitch: bool = True) -> None:
     cue = cues.RECOMMENDS.search(low)
     for d, found in spans.items():
         good = found
@@ -202,6 +225,9 @@ def _offers(reading: AgentReading, low: str, spans: Mapping[str, list[tuple[str,
                 reading.alternatives.setdefault(d, []).extend(n for n, _ in good)
         offers = reading.offers.setdefault(d, [])
         offers.extend(n for n, _ in good if n not in offers)
+        if pitch and good:
+            pitched = reading.pitched.setdefault(d, [])
+            pitched.extend(n for n, _ in good if n not in pitched)
         if good and cue is not None:
             after = [n for n, i in good if i >= cue.start()]
             reading.recommended[d] = (after or [n for n, _ in good])[0]  # the last recommendation wins

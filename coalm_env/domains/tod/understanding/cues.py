@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 __all__ = ["failure", "is_question", "requested_slots", "domain_of", "contrast_split", "looks_like_reference",
-           "open_choice", "BOOKED", "RECOMMENDS", "PROPOSES_BOOKING", "CONFIRMS", "GOODBYE", "REQMORE", "CHOICE",
+           "open_choice", "BOOKED", "OPTION_ASKED", "OFFERS_TO_BOOK", "RECOMMENDS", "PROPOSES_BOOKING", "CONFIRMS", "GOODBYE", "REQMORE", "CHOICE",
            "TRAIN_OFFER", "FACILITY_ASK"]
 
 _NEG = r"(?:couldn't|could not|can't|cannot|can not|unable to|wasn't able to|was not able to|failed to|didn't|" \
@@ -98,7 +98,12 @@ RECOMMENDS = re.compile(r"\b(?:recommend|suggest|how about|what about|i'd go wit
                         r"my (?:favou?rite|pick|choice|top)|(?:a|my) (?:good|great|nice|popular) (?:choice|option|one)"
                         r"|you might (?:like|enjoy)|you(?:'ll| will) (?:like|love|enjoy)|consider|i have|there is|"
                         r"there's|i found|i've found|best (?:bet|option)|why not)\b")
-PROPOSES_BOOKING = re.compile(r"\b(?:book|reserve|reservation|booking|go ahead|proceed|tickets?|seats?)\b")
+PROPOSES_BOOKING = re.compile(r"\b(?:book|reserve|reservations?|booking|go ahead|proceed|tickets?|seats?|reserved)\b")
+#: a yes/no offer to book, also when the sentence names a slot ("The price is 8.08 pounds per ticket, would you like
+#: to book a seat?", "can I book a ticket for you?")
+OFFERS_TO_BOOK = re.compile(r"^(?!.*\b(?:what|which|when|how many|how long|for how|another|different|other|shorter|"
+                            r"only|unable|taxi|unsuccessful|not)\b)(?:.*\b)?(?:would you like|do you want|shall i|"
+                            r"should i|can i|may i|want me to|would you care)\b[^?]{0,30}\b(?:book|reserv)\w*")
 CONFIRMS = re.compile(r"\b(?:confirm|correct|right|is that|did i get|just to (?:check|be sure)|okay|ok|fine|suit you|"
                       r"work for you|works for you|sounds? good|shall i|should i|would you like (?:me|it|that|this|"
                       r"one)|do you want (?:me|it|that|this)|interested)\b")
@@ -166,9 +171,37 @@ CHOICE = re.compile(
     r"preference|(?:interested in|like|want) (?:either|any|one) of|were you interested|what about (?:the|a|one)\b"
     r"|how about (?:the |a |one )?(?:\d|\w+ (?:train|one)\b)|(?:does|would) (?:that|this|it|one) (?:work|suit|be okay|"
     r"be ok|do)|(?:would|do) you like (?:that|this|it|one|to book (?:it|one|that|this))\b)")
+#: an option put to the user as a yes/no question ("Would a guesthouse be suitable?", "How does that sound?", "Would
+#: you like to leave at 20:01?", "Are you interested in a museum?")
+OPTION_ASKED = re.compile(
+    r"^(?!.*\b(?:different|particular|specific|certain|another|other|preference|what|which)\b).*(?:"
+    r"\bwould (?:a|an|the) \w+(?: \w+)? (?:be|interest|work|suit|do)\b|\b(?:are|were) you (?:interested in|looking for) "
+    r"(?:a|an|some|free|one)\b|\bhow about (?:a|an|one|some)\b|\bperhaps (?:a|an|visit)\b|\bwould you (?:like|prefer) to "
+    r"(?:try|stay in|consider|visit) (?:a|an)\b|\bwould you be interested in (?:a|an|some)\b|\bwill (?:that|this|it) "
+    r"(?:work|suit|do)\b|\bhow does (?:that|this) sound|\b(?:is|does) (?:that|this) (?:okay|ok|suitable|satisfactory|"
+    r"sound good|fine|acceptable)\b|\b(?:that|this) sound good|\b(?:leave|depart|arrive)\w* (?:at|by) \d|\bwant that "
+    r"(?:train|one)\b|\bwould you prefer \w+ or\b|\b(?:on|in) the (?:north|south|east|west|centre|center) or\b)")
 #: a train put forward without its id ("I found a train that leaves at 05:24", "One train leaves at 05:54")
 TRAIN_OFFER = re.compile(r"\b(?:(?:a|one|the) (?:\d\d?[:.]\d\d )?train (?:that |which )?(?:leaves|leaving|departs|"
                          r"departing|arrives|arriving|gets|at|from)|(?:the|a) \d\d?[:.]\d\d train)\b")
+#: a taxi arranged: the venues it names are pick-up and drop-off places, not offers
+TAXI_REPORT = re.compile(r"\b(?:taxi|cab)\b|\bcar\b[^.?!]*\b(?:booked|reserved|scheduled|arranged|will (?:pick|be)|"
+                         r"(?:is|are) (?:set|coming|on))|\bpick(?:ed|s|ing)? (?:you )?up\b|\bcontact number\b")
+#: a booking reported as made, besides :data:`BOOKED` ("The reservation at the Cote ... was successful")
+BOOKING_DONE = re.compile(r"\byou have a (?:reservation|booking|table|room)\b|\b(?:was|is|were) successful\b|"
+                          r"\bsuccessfully\b|\b(?:is|are) (?:all )?set\b|\b(?:is|are|been) confirmed\b|\bexpecting you")
+#: "i wasn't going to book it for you?": no proposal
+NOT_PROPOSING = re.compile(r"\b(?:wasn't|was not|weren't|not going to|unable|can't|cannot|couldn't)\b")
+#: a booking offered as a statement ("I can go ahead and book that for you", "I will gladly book that for you now")
+WILL_BOOK = re.compile(r"^(?!.*\b(?:what|which|when|how many|need to know|provide|if you|only|later|taxi|"
+                       r"more information|first)\b)(?:.*)\b(?:i can|i could|i will|i'll|i would be happy to|i'd be happy to|let me|i can certainly|"
+                       r"we can|while i)"
+                       r" (?:\w+ ){0,2}(?:book|reserve|get (?:that|it|you|those|them) (?:booked|reserved)|make "
+                       r"(?:that|the|a|your) (?:booking|reservation)|work on (?:that|the|your|getting))\b|"
+                       r"\b(?:assist|help) (?:you )?(?:with|make) (?:your|a|the) (?:reservation|booking)")
+BOOKED_DONE = re.compile(r"\b(?:have|has|'ve) (?:been )?(?:booked|reserved)|reference|confirmation|is booked\b")
+#: tickets asked for: a train booking offered ("How many tickets would you like?")
+TICKETS = re.compile(r"\b(?:tickets?|seats?)\b")
 #: a yes/no question about a facility asks for the user's wish ("Do you need parking?", "Will you need free wifi?")
 FACILITY_ASK = re.compile(r"\byou\b|\bconcern|\bimportant|\bpreference|\brequire|\bmatter|\bneed")
 _CONTRAST = re.compile(r"\b(?:but|however|instead|though|although|alternatively|whereas|while)\b|;")

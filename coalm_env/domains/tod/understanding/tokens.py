@@ -79,14 +79,17 @@ class PhraseIndex:
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
         """``(first token, end token, value)`` of each non-overlapping match, left to right."""
+        by_first = self._by_first
+        starts = [i for i, t in enumerate(tokens) if t.word in by_first]  # most texts hold none of a slot's words
         out: list[tuple[int, int, str]] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            for key, value in self._by_first.get(tokens[i].word, ()):
+        n, after = len(tokens), 0  # ``after``: the end of the last match (matches do not overlap)
+        for i in starts:
+            if i < after:
+                continue
+            for key, value in by_first[tokens[i].word]:
                 k = len(key)
                 if i + k <= n and all(tokens[i + j].word == key[j] for j in range(1, k)):
                     out.append((i, i + k, value))
-                    i += k - 1
+                    after = i + k
                     break
-            i += 1
         return out

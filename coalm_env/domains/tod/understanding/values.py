@@ -65,6 +65,7 @@ class Understanding:
                       if ns and d in _NAME_DOMAINS}
         self.places = PhraseIndex((p, p) for p in places)
         self._name_cache: dict[tuple[int, str | None], tuple[Sequence[Token], list[tuple[int, int, str]]]] = {}
+        self._find_cache: dict[tuple, tuple[ValueMention, ...]] = {}
 
     @classmethod
     def fallback(cls, names: Mapping[str, Sequence[str]] | None = None, places: Iterable[str] = ()) -> Understanding:
@@ -161,6 +162,17 @@ class Understanding:
     # -- readers ---------------------------------------------------------------------------
     def _find(self, text: str, slot: str, candidates: tuple[str, ...] | None,
               domain: str | None) -> list[ValueMention]:
+        # one reply is asked about the same slots several times (acts, requests, informs, the scorer)
+        key = (text, slot, candidates, domain)
+        hit = self._find_cache.get(key)
+        if hit is None:
+            if len(self._find_cache) > 8192:
+                self._find_cache.clear()
+            hit = self._find_cache[key] = tuple(self._find_uncached(text, slot, candidates, domain))
+        return list(hit)
+
+    def _find_uncached(self, text: str, slot: str, candidates: tuple[str, ...] | None,
+                       domain: str | None) -> list[ValueMention]:
         low = text.lower()
         if slot in TIME_SLOTS:
             spans = patterns.times(low)
@@ -201,15 +213,15 @@ class Understanding:
         return sorted({(tokens[s].start, tokens[e - 1].end, v) for s, e, v in hits})
 
     def _names(self, tokens: Sequence[Token], domain: str | None) -> list[tuple[int, int, str]]:
+        if domain is None:  # every domain's names, from the per-domain cache
+            return sorted(h for d in self.names for h in self._names(tokens, d))
         key = (id(tokens), domain)
         hit = self._name_cache.get(key)
         if hit is not None and hit[0] is tokens:
             return hit[1]
-        out: list[tuple[int, int, str]] = []
-        for d, index in self.names.items():
-            if domain in (None, d):
-                out += index.find(tokens)
-        if len(self._name_cache) > 256:
+        index = self.names.get(domain)
+        out = index.find(tokens) if index is not None else []
+        if len(self._name_cache) > 1024:
             self._name_cache.clear()
         self._name_cache[key] = (tokens, sorted(out))  # tokens are cached per text (_tokens)
         return self._name_cache[key][1]

@@ -63,7 +63,7 @@ class MultiWOZDomain:
         self.database = load_database(DOMAINS)
         self.graph = build_graph(self.database, api_lexicon(self.database))
         self.vocab = MultiWOZVocabulary(self.database)
-        self.index = mwz.TextIndex(self.database.tables)
+        self.index = mwz.TextIndex(self.database.tables, vocab=self.vocab)
         self._by_id: dict[str, Scenario] = {}
         self._venues: dict[str, dict[str, set[str]]] = {}
 

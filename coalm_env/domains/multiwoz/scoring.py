@@ -23,6 +23,14 @@ is delexicalised against the database first:
   trains: reference when booking, trainID when requested.
 - **Success** = Inform and every goal requestable provided.
 
+- With the domain's understanding (``TextIndex(..., vocab=)``, ``vocab.understanding``), the delexicaliser
+  reads values and offers as :mod:`coalm_env.domains.tod.understanding` does, keeping mwzeval's semantics: a
+  requestable is provided when a reply states some entity's value of it in **any form** (``gives_value``:
+  "01223 351 880", "CB2 1UF", a reference or trainID with other spacing or case; the address among the
+  database's addresses, case and punctuation free), after the database-spelling check; and where the
+  offered venues are the entities named in a reply, only the names the understanding reads as offered
+  count (recommended first; none when named only as unavailable or failed), all of them where it does not
+  see them: a delexicalised ``[restaurant_name]`` is what the wizard put forward.
 **Book rate** and **Inform P/R/F1** follow ConvLab's ``MultiWozEvaluator``: the booked entity of a domain is
 its first successful booking; book rate = mean over goal domains with a booking of the fraction of the
 goal's ``info`` it satisfies (train departure/destination not counted, as ConvLab). For Inform P/R/F1,
@@ -72,10 +80,13 @@ _COMMON_WORD_NAMES = {n: re.compile(rf"(?i:\bthe\s+{w}\b)|\b{w.title()}\b") for 
 class TextIndex:
     """Database-grounded delexicalisation: which entities and attribute values a text names, per domain."""
 
-    def __init__(self, tables: Mapping[str, Sequence[Mapping[str, str]]]):
+    def __init__(self, tables: Mapping[str, Sequence[Mapping[str, str]]], vocab: Any = None):
         self.tables = tables
         self._names = {d: MentionIndex(r["name"] for r in tables.get(d, ())) for d in ("restaurant", "hotel",
                                                                                      "attraction")}
+        self._vocab = vocab  # its ``understanding`` (loaded on first use) reads values and offers in any form
+        self._canon: dict[tuple[str, str], set[str]] = {}
+        self._addresses: dict[str, tuple[str, ...]] = {}
         self._train_ids = {r["trainID"].upper() for r in tables.get("train", ())}
         self._values = {
             d: {s: {alnum_key(r[s]) for r in rows if r.get(s) and r[s] not in ("?", "unknown")} for s in MWZ_REQUESTABLE}
@@ -92,16 +103,63 @@ class TextIndex:
         return [n for n in found if n not in _COMMON_WORD_NAMES or _COMMON_WORD_NAMES[n].search(text)]
 
     def provides(self, domain: str, slot: str, text: str) -> bool:
-        """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database."""
+        """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database (its database
+        spelling, or with the understanding any form of it)."""
+    @property
+    def understanding(self) -> Any:
+        """The domain's understanding, or ``None`` (database spellings only)."""
+        return getattr(self._vocab, "understanding", None) if self._vocab is not None else None
+
+    def offered_named(self, domain: str, text: str) -> list[str]:
+        """:meth:`named`, keeping only the names the understanding reads as offered (recommended last, so that
+        :func:`offered` puts it first), none when they are named only as unavailable; all where the
+        understanding does not see them (or there is none)."""
+        exact = self.named(domain, text)
+        u = self.understanding
+        if not exact or u is None:
+            return exact
+        from coalm_env.domains.tod.scoring import _reading  # cached per text
+
+        reading = _reading(u, text)
+        said = {alnum_key(n): n for n in exact}
+        offers = [said[alnum_key(n)] for n in reading.offers.get(domain, ()) if alnum_key(n) in said]
+        if offers:
+            return list(dict.fromkeys(reversed(offers)))
+        if set(said) & {alnum_key(n) for n in reading.mentioned.get(domain, ())}:
+            return []  # named, but only as unavailable / failed
+        return exact
+
         flat = alnum_key(text)
-        return any(v and v in flat for v in self._values.get(domain, {}).get(slot, ()))
+        if any(v and v in flat for v in self._values.get(domain, {}).get(slot, ())):
+            return True
+        u = self.understanding
+        if u is None:
+            return False
+        if slot == "address":
+            if domain not in self._addresses:
+                self._addresses[domain] = tuple(sorted({r["address"] for r in self.tables.get(domain, ())
+                                                        if r.get("address") not in (None, "", "?")}))
+            return bool(self._addresses[domain]) and bool(u.find_values(text, "address", self._addresses[domain]))
+        key = (domain, slot)
+        if key not in self._canon:
+            self._canon[key] = {u.key(slot, r[slot]) for r in self.tables.get(domain, ())
+                                if r.get(slot) not in (None, "", "?", "unknown")}
+        return any(u.key(slot, m.value) in self._canon[key] for m in u.find_values(text, slot))
+
+    def gives(self, slot: str, value: str, text: str) -> bool:
+        """Whether ``text`` gives ``value`` of ``slot`` (a reference, a trainID): its spelling, or with the
+        understanding any form of it."""
+        if alnum_key(value) and alnum_key(value) in alnum_key(text):
+            return True
+        u = self.understanding
+        return u is not None and u.gives_value(text, slot, value)
 
 
 def offered_venues(domain: str, episode: Episode, index: TextIndex) -> list[str]:
     """Entity keys of ``domain`` the agent offered last (named in its last reply naming any, or booked,
     whichever came later): :func:`~coalm_env.domains.tod.scoring.offered` with the database-grounded
     naming of :class:`TextIndex`."""
-    return offered(domain, episode, lambda text: index.named(domain, text))
+    return offered(domain, episode, lambda text: index.offered_named(domain, text))
 
 
 def goal_requestables(domain: str, sub: Mapping[str, Any]) -> set[str]:
@@ -123,9 +181,10 @@ def provided_requestables(domain: str, episode: Episode, index: TextIndex) -> se
             found |= {"phone"} if any(p in flat for p in taxi_phones) else set()
             continue
         found |= {s for s in MWZ_REQUESTABLE if index.provides(domain, s, text)}
-        if any(r in flat for r in refs):
+        if any(r in flat for r in refs) or any(index.gives("reference", r, text) for r in refs):
             found.add("reference")
-        if domain == "train" and index.named("train", text):
+        if domain == "train" and (index.named("train", text) or index.understanding is not None and any(
+                m.value.upper() in index._train_ids for m in index.understanding.find_values(text, "trainID"))):
             found.add("trainID")
     return found
 
@@ -184,7 +243,7 @@ def _informed(domain: str, episode: Episode, index: TextIndex, entity_of) -> set
             if event.domain == domain:
                 focus = event.record if domain == "taxi" else entity_of(domain, event.key)
             continue
-        named = index.named(domain, event.text) if domain not in ("taxi", "police", "hospital") else []
+        named = index.offered_named(domain, event.text) if domain not in ("taxi", "police", "hospital") else []
         if named:
             focus = entity_of(domain, named[-1])
         flat, words = alnum_key(event.text), event.text.lower()

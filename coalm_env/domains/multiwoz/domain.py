@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 import numpy as np
 
@@ -15,6 +16,7 @@ from coalm_env.domains.multiwoz.replay import gold_replay_action
 from coalm_env.domains.multiwoz.vocab import MultiWOZVocabulary
 from coalm_env.domains.tod import apis as tod_apis
 from coalm_env.domains.tod import oracle
+from coalm_env.domains.tod.goal_change import change_goal
 from coalm_env.domains.tod.plan import gold_plan
 from coalm_env.domains.multiwoz.context import MultiWOZContext
 from coalm_env.domains.tod.schema import SCHEMAS
@@ -124,13 +126,16 @@ class MultiWOZDomain:
 
     # -- scoring and oracle -----------------------------------------------------------------------
     def goal_venues(self, scenario: Scenario) -> dict[str, set[str]]:
-        """Entity keys matching each domain's final constraints (cached per scenario)."""
-        if scenario.id not in self._venues:
-            self._venues[scenario.id] = {
+        """Entity keys matching each domain's final constraints (cached per scenario id and constraints:
+        a changed goal (:meth:`goal_change`) keeps the scenario's id)."""
+        key = scenario.id + json.dumps({d: (sub or {}).get("info") for d, sub in scenario.goal.items()
+                                        if d in mwz.VENUE_DOMAINS}, sort_keys=True, default=str)
+        if key not in self._venues:
+            self._venues[key] = {
                 d: {r[SCHEMAS[d].entity_key] for r in self.database.query(None, d, sub["info"])}
                 for d, sub in scenario.goal.items() if d in mwz.VENUE_DOMAINS and sub
             }
-        return self._venues[scenario.id]
+        return self._venues[key]
 
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
         """mwzeval Inform/Success, ConvLab book rate and Inform P/R/F1, the strict task metrics of
@@ -148,6 +153,14 @@ class MultiWOZDomain:
         metrics.update(jga_scoring.joint_goal_accuracy(trajectory, scenario.user_turns,
                                                        scenario.meta.get("gold_states", [])))
         return metrics
+
+    def goal_change(self, scenario: Scenario, rng: np.random.Generator) -> Scenario | None:
+        """A valid mid-dialogue change of ``scenario``'s goal (:mod:`coalm_env.domains.tod.goal_change`: one
+        venue search constraint to another lexicon value with database matches, a taxi fed by that venue
+        re-pointed, the gold plan recomputed). The scorer follows it: Inform's venues are recomputed from
+        the changed constraints (:meth:`goal_venues`); JGA still compares replayed turns only."""
+        return change_goal(scenario, rng, lambda d, info: self.database.query(None, d, info),
+                           self.database.lexicon, self.graph)
 
     def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
         if self.oracle == "gold_replay":

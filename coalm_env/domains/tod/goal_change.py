@@ -1,7 +1,8 @@
 """A valid mid-dialogue goal change for task-oriented goals (the ``goal_change`` persona's hook).
 
 One search constraint of a venue domain (restaurant, hotel, attraction) without a fail-over search
-switches to another value of the lexicon that still has database matches; a taxi fed by that venue
+switches to another value of the lexicon that still has database matches (the first of which has every
+requested slot, so the changed goal stays answerable); a taxi fed by that venue
 gets the new venue's name; the gold plan is recomputed from the changed goal.
 """
 
@@ -28,6 +29,12 @@ def _candidates(goal: Mapping[str, Any], lexicon: Mapping[str, Mapping[str, Sequ
             and not sub.get("fail_info") for s in sub["info"] if s != "name" and lexicon.get(d, {}).get(s)]
 
 
+def _answers(entity: Mapping[str, Any], requested: Sequence[str]) -> bool:
+    """Whether ``entity`` (the first match: the one an agent offers) has a value for every requested slot
+    (MultiWOZ has venues without a phone or address)."""
+    return all(entity.get(r) not in (None, "", "?") for r in requested if r not in ("reference", "ref"))
+
+
 def change_goal(scenario: Scenario, rng: np.random.Generator, query: Callable[[str, dict], list[dict]],
                 lexicon: Mapping[str, Mapping[str, Sequence[str]]], graph: ApiGraph) -> Scenario | None:
     """``scenario`` with one constraint changed (``meta["goal_change"]``: domain, slot, old, new and
@@ -42,7 +49,7 @@ def change_goal(scenario: Scenario, rng: np.random.Generator, query: Callable[[s
         for j in rng.permutation(len(values)):
             info = {**goal[d]["info"], slot: values[int(j)]}
             hits = query(d, info)
-            if hits:
+            if hits and _answers(hits[0], [*(goal[d].get("reqt") or ()), *scenario.gold.requested.get(d, ())]):
                 return _changed(scenario, d, slot, old, values[int(j)], hits[0], graph)
     return None
 

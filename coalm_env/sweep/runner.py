@@ -2,7 +2,8 @@
 
 ``workers == 1`` runs the chunks in this process; more use a ``ProcessPoolExecutor`` started with
 ``spawn`` or ``forkserver`` (never ``fork``: a forked copy of a process holding threads or an LLM
-backend is not safe). Results reach ``results.jsonl`` through the parent alone, one fsync'd line per
+backend is not safe). ``backend="ray"`` plays the same chunks on Ray actors, one per worker
+(:mod:`coalm_env.sweep.ray_backend`). Results reach ``results.jsonl`` through the parent alone, one fsync'd line per
 episode, so a sweep killed at any moment and rerun ends with every episode exactly once.
 """
 
@@ -17,13 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coalm_env.errors import ConfigError
 from coalm_env.sweep.config import SweepConfig
 from coalm_env.sweep.plan import CellPlan, SweepPlan, plan_sweep
 from coalm_env.sweep.store import ResultStore
 from coalm_env.sweep.worker import clear_cache, run_chunk
 from coalm_env.version import __version__
 
-__all__ = ["SweepResult", "run_sweep", "summarize_sweep"]
+__all__ = ["SweepResult", "run_sweep", "summarize_sweep", "BACKENDS"]
+
+BACKENDS = ("local", "ray")
 
 Chunk = tuple[dict[str, Any], list[dict[str, Any]]]
 
@@ -110,7 +114,7 @@ def _success(line: dict[str, Any]) -> float:
 
 def run_sweep(
     config: SweepConfig, out_dir: str | Path, *, workers: int | None = None, progress: bool = True,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = print, backend: str = "local", address: str | None = None,
 ) -> SweepResult:
     """Run every unfinished episode of ``config`` into ``out_dir`` and write ``summary.json``.
 
@@ -120,10 +124,22 @@ def run_sweep(
         workers: processes (default: ``config.execution.workers``); 1 runs in this process.
         progress: show a progress bar per cell.
         log: where notes go (skipped cells, a repaired torn line).
+        backend: ``"local"`` (this process or a process pool) or ``"ray"`` (one Ray actor per worker).
+        address: the Ray cluster to join (``ray.init(address=...)``); none: a local Ray instance with
+            ``num_cpus=workers``. Only with ``backend="ray"``.
 
     Raises:
-        ConfigError: ``out_dir`` holds results of another config.
+        ConfigError: ``out_dir`` holds results of another config; an unknown backend; ``address``
+            without the Ray backend; the Ray backend without ray installed.
     """
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown sweep backend {backend!r}", hint=f"one of {', '.join(BACKENDS)}")
+    if address is not None and backend != "ray":
+        raise ConfigError("an address is only for the ray backend", hint="add --backend ray, or drop --address")
+    if backend == "ray":
+        from coalm_env.sweep.ray_backend import import_ray
+
+        import_ray()  # fail before anything is written
     start = time.perf_counter()
     plan = plan_sweep(config)
     for cell, reason in plan.skipped:
@@ -137,8 +153,16 @@ def run_sweep(
         chunks = _chunks(plan, store.done, config.execution.chunk_size)
         bars = _Progress(plan, store.done, progress)
         ran = 0
+        results: Iterator[list[dict[str, Any]]] | None = None
         try:
-            results = _inline(chunks) if workers == 1 else _pooled(chunks, workers, config.execution.start_method)
+            if backend == "ray":
+                from coalm_env.sweep.ray_backend import ray_results
+
+                results = ray_results(chunks, workers, address)
+            elif workers == 1:
+                results = _inline(chunks)
+            else:
+                results = _pooled(chunks, workers, config.execution.start_method)
             for lines in results:
                 for line in lines:
                     store.append(line)
@@ -146,6 +170,8 @@ def run_sweep(
                     ran += 1
         finally:
             bars.close()
+            if results is not None:
+                results.close()  # stops the pool or the Ray actors (and a Ray instance started here) now
     summary = summarize_sweep(out_dir, plan, config)
     summary["wall_s"] = time.perf_counter() - start
     (Path(out_dir) / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n",

@@ -77,7 +77,8 @@ class ConversationEnv(gym.Env):
     max_turns, max_steps_per_turn, max_calls_per_action: the caps above.
     env_id: the registered id, recorded in trajectories.
     oracle_hints: put the domain's gold next action in ``info["oracle_action"]`` (for the oracle
-        policy, the env's self-test; never give it to a policy under evaluation).
+        policy, the env's self-test; never give it to a policy under evaluation), and the domain's
+        named gold actions, where it has any, in ``info["oracle_hints"]`` (MultiWOZ: ``gold_replay``).
     faults: backend faults at seeded rates, ``{"transient": 0.05, "timeout": 0.02, "rate_limit": 0.01}``
         or ``"transient=0.05,..."`` (:mod:`coalm_env.backend.faults`; metrics ``faults_injected``,
         ``faults_recovered``, ``fault_recovery``).
@@ -459,6 +460,9 @@ class ConversationEnv(gym.Env):
             info["vocab"] = vocab
         if self.oracle_hints and traj is not None and not self._done:
             info["oracle_action"] = self._oracle_action()
+            hints = self._named_oracle_hints()
+            if hints is not None:
+                info["oracle_hints"] = hints
         info.update(extra)
         return info
 
@@ -480,6 +484,20 @@ class ConversationEnv(gym.Env):
         except Exception as exc:
             self.trajectory.errors.append(
                 {"where": "oracle", "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
+            )
+            return None
+
+    def _named_oracle_hints(self) -> dict[str, Any] | None:
+        """The domain's ``oracle_hints(scenario, backend, trajectory)`` (named gold next actions for
+        privileged policies, e.g. MultiWOZ's ``gold_replay``), or ``None`` where it has none."""
+        hook = getattr(self.domain, "oracle_hints", None)
+        if hook is None:
+            return None
+        try:
+            return dict(hook(self.scenario, self.backend, self.trajectory))
+        except Exception as exc:
+            self.trajectory.errors.append(
+                {"where": "oracle_hints", "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
             )
             return None
 

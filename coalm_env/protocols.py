@@ -125,6 +125,10 @@ class Domain(Protocol):
     hands it to users in ``UserRequest.meta["goal_text"]`` (the ``llm`` user's prompt).
     Optional: ``oracle_action(scenario, backend, trajectory) -> str``: the gold next agent action
     (tool calls or a reply, as text the parser reads); the env exposes it with ``oracle_hints=True``.
+    Optional: ``oracle_hints(scenario, backend, trajectory) -> dict``: named gold next actions besides
+    that one (a list of :class:`~coalm_env.types.ToolCall` or a reply text each; MultiWOZ:
+    ``gold_replay``, the dataset's system turn), in ``info["oracle_hints"]`` with ``oracle_hints=True``,
+    so that a privileged policy such as ``gold_replay`` needs no domain import.
     """
 
     name: str

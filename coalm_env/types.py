@@ -194,7 +194,13 @@ class GoldCall:
 
 @dataclass
 class Gold:
-    """What success looks like: required calls (a plan), and/or an end state, and requested info."""
+    """What success looks like: required calls (a plan), and/or an end state, and requested info.
+
+    ``requested``: per domain, the slots the user asks for (task-oriented domains: the goal's ``reqt``;
+    their scorers read them here). ``end_state``: domain-shaped, ``None`` where the domain has none or
+    has not computed it yet (API-Bank: ``{"state_hash": ...}`` of the backend after the gold calls,
+    filled on first scoring; compared as the ``end_state_match`` metric).
+    """
 
     calls: list[GoldCall] = field(default_factory=list)
     end_state: dict[str, Any] | None = None

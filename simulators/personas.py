@@ -28,7 +28,7 @@ from coalm_env.stress import persona_specs
 from coalm_env.types import StopReason, UserTurn
 from coalm_env.users import UserWrapper, WrappedState, _derive
 
-__all__ = ["Persona", "Typos", "Terse", "Verbose", "Impatient", "Adversarial", "derive"]
+__all__ = ["Persona", "RatePersona", "Typos", "Terse", "Verbose", "Impatient", "Adversarial", "derive"]
 
 derive = _derive  # a request copy with changes, the context kept lazy
 
@@ -85,6 +85,17 @@ class Persona(UserWrapper):
             new_turn, new_state = self.transform_turn(request, turn, state)
             out.append(dataclasses.replace(new_turn, state=WrappedState(new_turn.state, new_state)))
         return out
+
+
+class RatePersona(Persona):
+    """A persona whose one option is a per-turn probability ``rate`` in [0, 1] (default 1: every turn;
+    its spec names ``rate`` only when it is not the default)."""
+
+    def __init__(self, inner: Any, rate: float = 1.0):
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be in [0, 1]")
+        super().__init__(inner, **({"rate": rate} if rate != 1.0 else {}))
+        self.rate = float(rate)
 
 
 def act_values(turn: UserTurn) -> list[str]:
@@ -210,7 +221,7 @@ _POST = ("Thanks so much in advance, you're a star!", "I hope that's not too muc
          "Sorry for rambling a bit.", "I do appreciate your patience with me.")
 
 
-class Verbose(Persona):
+class Verbose(RatePersona):
     """Wraps the content in chit-chat and filler (value-free sentences before and after it).
 
     Args:
@@ -218,12 +229,6 @@ class Verbose(Persona):
     """
 
     name = "verbose"
-
-    def __init__(self, inner: Any, rate: float = 1.0):
-        if not 0 <= rate <= 1:
-            raise ValueError("rate must be in [0, 1]")
-        super().__init__(inner, **({"rate": rate} if rate != 1.0 else {}))
-        self.rate = float(rate)
 
     def transform_turn(self, request: UserRequest, turn: UserTurn, own: Own) -> tuple[UserTurn, Own]:
         rng = self.rng(own)

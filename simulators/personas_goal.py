@@ -15,7 +15,7 @@ from coalm_env.protocols import UserRequest
 from coalm_env.types import UserTurn
 from simulators.acts import Act
 from simulators.agenda.agenda import AgendaState, mark_said, push
-from simulators.personas import Own, Persona, act_values, derive
+from simulators.personas import Own, Persona, RatePersona, act_values, derive
 
 __all__ = ["GoalChange", "MultiIntent", "NonCooperative"]
 
@@ -85,7 +85,7 @@ class GoalChange(Persona):
         return self.mark(turn, changed=True, **{k: change[k] for k in ("domain", "slot", "old", "new")}), own
 
 
-class MultiIntent(Persona):
+class MultiIntent(RatePersona):
     """Several intents in one turn: with the agenda user, each turn also says the constraints of the
     next goal domain not started yet ("I'll also need ..."), taken off its agenda. With another user
     the turn is unchanged (marked ``merged: 0``).
@@ -95,12 +95,6 @@ class MultiIntent(Persona):
     """
 
     name = "multi_intent"
-
-    def __init__(self, inner: Any, rate: float = 1.0):
-        if not 0 <= rate <= 1:
-            raise ValueError("rate must be in [0, 1]")
-        super().__init__(inner, **({"rate": rate} if rate != 1.0 else {}))
-        self.rate = float(rate)
 
     def transform_turn(self, request: UserRequest, turn: UserTurn, own: Own) -> tuple[UserTurn, Own]:
         from simulators.agenda.templates import Voice, noun_phrase

@@ -12,6 +12,7 @@ from gymnasium.utils.env_checker import check_env
 
 from coalm_env.env import ConversationEnv
 from coalm_env.scoring import mean_metrics
+from coalm_env.types import Trajectory
 
 pytestmark = pytest.mark.data
 
@@ -93,3 +94,45 @@ def test_check_env_for_each_level(level):
     check_env(env.unwrapped, skip_render_check=True)
     obs, info = env.reset(seed=3)
     assert env.observation_space.contains(obs) and info["scenario_id"].startswith(f"L{level}-")
+
+
+def _oracle_trajectory(scenario_id):
+    env = ConversationEnv(domain="apibank", level=1, oracle_hints=True, env_id="coalm/APIBank-v0")
+    return env, _play(env, scenario_id, lambda o, i: i["oracle_action"])["trajectory"]
+
+
+def test_end_state_match_compares_the_backend_with_the_gold_end_state():
+    sid = "L1-AddAgenda-AddAlarm-GetUserToken-level-2-1"  # its gold calls write (an agenda, an alarm)
+    env, traj = _oracle_trajectory(sid)
+    scenario = env.domain.get_scenario(sid)
+    assert traj.metrics["end_state_match"] == 1.0
+    assert scenario.gold.end_state == {"state_hash": traj.extra["state_hash"]}  # filled on first scoring
+    fresh = env.domain.build_backend(scenario, None)
+    assert fresh.state_hash() != scenario.gold.end_state["state_hash"]
+    info = _play(env, sid, lambda o, i: "I cannot help with that.")
+    assert info["metrics"]["end_state_match"] == 0.0 and info["metrics"]["success"] == 0.0
+
+
+def test_legacy_trajectories_without_the_recorded_capability_align_by_their_replay_user_spec():
+    from coalm_env.domains.apibank.domain import _aligned
+    from coalm_env.rescore import rescore
+
+    sid = "L1-CancelRegistration-RecordHealthData-level-2-1"  # two user turns with gold calls and replies
+    env, traj = _oracle_trajectory(sid)
+    assert traj.user == "apibank_replay" and traj.extra["user_follows_dataset"] is True
+    legacy = Trajectory.from_dict(traj.to_dict())
+    del legacy.extra["user_follows_dataset"]  # as written before the env recorded it
+    assert rescore(legacy, env.domain)[0] == rescore(traj, env.domain)[0] == traj.metrics
+    unaligned = Trajectory.from_dict(legacy.to_dict())
+    unaligned.user = "apibank_goal"
+    assert rescore(unaligned, env.domain)[0] != traj.metrics  # alignment matters for this scenario
+
+    def spec(user, **extra):
+        return Trajectory(env_id="coalm/APIBank-v0", scenario_id=sid, domain="apibank", split="test", user=user,
+                          extra=extra)
+
+    assert _aligned(spec("apibank_replay")) and _aligned(spec("replay")) and _aligned(spec("replay:x=1"))
+    assert not any(_aligned(spec(u)) for u in ("apibank_goal", "llm:scripted:x", "my_dataset_user", "apibank_replay+terse"))
+    # a recorded capability decides, whatever the name (live episodes always record it)
+    assert not _aligned(spec("apibank_replay", user_follows_dataset=False))
+    assert _aligned(spec("my_dataset_user", user_follows_dataset=True))

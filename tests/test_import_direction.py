@@ -23,11 +23,8 @@ RULES = [
     ("simulators", ("policies", "coalm_env.domains")),
     ("policies", ("simulators", "coalm_env.domains")),
 ]
-#: the one documented exception: the gold-replay policy exists only to replay the MultiWOZ dataset's
-#: gold system turns (a privileged, dataset-bound baseline, paired with the replay user); the replay
-#: logic is MultiWOZ's and lives in that domain
-ALLOWED = {("policies/gold_replay.py", "coalm_env.domains.multiwoz.replay"),
-           ("policies/gold_replay.py", "coalm_env.domains.multiwoz.replay.gold_replay_action")}
+#: exceptions (none: the gold-replay policy reads MultiWOZ's replay through the env's ``oracle_hints``)
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:

@@ -12,6 +12,7 @@ from coalm_env.backend.plan import resolve_call
 from coalm_env.domains import get_domain
 from coalm_env.domains.multiwoz.replay import gold_replay_action
 from coalm_env.env import ConversationEnv
+from coalm_env.errors import ConfigError
 from coalm_env.rollout import RolloutConfig, run_rollouts
 from coalm_env.types import StopReason, ToolCall, UserTurn
 
@@ -104,6 +105,24 @@ def test_gold_replay_policy_and_a_lazy_agent_through_the_runner(mwz):
     lazy = ConversationEnv(mwz, user="replay", max_turns=40)
     metrics = _run(lazy, mwz.get_scenario("MUL2525"), lambda info: "Sure.")
     assert metrics["jga"] < 1.0 and metrics["inform"] == 0.0
+
+
+def test_the_env_hands_the_gold_replay_hint_to_privileged_policies(mwz):
+    from policies.gold_replay import GoldReplayPolicy
+
+    env = ConversationEnv(mwz, user="replay", oracle_hints=True, max_turns=40)
+    _obs, info = env.reset(options={"scenario": mwz.get_scenario("PMUL1966")})
+    policy = GoldReplayPolicy()
+    while not isinstance(info["oracle_hints"]["gold_replay"], list):  # a turn with gold calls
+        assert info["oracle_hints"]["gold_replay"] == gold_replay_action(env.scenario, env.trajectory.messages)
+        _obs, _r, _term, _trunc, info = env.step(policy.act([{}], [info])[0])
+    hint = info["oracle_hints"]["gold_replay"]
+    assert hint and all(isinstance(c, ToolCall) for c in hint)
+    assert policy.act([{}], [info]) == [gold_replay_action(env.scenario, env.trajectory.messages)]
+    assert GoldReplayPolicy(fmt="json").act([{}], [info]) == [gold_replay_action(env.scenario, env.trajectory.messages, "json")]
+    assert "oracle_hints" not in ConversationEnv(mwz, user="replay").reset(options={"scenario": env.scenario})[1]
+    with pytest.raises(ConfigError, match="gold_replay hint"):
+        policy.act([{}], [{"oracle_action": "Hello."}])
 
 
 def test_agenda_user_with_the_oracle(mwz):

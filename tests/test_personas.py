@@ -124,7 +124,7 @@ def test_goal_change_changes_the_goal_and_the_scorer_follows_it():
         from coalm_env.rescore import replay_backend
 
         backend, _ = replay_backend(domain, t)
-        stale += score_goal(t, original.goal, backend.state, domain.names)["success"] == 0.0
+        stale += score_goal(t, original, backend.state, domain.names)["success"] == 0.0
     assert stale >= len(changed) // 2  # against the original goal the same episodes mostly fail
 
 

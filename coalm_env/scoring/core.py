@@ -44,6 +44,7 @@ METRICS: dict[str, str] = {
     "api_calls_gold": "API-Bank: gold API calls in the dialogue",
     "api_calls_correct": "API-Bank: gold API calls reproduced by the agent",
     "level": "API-Bank: the level played (1, 2 or 3)",
+    "end_state_match": "API-Bank: the backend's end state hash equals the gold end state's (Gold.end_state: the gold calls run in order)",
     "rouge_l": "ROUGE-L F-measure of the agent's replies against the gold replies (rouge-score; 0..1)",
     "rouge_1": "ROUGE-1 F-measure of the agent's replies against the gold replies (0..1)",
     "rouge_2": "ROUGE-2 F-measure of the agent's replies against the gold replies (0..1)",

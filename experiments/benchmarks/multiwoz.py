@@ -60,9 +60,10 @@ def explain_misses(trajectory: Any, scenario: Any, domain: Any) -> list[str]:
             if offered and not set(offered) <= venues.get(d, set()):
                 fits = [o for o in offered if o in venues.get(d, set())]
                 out.append(f"inform:{d}:{'one of several named does not fit' if fits else 'offered venue does not fit'}")
-            elif not offered and not (d == "train" and "trainID" not in sub["reqt"]):
+            elif not offered and not (d == "train" and "trainID" not in scenario.gold.requested.get(d, ())):
                 out.append(f"inform:{d}:no venue named")
-        missing = mwz.goal_requestables(d, sub) - mwz.provided_requestables(d, episode, domain.index)
+        missing = (mwz.goal_requestables(d, sub, scenario.gold.requested.get(d, ()))
+                   - mwz.provided_requestables(d, episode, domain.index))
         out += [f"success:{d}:{slot} not given" for slot in sorted(missing)]
     return out
 

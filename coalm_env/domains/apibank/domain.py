@@ -12,7 +12,7 @@ from coalm_env.backend.graph import ApiGraph, BackendSession
 from coalm_env.domains.apibank.graph import build_graph
 from coalm_env.domains.apibank.resources import base_store
 from coalm_env.domains.apibank.samples import load_scenarios
-from coalm_env.domains.apibank.scoring import score_calls, score_episode
+from coalm_env.domains.apibank.scoring import gold_end_hash, score_calls, score_episode
 from coalm_env.domains.apibank.session import APIBankSession
 from coalm_env.errors import ConfigError, UnknownNameError
 from coalm_env.parsing import format_calls, format_reply
@@ -122,7 +122,19 @@ class APIBankDomain:
 
     # -- scoring and oracle ---------------------------------------------------------------------
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
-        return score_episode(self.api_graph(), base_store(), scenario, trajectory, _aligned(trajectory))
+        """The API-Bank metrics (:func:`~coalm_env.domains.apibank.scoring.score_episode`) and
+        ``end_state_match``: the episode's backend ended in the gold end state."""
+        metrics = score_episode(self.api_graph(), base_store(), scenario, trajectory, _aligned(trajectory))
+        metrics["end_state_match"] = float(backend.state_hash() == self.gold_end_state(scenario)["state_hash"])
+        return metrics
+
+    def gold_end_state(self, scenario: Scenario) -> dict[str, Any]:
+        """``scenario.gold.end_state``: ``{"state_hash": ...}``, the hash of a fresh backend's state after
+        the gold calls (:func:`~coalm_env.domains.apibank.scoring.gold_end_hash`). Computed on first use
+        and kept in the scenario (a few calls; never at load for every scenario)."""
+        if scenario.gold.end_state is None:
+            scenario.gold.end_state = {"state_hash": gold_end_hash(self.api_graph(), base_store(), scenario)}
+        return scenario.gold.end_state
 
     def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
         """The gold next action: the next gold call of this user turn (hermes format, the AI text before
@@ -142,11 +154,23 @@ class APIBankDomain:
         return format_reply(reply or _CLOSING, "react", thought="I can answer the user now.")
 
 
+#: user spec names that replayed the dataset's turns, for trajectories written before the env recorded
+#: ``user_follows_dataset`` (see :func:`_aligned`); never consulted for a live episode
+_LEGACY_REPLAY_USERS = ("apibank_replay", "replay")
+
+
 def _aligned(trajectory: Trajectory) -> bool:
     """Whether the user replays the dataset's turns, so user turn ``k`` is gold segment ``k``: the
     user's declared ``follows_dataset`` capability, recorded by the env in the trajectory (see
-    :class:`coalm_env.protocols.UserSimulator`), never its name."""
-    return bool(trajectory.extra.get("user_follows_dataset", False))
+    :class:`coalm_env.protocols.UserSimulator`), never its name.
+
+    Legacy files: a trajectory saved before the env recorded ``user_follows_dataset`` lacks the key;
+    for re-scoring it, its user spec decides as it did when it was written (the name before any
+    ``:options``, one of :data:`_LEGACY_REPLAY_USERS`). This reads old files only: every episode the
+    env runs now records the key, so live behaviour never depends on a user's name."""
+    if "user_follows_dataset" not in trajectory.extra:
+        return trajectory.user.split(":", 1)[0] in _LEGACY_REPLAY_USERS
+    return bool(trajectory.extra["user_follows_dataset"])
 
 
 def _gold_progress(steps: list[dict[str, Any]], backend: BackendSession) -> int:

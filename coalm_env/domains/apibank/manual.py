@@ -16,8 +16,9 @@ become callable); level 3 is one requirement to plan, retrieve and call for. See
 reproduced** under that API's rule (:mod:`coalm_env.domains.apibank.scoring`). With a user that
 follows the dataset (``follows_dataset``, e.g. ``apibank_replay``) each call must come in its own
 user turn. ``info["metrics"]`` also has ``api_call_accuracy`` (the benchmark's accuracy),
-``api_calls_gold``/``api_calls_correct``, ``level``, ``rouge_l``/``rouge_1``/``rouge_2``/``bleu_4`` of
-the replies and the dense terms.
+``api_calls_gold``/``api_calls_correct``, ``level``, ``end_state_match`` (the backend ended in the
+state the gold calls leave), ``rouge_l``/``rouge_1``/``rouge_2``/``bleu_4`` of the replies and the
+dense terms.
 
 ## Episode end
 ``apibank_replay`` plays the dialogue's user turns, one per agent reply, and ends ``user_ended``

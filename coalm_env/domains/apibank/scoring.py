@@ -41,7 +41,7 @@ from coalm_env.errors import DependencyNotInstalled
 from coalm_env.types import Scenario, ToolCall, ToolResult, Trajectory
 
 __all__ = ["RULES", "rule_for", "check_call", "score_calls", "score_episode", "text_metrics", "agent_calls",
-           "segment_replies", "jaccard_match"]
+           "segment_replies", "jaccard_match", "gold_end_hash"]
 
 Outcome = dict[str, Any]
 
@@ -204,6 +204,15 @@ def score_calls(graph: ApiGraph, store: Store, scenario: Scenario,
                             for c in candidates))
         BackendSession(graph, view).call(gold_call)  # the gold state moves on
     return verdicts
+
+
+def gold_end_hash(graph: ApiGraph, store: Store, scenario: Scenario) -> str:
+    """The state hash (:meth:`BackendSession.state_hash`) of a fresh backend after every gold call in
+    order: the gold end state an episode's backend is compared with (``end_state_match``)."""
+    session = BackendSession(graph, store.view())
+    for step in scenario.meta["steps"]:
+        session.call(ToolCall(name=step["name"], arguments=dict(step["input"])))
+    return str(session.state_hash())
 
 
 def segment_replies(scenario: Scenario, trajectory: Trajectory, aligned: bool) -> list[tuple[str, str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from coalm_env.backend.graph import ApiGraph, BackendSession
@@ -12,7 +14,7 @@ from coalm_env.domains.multiwoz.apis import build_graph
 from coalm_env.domains.multiwoz.database import DOMAINS, api_lexicon, load_database
 from coalm_env.domains.multiwoz.dialogues import Dialogue, load_dialogues
 from coalm_env.domains.multiwoz.goals import convert_goal
-from coalm_env.domains.multiwoz.replay import gold_replay_action
+from coalm_env.domains.multiwoz.replay import gold_replay_action, gold_replay_next
 from coalm_env.domains.multiwoz.vocab import MultiWOZVocabulary
 from coalm_env.domains.tod import apis as tod_apis
 from coalm_env.domains.tod import oracle
@@ -142,12 +144,12 @@ class MultiWOZDomain:
         :mod:`coalm_env.domains.tod.scoring`, and JGA on replayed turns (see :mod:`coalm_env.domains.multiwoz.scoring`)."""
         goal = scenario.goal
         episode = mwz.episode_events(trajectory)
-        metrics = mwz.mwz_inform_success(goal, episode, self.index, self.goal_venues(scenario))
+        metrics = mwz.mwz_inform_success(scenario, episode, self.index, self.goal_venues(scenario))
         book_rate = mwz.convlab_book_rate(goal, episode, self.database.entity)
         if book_rate is not None:
             metrics["book_rate"] = book_rate
-        metrics.update(mwz.convlab_inform_f1(goal, episode, self.index, self.database.entity))
-        strict = score_goal(trajectory, goal, backend.state, self.database.names, episode)
+        metrics.update(mwz.convlab_inform_f1(scenario, episode, self.index, self.database.entity))
+        strict = score_goal(trajectory, scenario, backend.state, self.database.names, episode)
         metrics.update({k: strict[k] for k in ("book", "requests", "goal_met") if k in strict})
         metrics["task_success"] = strict["success"]
         metrics.update(jga_scoring.joint_goal_accuracy(trajectory, scenario.user_turns,
@@ -169,3 +171,8 @@ class MultiWOZDomain:
             raise ConfigError(f"scenario {scenario.id} has an empty goal")
         return oracle.oracle_action(scenario.goal, backend, trajectory, plan=scenario.gold.calls)
 
+    def oracle_hints(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> dict[str, Any]:
+        """Named gold next actions for privileged policies (the env's ``info["oracle_hints"]``):
+        ``gold_replay``, the dataset's next system action (:func:`~coalm_env.domains.multiwoz.replay.gold_replay_next`:
+        a list of calls, or the reply text), whatever ``oracle`` this domain was built with."""
+        return {"gold_replay": gold_replay_next(scenario, trajectory.messages)}

@@ -22,7 +22,7 @@ from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.parsing import format_calls
 from coalm_env.types import Message, Scenario, ToolCall
 
-__all__ = ["gold_replay_action", "turn_calls"]
+__all__ = ["gold_replay_action", "gold_replay_next", "turn_calls"]
 
 _MOBILE = re.compile(r"\b07\d{9}\b")
 _BOOK_SLOTS = {"restaurant": ("people", "day", "time"), "hotel": ("people", "day", "stay"), "train": ("people",)}
@@ -122,7 +122,15 @@ def _replace(text: str, old: str, new: str) -> str:
 
 
 def gold_replay_action(scenario: Scenario, messages: Sequence[Message], fmt: str = "hermes") -> str:
-    """The gold agent's next action given the conversation so far (calls first, then the reply)."""
+    """The gold agent's next action given the conversation so far (calls first, then the reply), as
+    text: :func:`gold_replay_next` with its calls written in ``fmt``."""
+    action = gold_replay_next(scenario, messages)
+    return format_calls(action, fmt) if isinstance(action, list) else action
+
+
+def gold_replay_next(scenario: Scenario, messages: Sequence[Message]) -> list[ToolCall] | str:
+    """The gold agent's next action given the conversation so far: the turn's calls (a non-empty list)
+    when it has made none since the user's last message, else the relexicalised gold reply."""
     users = [i for i, m in enumerate(messages) if m.role == "user"]
     k = len(users) - 1
     system = scenario.meta["system_turns"]
@@ -132,7 +140,7 @@ def gold_replay_action(scenario: Scenario, messages: Sequence[Message], fmt: str
     if not any(m.role == "assistant" and m.tool_calls for m in since):
         calls = turn_calls(scenario, k)
         if calls:
-            return format_calls(calls, fmt)
+            return calls
     text = system[k]
     pairs = _substitutions(scenario, messages)
     for old, new in pairs:

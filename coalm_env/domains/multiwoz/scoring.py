@@ -19,7 +19,8 @@ is delexicalised against the database first:
   delexicalised text); taxi phone: a taxi booking's phone; ``reference``: the reference of a successful
   ``book_<d>`` call of this episode (mwzeval: a reference token in a turn where *d* was booked). mwzeval
   attributes a token to the turn's active domain; here the database says which domain a value belongs to.
-  Goal requestables as in mwzeval: reqt ∩ {phone, address, postcode}, plus reference when the goal books;
+  Goal requestables as in mwzeval: reqt (the domain's ``Gold.requested`` slots) ∩ {phone, address,
+  postcode}, plus reference when the goal books;
   trains: reference when booking, trainID when requested.
 - **Success** = Inform and every goal requestable provided.
 
@@ -54,6 +55,7 @@ from typing import Any
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.domains.tod.scoring import Booking, Episode, Reply, episode_events, offered
 from coalm_env.text import MentionIndex, alnum_key
+from coalm_env.types import Scenario
 
 __all__ = ["Episode", "Reply", "Booking", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate",
            "offered_venues", "provided_requestables", "convlab_inform_f1", "goal_requestables"]
@@ -162,9 +164,9 @@ def offered_venues(domain: str, episode: Episode, index: TextIndex) -> list[str]
     return offered(domain, episode, lambda text: index.offered_named(domain, text))
 
 
-def goal_requestables(domain: str, sub: Mapping[str, Any]) -> set[str]:
-    """mwzeval's requestables of a goal domain."""
-    reqt = set(sub.get("reqt") or ())
+def goal_requestables(domain: str, sub: Mapping[str, Any], requested: Sequence[str]) -> set[str]:
+    """mwzeval's requestables of a goal domain (``requested``: its slots in ``Gold.requested``)."""
+    reqt = set(requested)
     if domain == "train":
         return ({"reference"} if sub.get("book") else set()) | ({"trainID"} if "trainID" in reqt else set())
     return (reqt & set(MWZ_REQUESTABLE)) | ({"reference"} if sub.get("book") else set())
@@ -189,22 +191,23 @@ def provided_requestables(domain: str, episode: Episode, index: TextIndex) -> se
     return found
 
 
-def mwz_inform_success(goal: Mapping[str, Any], episode: Episode, index: TextIndex,
+def mwz_inform_success(scenario: Scenario, episode: Episode, index: TextIndex,
                        goal_venues: Mapping[str, set[str]]) -> dict[str, float]:
-    """mwzeval's Inform and Success of one episode (``goal_venues``: entity keys matching each domain's
-    final constraints)."""
+    """mwzeval's Inform and Success of one episode against ``scenario.goal`` and the requested slots of
+    ``scenario.gold.requested`` (``goal_venues``: entity keys matching each domain's final constraints)."""
     match, success = {}, {}
-    for d, sub in goal.items():
+    for d, sub in scenario.goal.items():
         if not sub or d not in SCHEMAS:
             continue
+        requested = scenario.gold.requested.get(d, ())
         offered = offered_venues(d, episode, index) if d in VENUE_DOMAINS else []
         if "name" in sub.get("info", {}) or d in ("taxi", "police", "hospital"):
             match[d] = True
-        elif d == "train" and not offered and "trainID" not in (sub.get("reqt") or ()):
+        elif d == "train" and not offered and "trainID" not in requested:
             match[d] = True
         else:
             match[d] = bool(offered) and set(offered) <= goal_venues.get(d, set())
-        success[d] = goal_requestables(d, sub) <= provided_requestables(d, episode, index)
+        success[d] = goal_requestables(d, sub, requested) <= provided_requestables(d, episode, index)
     inform = all(match.values())
     return {"inform": float(inform), "success": float(inform and all(success.values()))}
 
@@ -260,12 +263,13 @@ def _informed(domain: str, episode: Episode, index: TextIndex, entity_of) -> set
     return out
 
 
-def convlab_inform_f1(goal: Mapping[str, Any], episode: Episode, index: TextIndex, entity_of) -> dict[str, float]:
-    """ConvLab's Inform precision, recall and F1 of one episode ({} when the goal requests nothing)."""
+def convlab_inform_f1(scenario: Scenario, episode: Episode, index: TextIndex, entity_of) -> dict[str, float]:
+    """ConvLab's Inform precision, recall and F1 of one episode ({} when the goal requests nothing);
+    requested slots from ``scenario.gold.requested``, constraints from ``scenario.goal``."""
     tp = fp = fn = 0
     for d in CONVLAB_REQUESTABLE:
-        sub = goal.get(d) or {}
-        reqt = set(sub.get("reqt") or ())
+        sub = scenario.goal.get(d) or {}
+        reqt = set(scenario.gold.requested.get(d) or ())
         informed = _informed(d, episode, index, entity_of)
         tp += len(reqt & informed)
         fn += len(reqt - informed)

@@ -11,7 +11,8 @@ and on the calls the agent made).
 - **Inform** (per domain with a search API: restaurant, hotel, attraction, train): the offered entity
   satisfies the goal's final constraints (``info``) under the domain vocabulary's matching rules
   (``state.vocab``, :class:`~coalm_env.domains.tod.vocab.Vocabulary`); values compare by its ``same_value``.
-- A **request** is answered when the offered entity's value for that slot appears in an agent reply;
+- A **request** (a slot of the domain in ``scenario.gold.requested``, which the domains fill with the
+  goal's ``reqt``) is answered when the offered entity's value for that slot appears in an agent reply;
   ``reference`` when a booking reference of that domain does; taxi ``car type``/``phone`` from the
   taxi booking.
 - **Book** (per domain the goal books, taxi included): a successful booking of an entity satisfying
@@ -33,7 +34,7 @@ from coalm_env.domains.tod import db
 from coalm_env.domains.tod.apis import TodState
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.text import mention_index, mentions
-from coalm_env.types import StopReason, Trajectory
+from coalm_env.types import Scenario, StopReason, Trajectory
 
 __all__ = ["Episode", "Reply", "Booking", "episode_events", "offered", "offered_entity", "score_goal",
            "INFORM_DOMAINS"]
@@ -206,20 +207,22 @@ def _booked(domain: str, sub: Mapping[str, Any], episode: Episode, state: TodSta
     return False
 
 
-def score_goal(trajectory: Trajectory, goal: Mapping[str, Any], state: TodState,
+def score_goal(trajectory: Trajectory, scenario: Scenario, state: TodState,
                names: Mapping[str, Sequence[str]], episode: Episode | None = None) -> dict[str, float]:
-    """Inform, requests, Book and Success of one episode (see the module docstring); ``episode``: the
+    """Inform, requests, Book and Success of one episode (see the module docstring) against
+    ``scenario.goal``, the requested slots read from ``scenario.gold.requested``; ``episode``: the
     trajectory's :func:`episode_events` when the caller has them already."""
     episode = episode if episode is not None else episode_events(trajectory)
     understanding = getattr(state.vocab, "understanding", None)
+    requested = scenario.gold.requested
     informs, requests, books = [], [], []
-    for d, sub in goal.items():
+    for d, sub in scenario.goal.items():
         if not isinstance(sub, dict) or not sub or d not in SCHEMAS:
             continue
         entity = offered_entity(d, episode, state, names.get(d, ()), sub["info"]) if d in INFORM_DOMAINS else None
         if d in INFORM_DOMAINS:
             informs.append(entity is not None and state.vocab.matches(entity, sub["info"]))
-        requests += [_requested(s, d, entity, episode, understanding) for s in sub.get("reqt", [])]
+        requests += [_requested(s, d, entity, episode, understanding) for s in requested.get(d, ())]
         if sub.get("book") or d == "taxi":
             books.append(_booked(d, sub, episode, state))
     out = {

@@ -136,7 +136,7 @@ class TravelDomain:
         return TodContext(DOMAINS, self.lexicon, self.names, backend.state, vocab=self.vocab)
 
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
-        return score_goal(trajectory, scenario.goal, backend.state, self.names)
+        return score_goal(trajectory, scenario, backend.state, self.names)
 
     def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
         return oracle.oracle_action(scenario.goal, backend, trajectory, plan=scenario.gold.calls)

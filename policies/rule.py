@@ -57,8 +57,32 @@ def decide(st: DialogueState) -> list[ToolCall] | str:
     """The next action for a dialogue state."""
     if st.last_role not in ("user", "tool"):
         return nlg.ANYTHING_ELSE
+    retry = _retry(st)
+    if retry is not None:
+        return [retry]
     call = next_call(st)
     return [call] if call is not None else reply(st)
+
+
+#: how many times in a row a call that hit an injected fault (coalm_env.backend.faults) is made again
+MAX_RETRIES = 2
+_FAULT_TYPES = ("transient_error", "timeout", "rate_limited")
+
+
+def _retry(st: DialogueState) -> ToolCall | None:
+    """The same call again when the last result was a transient fault (503, timeout, 429: nothing was
+    changed), at most :data:`MAX_RETRIES` times in a row; then the failure is reported as before."""
+    if st.last_role != "tool" or not st.events:
+        return None
+    last = st.events[-1][1]
+    if (last.error or {}).get("type") not in _FAULT_TYPES:
+        return None
+    tries = 0
+    for _d, a in reversed(st.events):
+        if a.call.name != last.call.name or a.call.arguments != last.call.arguments or a.ok:
+            break
+        tries += (a.error or {}).get("type") in _FAULT_TYPES
+    return ToolCall(last.call.name, dict(last.call.arguments)) if tries <= MAX_RETRIES else None
 
 
 # -- tool calls ------------------------------------------------------------------------------------

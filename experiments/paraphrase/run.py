@@ -28,6 +28,8 @@ from coalm_env.rollout import RolloutConfig, run_rollouts
 OUT = Path(__file__).resolve().parents[1] / "results" / "paraphrase.json"
 TRAVEL, MWZ = "coalm/Travel-v0", "coalm/MultiWOZ-v0"
 _KEYS = ("success", "task_success", "inform", "book", "requests", "goal_met")
+#: the scorer verdicts compared between template and paraphrased text (same seed, same scenario)
+_VERDICTS = ("success", "task_success")
 
 
 def run(env_id: str, policy: str, user: str, episodes: int, seed: int = 0, batch_size: int = 32) -> dict[str, Any]:
@@ -43,17 +45,24 @@ def run(env_id: str, policy: str, user: str, episodes: int, seed: int = 0, batch
             out[k] = round(statistics.mean(vals), 4)
     out["dialogues_per_s"] = round(len(trajs) / wall, 2)
     out["stop_reasons"] = dict(Counter(t.stop_reason.value for t in trajs if t.stop_reason))
-    out["_verdicts"] = {(t.scenario_id, json.dumps(t.seeds, sort_keys=True)): t.metrics.get("success") for t in trajs}
+    out["_verdicts"] = {(t.scenario_id, json.dumps(t.seeds, sort_keys=True)): tuple(t.metrics.get(k) for k in _VERDICTS)
+                        for t in trajs}
     return out
 
 
 def agreement(plain: dict[str, Any], para: dict[str, Any]) -> dict[str, Any]:
     a, b = plain.pop("_verdicts"), para.pop("_verdicts")
     common = sorted(set(a) & set(b))
+    out: dict[str, Any] = {"episodes": len(common)}
+    for i, key in enumerate(_VERDICTS):  # "agreement": success (mwzeval's on MultiWOZ); then each verdict alone
+        same = sum(a[k][i] == b[k][i] for k in common)
+        out["agreement" if key == "success" else f"agreement_{key}"] = round(same / len(common), 4) if common else None
     same = sum(a[k] == b[k] for k in common)
-    flips = [f"{k[0]}" for k in common if a[k] != b[k]]
-    return {"episodes": len(common), "agreement": round(same / len(common), 4) if common else None,
-            "disagreements": flips[:20]}
+    out["agreement_all"] = round(same / len(common), 4) if common else None
+    out["disagreements"] = [{"scenario": k[0], **{f"{v}_template": a[k][i] for i, v in enumerate(_VERDICTS)},
+                             **{f"{v}_paraphrased": b[k][i] for i, v in enumerate(_VERDICTS)}}
+                            for k in common if a[k] != b[k]][:40]
+    return out
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

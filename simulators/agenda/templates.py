@@ -83,16 +83,20 @@ def phrase(v: Voice, domain: str, slot: str, value: str) -> str:
         return v.pick((f"leaving at {t}", f"to pick me up at {t}")) if domain == "taxi" else \
             v.pick((f"leaving after {t}", f"departing after {t}", f"that leaves after {t}"))
     table = {
-        "area": (f"in the {value}", f"in the {value} area", f"in the {value} of town"),
+        "area": (f"in the {value}", f"in the {value} area", f"in the {value} of town", f"in the {value} part of town",
+                 f"on the {value} side of town"),
         "pricerange": (f"in the {value} price range", f"with {value} prices"),
-        "food": (f"serving {value} food", f"that serves {value} food"),
-        "stars": (f"with {value} stars", f"rated {value} stars"),
+        "food": (f"serving {value} food", f"that serves {value} food", f"that serves {value}"),
+        "stars": (f"with {value} stars", f"rated {value} stars", f"with a {value} star rating",
+                  f"that has {value} stars"),
         "type": (f"of the {value} type",),
-        "parking": ("with free parking", "that has parking") if value == "yes" else ("without parking",),
-        "internet": ("with free wifi", "with internet") if value == "yes" else ("without internet",),
+        "parking": ("with free parking", "that has parking", "that includes free parking") if value == "yes" else
+                   ("without parking",),
+        "internet": ("with free wifi", "with internet", "that has free wifi") if value == "yes" else
+                    ("without internet",),
         "name": (f"called {value}", f"named {value}"),
         "departure": (f"from {value}", f"departing from {value}", f"leaving from {value}"),
-        "destination": (f"to {value}", f"going to {value}"),
+        "destination": (f"to {value}", f"going to {value}", f"heading to {value}"),
         "day": (f"starting {value}", f"from {value}", f"starting on {value}") if domain == "hotel" else
                (f"on {value}",),
     }
@@ -127,9 +131,13 @@ def _informs(v: Voice, acts: list[Act], intro: str | None) -> str:
             out.append(intro.format(np=noun_phrase(v, d, values)))
         else:
             body = _join([phrase(v, d, s, x) for s, x in values.items()])
-            out.append(v.pick((f"{_cap(body)}, please.", f"I'd like something {body}.", f"Preferably {body}.")
+            # MultiWOZ val users: "The hotel should be in the north.", "I need a train leaving after 10:00."
+            noun = _NOUNS.get(d, (d,))[0]
+            out.append(v.pick((f"{_cap(body)}, please.", f"I'd like something {body}.", f"Preferably {body}.",
+                               f"The {noun} should be {body}.", f"I am looking for something {body}.")
                               if d not in ("train", "taxi") else
-                              (f"{_cap(body)}, please.", f"I'd like to travel {body}.", f"I want to go {body}.")))
+                              (f"{_cap(body)}, please.", f"I'd like to travel {body}.", f"I want to go {body}.",
+                               f"I need a {noun} {body}.", f"I would like a {noun} {body}.")))
     for slot in cares:
         name = _NAMES.get(slot, slot)
         out.append(v.pick((f"I don't mind about the {name}.", f"Any {name} is fine.",
@@ -147,7 +155,8 @@ def _book(v: Voice, acts: list[Act], alternative: bool) -> str:
     if d == "train" and len(acts) == 1 and acts[0].slot == "people":
         n = acts[0].value
         return v.pick((f"Please book {_count(v, n, 'ticket')}.", f"Could you book it {body}?"))
-    return v.pick((f"Could you book it {body}?", f"Please book it {body}.", f"I'd like to make a booking {body}."))
+    return v.pick((f"Could you book it {body}?", f"Please book it {body}.", f"I'd like to make a booking {body}.",
+                   f"Can you book it {body}?", f"Yes, please book it {body}.", f"Please make a reservation {body}."))
 
 
 def _request(v: Voice, acts: list[Act]) -> str:
@@ -159,10 +168,11 @@ def _request(v: Voice, acts: list[Act]) -> str:
     if names:
         x = _join(names)
         out.append(v.pick((f"What's the {x}?", f"Could you give me the {x}?", f"Can I have the {x}, please?",
-                           f"I'd also like to know the {x}.")))
+                           f"I'd also like to know the {x}.", f"May I have the {x}?", f"Can you give me the {x}?",
+                           f"What is the {x}?")))
     if facilities:
         y = " or ".join(f.replace("internet", "wifi") for f in facilities)
-        out.append(v.pick((f"Does it have {y}?", f"Do they offer {y}?", f"Is there {y}?")))
+        out.append(v.pick((f"Does it have {y}?", f"Do they offer {y}?", f"Is there {y}?", f"Do they have {y}?")))
     return " ".join(out)
 
 
@@ -181,7 +191,7 @@ def _reqmore(v: Voice, act: Act) -> str:
     if act.domain == "taxi":
         return v.pick(("Could you book the taxi for me?", "Please book that taxi."))
     return v.pick(("Could you recommend one?", "Do you have any suggestions?", "Which one would you recommend?",
-                   "Can you find me one, please?"))
+                   "Can you find me one, please?", "Can you recommend one?", "What would you suggest?"))
 
 
 def _groups(acts: list[Act]) -> list[list[Act]]:
@@ -238,7 +248,8 @@ def realise(v: Voice, acts: list[Act], intro: str | None = None, prefix: str = "
 def goodbye(v: Voice) -> str:
     """The user's last words when its goal is met."""
     return v.pick(("Thank you, that's all I need. Goodbye!", "Great, thanks for your help. Bye!",
-                   "Perfect, that's everything. Thanks, bye.", "Thanks a lot, have a nice day!"))
+                   "Perfect, that's everything. Thanks, bye.", "Thanks a lot, have a nice day!",
+                   "No, that is all I need. Thank you, goodbye.", "That will be all. Thanks for your help!"))
 
 
 def give_up(v: Voice) -> str:

@@ -107,7 +107,9 @@ class LLMUser:
     def prompt(self, request: UserRequest) -> list[dict[str, str]]:
         """The chat messages the model answers as the user."""
         goal = request.meta.get("goal_text") or _fallback_goal(request)
-        system, *rest = user_view(request.history, system=f"{INSTRUCTIONS}\n\n{goal}")
+        hints = [str(h) for h in request.meta.get("persona_hints") or () if h]  # stress personas' styles
+        style = "\n\nYour style: " + " ".join(hints) if hints else ""
+        system, *rest = user_view(request.history, system=f"{INSTRUCTIONS}{style}\n\n{goal}")
         return [system, {"role": "user", "content": OPENING}, *rest]
 
     def _play(self, requests: Sequence[UserRequest]) -> list[UserTurn]:

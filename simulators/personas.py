@@ -7,7 +7,9 @@ is asked), keeps its own per-episode state beside the inner user's, and forwards
 declared capabilities (``follows_dataset``, ...). Each draws from its own generator, seeded from the
 request's seed, its position in the chain and the turn (no global random state), so an episode is
 deterministic for a seed. Each marks its turns in ``UserTurn.meta["persona"][name]`` and lists itself
-in ``personas``; the env records both (:mod:`coalm_env.stress`).
+in ``personas``; the env records both (:mod:`coalm_env.stress`). Style personas (``terse``, ``verbose``,
+``multi_intent``) also put a style hint in ``request.meta["persona_hints"]`` (outermost first), which the
+LLM user adds to its prompt (:mod:`simulators.llm`), so it writes in that style itself.
 
 Personas here: ``typos``, ``terse``, ``verbose``, ``impatient``, ``adversarial``; in
 :mod:`simulators.personas_goal`: ``goal_change``, ``multi_intent``, ``non_cooperative``.
@@ -47,6 +49,9 @@ class Persona(UserWrapper):
     :meth:`prepare` (the request the inner user answers) and/or :meth:`transform_turn`."""
 
     name = "persona"
+    #: a style instruction for users that write their own text (the LLM user adds
+    #: ``request.meta["persona_hints"]`` to its prompt; the agenda user ignores it)
+    hint: str = ""
 
     def __init__(self, inner: Any, **options: Any):
         super().__init__(inner)
@@ -76,9 +81,16 @@ class Persona(UserWrapper):
         marks[self.name] = mark
         return dataclasses.replace(turn, meta={**turn.meta, "persona": marks})
 
+    def _hinted(self, request: UserRequest) -> UserRequest:
+        """``request`` with this persona's :attr:`hint` added to ``meta["persona_hints"]`` (outermost first)."""
+        if not self.hint:
+            return request
+        hints = [*(request.meta.get("persona_hints") or ()), self.hint]
+        return derive(request, meta={**request.meta, "persona_hints": hints})
+
     def _play(self, method: str, requests: Any, inner: list[Any], own: list[Any]) -> list[UserTurn]:
         fresh = [Own(o.seed, o.turn + 1, dict(o.data)) for o in own]  # never change a handed-back state
-        asked = [self.prepare(method, derive(r, state=s), o) for r, s, o in zip(requests, inner, fresh)]
+        asked = [self.prepare(method, self._hinted(derive(r, state=s)), o) for r, s, o in zip(requests, inner, fresh)]
         turns = getattr(self.inner, method)(asked)
         out = []
         for request, turn, state in zip(asked, turns, fresh):
@@ -206,6 +218,7 @@ class Terse(Persona):
     """Drops pleasantries and polite frames: the shortest phrasing of the inner user's content."""
 
     name = "terse"
+    hint = "Be terse: as few words as possible, no greetings, thanks or pleasantries."
 
     def transform_turn(self, request: UserRequest, turn: UserTurn, own: Own) -> tuple[UserTurn, Own]:
         text = terse_text(turn.text)
@@ -229,6 +242,8 @@ class Verbose(RatePersona):
     """
 
     name = "verbose"
+    hint = ("Be chatty and verbose: wrap each request in small talk and filler about your day, but keep every "
+            "fact of your goal exact.")
 
     def transform_turn(self, request: UserRequest, turn: UserTurn, own: Own) -> tuple[UserTurn, Own]:
         rng = self.rng(own)

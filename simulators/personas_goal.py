@@ -88,13 +88,14 @@ class GoalChange(Persona):
 class MultiIntent(RatePersona):
     """Several intents in one turn: with the agenda user, each turn also says the constraints of the
     next goal domain not started yet ("I'll also need ..."), taken off its agenda. With another user
-    the turn is unchanged (marked ``merged: 0``).
+    the turn is unchanged (marked ``merged: 0``); an LLM user is asked for it in its prompt (:attr:`hint`).
 
     Args:
         rate: per-turn probability of merging.
     """
 
     name = "multi_intent"
+    hint = "Ask for several things of your goal in one turn (e.g. the next booking along with the current one)."
 
     def transform_turn(self, request: UserRequest, turn: UserTurn, own: Own) -> tuple[UserTurn, Own]:
         from simulators.agenda.templates import Voice, noun_phrase

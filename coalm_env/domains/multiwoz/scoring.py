@@ -23,7 +23,6 @@ is delexicalised against the database first:
   postcode}, plus reference when the goal books;
   trains: reference when booking, trainID when requested.
 - **Success** = Inform and every goal requestable provided.
-
 - With the domain's understanding (``TextIndex(..., vocab=)``, ``vocab.understanding``), the delexicaliser
   reads values and offers as :mod:`coalm_env.domains.tod.understanding` does, keeping mwzeval's semantics: a
   requestable is provided when a reply states some entity's value of it in **any form** (``gives_value``:
@@ -32,6 +31,7 @@ is delexicalised against the database first:
   offered venues are the entities named in a reply, only the names the understanding reads as offered
   count (recommended first; none when named only as unavailable or failed), all of them where it does not
   see them: a delexicalised ``[restaurant_name]`` is what the wizard put forward.
+
 **Book rate** and **Inform P/R/F1** follow ConvLab's ``MultiWozEvaluator``: the booked entity of a domain is
 its first successful booking; book rate = mean over goal domains with a booking of the fraction of the
 goal's ``info`` it satisfies (train departure/destination not counted, as ConvLab). For Inform P/R/F1,
@@ -84,11 +84,11 @@ class TextIndex:
 
     def __init__(self, tables: Mapping[str, Sequence[Mapping[str, str]]], vocab: Any = None):
         self.tables = tables
-        self._names = {d: MentionIndex(r["name"] for r in tables.get(d, ())) for d in ("restaurant", "hotel",
-                                                                                     "attraction")}
         self._vocab = vocab  # its ``understanding`` (loaded on first use) reads values and offers in any form
         self._canon: dict[tuple[str, str], set[str]] = {}
         self._addresses: dict[str, tuple[str, ...]] = {}
+        self._names = {d: MentionIndex(r["name"] for r in tables.get(d, ())) for d in ("restaurant", "hotel",
+                                                                                     "attraction")}
         self._train_ids = {r["trainID"].upper() for r in tables.get("train", ())}
         self._values = {
             d: {s: {alnum_key(r[s]) for r in rows if r.get(s) and r[s] not in ("?", "unknown")} for s in MWZ_REQUESTABLE}
@@ -104,9 +104,6 @@ class TextIndex:
         found = index.find(text) if index is not None else []
         return [n for n in found if n not in _COMMON_WORD_NAMES or _COMMON_WORD_NAMES[n].search(text)]
 
-    def provides(self, domain: str, slot: str, text: str) -> bool:
-        """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database (its database
-        spelling, or with the understanding any form of it)."""
     @property
     def understanding(self) -> Any:
         """The domain's understanding, or ``None`` (database spellings only)."""
@@ -131,6 +128,9 @@ class TextIndex:
             return []  # named, but only as unavailable / failed
         return exact
 
+    def provides(self, domain: str, slot: str, text: str) -> bool:
+        """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database (its database
+        spelling, or with the understanding any form of it)."""
         flat = alnum_key(text)
         if any(v and v in flat for v in self._values.get(domain, {}).get(slot, ())):
             return True

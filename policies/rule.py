@@ -107,6 +107,8 @@ def search_args(st: DialogueState, d: str, soft: bool = True) -> dict[str, str]:
             continue
         if st.onto.accepts(api, slot, value) or slot in ("leaveAt", "arriveBy", "name", "trainID"):
             args[slot] = value
+    if args.get("name", "dontcare") != "dontcare" and d != "train":
+        return {"name": args["name"]}  # a venue the user names: its other constraints say nothing more
     return args
 
 
@@ -128,8 +130,15 @@ def _search_call(st: DialogueState, d: str) -> ToolCall | None:
 
 
 def _train_missing(st: DialogueState) -> list[str]:
-    info = st.dom("train").info
-    return [s for s in _TRAIN_KEYS if s not in info]
+    """Train keys still to ask for; none once the user, already asked for the missing ones, answers with
+    a booking request and no train constraint ("Book that for me please" after "where will you be
+    departing from?": the best match)."""
+    ds = st.dom("train")
+    missing = [s for s in _TRAIN_KEYS if s not in ds.info]
+    said = (st.last_act.informs.get("train", {}) if st.last_act else {}).keys() - {"people"}
+    if missing and ds.wants_book and not said and all(("train", s) in st.asked_before for s in missing):
+        return []
+    return missing
 
 
 def book_args(st: DialogueState, d: str) -> dict[str, str] | None:

@@ -12,19 +12,27 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
+
 from coalm_env.text import find_mentions, find_numbers, word_key
 from policies.rule_lexicon import (DAYS, DOMAIN_WORDS, NUM, REQUEST_WORDS, Ontology, apply_synonyms, dontcare,
                                    is_asking, is_bye, is_thanks, negated, number, times_with_roles, wants_booking)
 from policies.rule_places import ENT_RE, PLACE_REFS, free_places, mask_names, place_role
-from policies.rule_values import detokenize, expand_stations, same_slots, values
+from policies.rule_values import detokenize, expand_stations, same_slots, values, values_mentions
 
 __all__ = ["UserAct", "Clause", "parse_user", "split_clauses", "keyword_domains"]
 
 _SPECIAL = {"parking", "internet", "stars", "day", "departure", "destination", "type"}
 _PEOPLE = re.compile(rf"\b{NUM}\s+(?:people|persons?|guests?|adults?|tickets?|seats?|of us|passengers?)\b|"
                      rf"\b(?:for|party of|group of|table for)\s+{NUM}\b(?!\s*(?:nights?|days?|stars?|:|am|pm))")
+#: a party of one: "just me", "dining solo", "I'll be traveling alone" (not "leave me alone")
+_ALONE = re.compile(r"\b(just me|only me|myself|just one|solo|one person)\b|"
+                    r"\b(?:travel\w*|dining|eating|staying|going|coming|be) (?:alone|on my own)\b")
 _STAY = re.compile(rf"\b{NUM}\s+(?:nights?|days?)\b")
 _STARS = re.compile(rf"\b{NUM}\s*(?:star|stars)\b")
+#: parking said as a phrase ("car park", "a place to park", "somewhere to park the car"): not a park
+_PARKING = re.compile(r"\bcar park(?:ing)?\b|\b(?:a |any )?(?:place|places|somewhere|space|spaces|spot|spots|room)"
+                      r" to park(?: (?:my|the|our|a) car)?\b|\bpark (?:my|the|our|a|your) car\b")
 _CALLED = re.compile(r"\b(?:called|named)\s+(?:the\s+)?([a-z0-9' ]+)")
 
 
@@ -165,7 +173,7 @@ def parse_user(text: str, onto: Ontology, focus: str | None, asked: Sequence[tup
     act = UserAct(bye=is_bye(text), thanks=is_thanks(text))
     carry = focus
     for raw, question in split_clauses(masked):
-        low = re.sub(r"\bcar park(?:ing)?\b", "parking", word_key(raw))
+        low = re.sub(_PARKING, "parking", word_key(raw))
         domain, explicit = _clause_domain(low, ctx, carry)
         if domain is None:
             continue
@@ -319,10 +327,22 @@ def _stations(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     found = [(int(m.group(1)), m.start()) for m in ENT_RE.finditer(c.text)]
     places = [(ctx.names[i], p) for i, p in found if ctx.known.get(ctx.names[i]) == "station"]
     for name, pos in places:
-        role = place_role(c.text[max(0, pos - 25):pos])
-        if role is None:
-            role = "departure" if "departure" not in act.informs.get("train", {}) else "destination"
+        role = place_role(c.text[max(0, pos - 25):pos]) or _station_role(act, ctx, name)
         act.inform("train", role, name)
+
+
+def _station_role(act: UserAct, ctx: _Ctx, name: str) -> str:
+    """The role of a station said without a cue ("Cambridge, leaving on Wednesday"): the one the agent
+    asked for, else the one the dialogue does not hold yet, else departure first."""
+    said = act.informs.get("train", {})
+    asked = [s for d, s in ctx.asked if d == "train" and s in ("departure", "destination") and s not in said]
+    if len(asked) == 1:
+        return asked[0]
+    held = ctx.slot_values.get("train", {})
+    free = [s for s in ("departure", "destination") if s not in said and s not in held]
+    if len(free) == 1 and not (held.get("departure") == name or held.get("destination") == name):
+        return free[0]
+    return "departure" if "departure" not in said else "destination"
 
 
 def _taxi(c: Clause, act: UserAct, ctx: _Ctx) -> None:
@@ -343,12 +363,45 @@ def _taxi(c: Clause, act: UserAct, ctx: _Ctx) -> None:
                 spots.append((m.start(), ref))
                 break
     spots += free_places(c.text, spots)
+    spots += _ontology_places(c, ctx, spots)
+    _reservation_time(c, act, ctx)
     for pos, name in sorted(spots):
         role = place_role(c.text[max(0, pos - 25):pos])
         if role is None:
             act.places.append(name)
         else:
             act.inform("taxi", role, name)
+
+
+def _ontology_places(c: Clause, ctx: _Ctx, taken: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Taxi places the agent has not seen in a result but the understanding knows (the ontology's taxi
+    places, "the museum of archaelogy and anthropology"); not the city itself."""
+    u = ctx.onto.understanding
+    if u is None:
+        return []
+    out: list[tuple[int, str]] = []
+    for slot in ("departure", "destination"):
+        for m in values_mentions(u, c.text, slot, "taxi"):
+            if m.value in ("cambridge",) or ENT_RE.search(m.surface) or any(m.value == n for _p, n in out):
+                continue
+            if not any(p <= m.start < p + len(n) + 2 or m.start <= p < m.end for p, n in taken):
+                out.append((m.start, m.value))
+    return out
+
+
+#: "to get to the restaurant on time", "arrives by my booking time", "the same time as my reservation"
+_FOR_BOOKING = re.compile(r"\b(?:on time|in time|by|before|for|same time as)\s+(?:for\s+|to\s+)?(?:my|our|the|that|"
+                          r"this)\s+(?:\w+\s+)?(?:reservation|reservations|booking|booked time|booking time|"
+                          r"reservation time|table)\b|\bon time\b|\bin time for\b")
+
+
+def _reservation_time(c: Clause, act: UserAct, ctx: _Ctx) -> None:
+    """A taxi that must arrive for the restaurant booking: its time is the booking's."""
+    if times_with_roles(c.raw) or "arriveBy" in act.informs.get("taxi", {}) or not _FOR_BOOKING.search(c.text):
+        return
+    when = ctx.slot_values.get("restaurant", {}).get("time")
+    if when:
+        act.inform("taxi", "arriveBy", when)
 
 
 def _times(c: Clause, act: UserAct) -> None:
@@ -376,7 +429,7 @@ def _numbers(c: Clause, act: UserAct, ctx: _Ctx) -> None:
         if c.domain in ("restaurant", "hotel", "train"):
             act.inform(c.domain, "people", str(number(m.group(1) or m.group(2))))
         cued = True
-    if re.search(r"\b(just me|only me|myself|just one)\b", text) and c.domain in ("restaurant", "hotel", "train"):
+    if _ALONE.search(text) and c.domain in ("restaurant", "hotel", "train"):
         act.inform(c.domain, "people", "1")
         cued = True
     if not cued:
@@ -392,9 +445,19 @@ def _bare_number(c: Clause, act: UserAct, ctx: _Ctx, text: str) -> None:
 
 
 def _days(c: Clause, act: UserAct, ctx: _Ctx) -> None:
-    days = find_mentions(c.text, DAYS)
+    days = find_mentions(c.text, DAYS) or _misspelt_days(c.text)
     if days and c.domain in ("restaurant", "hotel", "train"):
         act.inform(c.domain, "day", days[-1])
+
+
+def _misspelt_days(text: str) -> list[str]:
+    """Days said with a typo ("wendesday", "thrusday"), by rapidfuzz similarity to a day name."""
+    out = []
+    for word in re.findall(r"[a-z]{6,}", text):
+        best = process.extractOne(word, DAYS, scorer=fuzz.ratio, score_cutoff=80)
+        if best is not None and best[0][0] == word[0]:
+            out.append(best[0])
+    return out
 
 
 def _same(c: Clause, act: UserAct, ctx: _Ctx) -> None:

@@ -15,11 +15,14 @@ from coalm_env.text import word_key
 __all__ = ["ENT_RE", "PLACE_REFS", "mask_names", "place_role", "free_places"]
 
 ENT_RE = re.compile(r"zzent(\d+)zz")
+#: the spellings of "guesthouse" inside a name ("bright guest house" said "bright bed and breakfast")
+_GUESTHOUSE = r"(?:guest[\s\W]*house|bed[\s\W]+(?:and|&)[\s\W]+breakfast|b[\s\W]*&[\s\W]*b)"
 _ENT = "zzent{}zz"
 #: first words of a "from X" / "to X" capture that show X is not a place
 _NOT_PLACES = {"me", "us", "go", "get", "be", "leave", "arrive", "pick", "travel", "book", "make", "have", "take",
                "find", "know", "reach", "visit", "see", "eat", "stay", "ride", "head", "depart", "drive", "catch",
-               "ask", "arrange", "order", "reserve", "there", "here", "it", "my", "a", "an", "your", "their", "what"}
+               "ask", "arrange", "order", "reserve", "there", "here", "it", "my", "a", "an", "your", "their", "what",
+               "commute", "come", "bring", "drop", "transport", "shuttle", "carry", "both", "each", "and"}
 #: words that refer to the entity on offer in a domain ("a taxi from the hotel")
 PLACE_REFS = {"restaurant": ("restaurant",), "hotel": ("hotel", "guesthouse", "guest house"),
               "attraction": ("attraction", "museum", "college", "park", "theatre", "gallery", "cinema", "church",
@@ -33,18 +36,37 @@ def mask_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:
         words = word_key(name).removeprefix("the ").split()
         if not words:
             continue
-        pattern = r"(?<![A-Za-z0-9])(?:the\s+)?" + r"[\s\W]+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"
+        pattern = r"(?<![A-Za-z0-9])(?:the\s+)?" + _name_body(words) + r"(?![A-Za-z0-9])"
         if re.search(pattern, text, re.IGNORECASE):
             text = re.sub(pattern, f" {_ENT.format(len(found))} ", text, flags=re.IGNORECASE)
             found.append(name)
     return text, found
 
 
+def _name_body(words: list[str]) -> str:
+    """A name's words as a pattern, any punctuation or spacing between them; "guest house" in any of its
+    spellings ("bright guest house" said "bright bed and breakfast"); a final "s" with or without an
+    apostrophe ("london kings cross" said "London King's Cross")."""
+    parts, i = [], 0
+    while i < len(words):
+        size = 1 if words[i] == "guesthouse" else 2 if words[i:i + 2] == ["guest", "house"] else \
+            3 if words[i:i + 3] == ["bed", "and", "breakfast"] else 0
+        if size:
+            parts.append(_GUESTHOUSE)
+            i += size
+        else:
+            word = words[i].replace("'", "")
+            parts.append(re.escape(word[:-1]) + "'?s" if len(word) > 3 and word.endswith("s") else re.escape(word))
+            i += 1  # "kings" and "king's" alike
+    return r"[\s\W]+".join(parts)
+
+
 def place_role(before: str) -> str | None:
     """The role of a place from the words before it; ``None`` when no cue says."""
     src = max((m.end() for m in re.finditer(r"\bfrom\b|\bpick|\bleav|\bdepart|\bstart", before)), default=-1)
     dst = max((m.end() for m in re.finditer(r"\bto\b|\binto\b|\btowards\b|\barriv|\bgo\b|\bget\b|\breach|"
-                                            r"\bdestination|\bheading", before)), default=-1)
+                                            r"\bdestination|\bheading|\b(?:be|am|are|get|getting) in\b", before)),
+              default=-1)
     if src == dst == -1:
         return None
     return "departure" if src > dst else "destination"
@@ -55,7 +77,7 @@ def free_places(text: str, taken: list[tuple[int, str]]) -> list[tuple[int, str]
     out = []
     for m in re.finditer(r"\b(from|to)\s+(?:the\s+)?([a-z0-9' ]+?)(?=\s+(?:to|from|at|by|and|leaving|arriving|"
                          r"after|before|on|please|around|so|in time|going|heading|departing|getting|travelling|"
-                         r"traveling|then|for|with|instead)\b|$)", text):
+                         r"traveling|then|for|with|instead|that|which|who|so that)\b|$)", text):
         place = m.group(2).strip()
         if place.split()[0] in _NOT_PLACES or ENT_RE.search(place) or len(place) < 3:
             continue

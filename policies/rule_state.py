@@ -18,6 +18,7 @@ from coalm_env.render import messages_from_observation
 from coalm_env.types import Message, ToolCall
 from policies.rule_lexicon import Ontology
 from policies.rule_nlu import UserAct, keyword_domains, parse_user
+from policies.rule_places import ENT_RE, mask_names
 
 __all__ = ["Attempt", "DomainState", "DialogueState", "track", "ASK_PATTERNS"]
 
@@ -82,6 +83,8 @@ class DialogueState:
     last_act: UserAct | None = None
     events: list[tuple[str, Attempt]] = field(default_factory=list)  # (domain, attempt) since the last user turn
     asked: list[tuple[str, str]] = field(default_factory=list)
+    asked_before: set[tuple[str, str]] = field(default_factory=set)  # every (domain, slot) the agent asked for
+    offered: dict[str, str] = field(default_factory=dict)  # per domain, the first known name of the last reply
     last_role: str = ""
 
     def dom(self, d: str) -> DomainState:
@@ -121,6 +124,8 @@ class DialogueState:
             ent = booked or (self.entity(d) if d in self.domains else None)
             if ent and ent.get("name"):
                 out[d] = str(ent["name"])
+            elif d in self.domains and self.dom(d).chosen:
+                out[d] = self.dom(d).chosen  # named or accepted, not searched yet
         return out
 
 
@@ -199,6 +204,38 @@ def _reject(st: DialogueState, d: str, names: list[str]) -> None:
             ds.chosen = None
 
 
+#: a user taking what was offered: "That sounds great", "yes please book it", "I'll go with that one"
+_ACCEPTS = re.compile(r"\b(sounds?|seems?) (good|great|nice|perfect|fine|lovely|wonderful|terrific|alright|ok|okay|"
+                      r"excellent|ideal|like|just|fantastic|interesting|delicious|fun)|\b(that|this|it) (one )?(works|will"
+                      r" work|would work|will do|is fine|is perfect|is great)|\bthat's (perfect|great|fine|good)|"
+                      r"\b(perfect|great|excellent|wonderful)\b|\bi'll take|\bi will take|\bgo with\b|"
+                      r"\b(book|reserve) (it|that|them|this|one|me)\b|^\s*(yes|yeah|sure|ok|okay)\b")
+
+
+def _offered(st: DialogueState, text: str) -> dict[str, str]:
+    """Per venue domain, the first known entity name in an agent reply (what it offers)."""
+    venues = [n for n, d in st.known.items() if d in ("restaurant", "hotel", "attraction")]
+    masked, names = mask_names(text, venues)
+    out: dict[str, str] = {}
+    for i in ENT_RE.findall(masked):
+        out.setdefault(st.known[names[int(i)]], names[int(i)])
+    return out
+
+
+def _accept(st: DialogueState, act: UserAct, text: str) -> None:
+    """Implicit acceptance: a reply to an offer that takes it up (an accepting phrase, a question about
+    it, a booking request) without naming, refusing or changing anything chooses the offered entity."""
+    low = text.lower()
+    for d, name in st.offered.items():
+        if d in act.chosen or d in act.rejected or (act.domains and d not in act.domains):
+            continue
+        find = st.onto.arg_names(st.onto.api("find", d))
+        if any(s in find and s != "people" for s in act.informs.get(d, {})):
+            continue
+        if act.requests.get(d) or act.book.get(d) or _ACCEPTS.search(low):
+            st.dom(d).chosen = name
+
+
 def _asked(st: DialogueState, text: str) -> list[tuple[str, str]]:
     out = []
     for sentence in re.split(r"(?<=[.?!])\s+", text):
@@ -232,10 +269,13 @@ def _step(st: DialogueState, msg: Message, calls: dict[str, ToolCall]) -> None:
         _tool_result(st, calls[msg.tool_call_id], msg.content)
     elif msg.role == "assistant":
         st.asked = _asked(st, msg.content)
+        st.asked_before.update(st.asked)
+        st.offered = _offered(st, msg.content)
     elif msg.role == "user":
         act = parse_user(msg.content, st.onto, st.focus, st.asked, st.known, st.refs(), st.slot_values(),
                          st.order[::-1])
         _merge(st, act)
+        _accept(st, act, msg.content)
         st.last_act = act
         st.events = []
         st.asked = []

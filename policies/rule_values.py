@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["understanding_of", "values", "names", "detokenize", "expand_stations", "same_slots", "SAME_SLOTS"]
+__all__ = ["understanding_of", "values", "values_mentions", "names", "detokenize", "expand_stations", "same_slots", "SAME_SLOTS"]
 
 #: "the same X" -> the slot it copies
 SAME_SLOTS = {"area": "area", "part of town": "area", "side of town": "area", "section of town": "area",
@@ -55,6 +55,17 @@ def values(u: Any, text: str, slot: str, candidates: Sequence[str] | None = None
     if u is None or not text:
         return []
     return [m.value for m in u.find_values(text, slot, candidates)]
+
+
+def values_mentions(u: Any, text: str, slot: str, domain: str | None = None) -> list[Any]:
+    """The understanding's mentions (value, surface, start, end) of ``slot`` in ``text``; ``[]`` without one
+    or when it fails on odd text."""
+    if u is None or not text:
+        return []
+    try:
+        return list(u.find_values(text, slot, domain=domain))
+    except Exception:  # noqa: BLE001 - a reading that fails adds nothing
+        return []
 
 
 def names(u: Any, text: str, domains: Iterable[str]) -> list[tuple[str, str]]:

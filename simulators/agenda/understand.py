@@ -203,13 +203,15 @@ def _sentences(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def read(text: Any, context: Any, domains: Sequence[str]) -> Reading:
+def read(text: Any, context: Any, domains: Sequence[str], fallback: Any = None) -> Reading:
     """Read one agent reply for a user whose goal covers ``domains``.
 
     Args:
         text: the agent's reply (anything; non-strings are read as their ``str``).
         context: the episode's user context (the task-oriented domains' ``TodContext``).
         domains: the goal's domains, current one first.
+        fallback: optional ``(reading, context, domains) -> Reading`` for replies the rules read nothing
+            actionable in (:class:`simulators.agenda.llm_reader.LLMReader`; off by default).
     """
     reading = Reading(_clean(text))
     names = getattr(context, "names", {}) or {}
@@ -231,6 +233,8 @@ def read(text: Any, context: Any, domains: Sequence[str]) -> Reading:
     understanding = _understanding(context)
     if understanding is not None:
         _add_shared(reading, understanding, domains)
+    if fallback is not None:
+        reading = fallback(reading, context, list(domains))
     return reading
 
 

@@ -11,6 +11,7 @@ from coalm_env.protocols import UserRequest
 from coalm_env.types import StopReason, UserTurn
 from simulators.acts import Act, ActType
 from simulators.agenda.agenda import AgendaState, build_state, mark_said, next_acts
+from simulators.agenda.llm_reader import make_reader
 from simulators.agenda.observe import observe
 from simulators.agenda.templates import Voice, give_up, goodbye, realise
 from simulators.agenda.understand import read
@@ -38,17 +39,21 @@ class AgendaUser:
             questions come on top).
         p_12h: probability of saying a time as "6:30 pm" rather than "18:30".
         p_words: probability of saying a number up to ten as a word.
+        understanding: how agent replies are read: ``"rule"`` (default) or ``"llm:BACKEND:MODEL[@URL]"``
+            (or a generator): the rules first, the LLM for replies they find nothing actionable in
+            (:mod:`simulators.agenda.llm_reader`).
     """
 
     name = "agenda"
 
     def __init__(self, patience: int = 3, max_constraints_per_turn: int = 2, p_12h: float = 0.4,
-                 p_words: float = 0.5):
+                 p_words: float = 0.5, understanding: Any = "rule"):
         if patience < 1 or max_constraints_per_turn < 1:
             raise ValueError("patience and max_constraints_per_turn must be at least 1")
         self.patience = int(patience)
         self.cap = int(max_constraints_per_turn)
         self.p_12h, self.p_words = float(p_12h), float(p_words)
+        self.reader = make_reader(understanding)
 
     # -- protocol --------------------------------------------------------------------------
     def begin(self, requests: Sequence[UserRequest]) -> list[UserTurn]:
@@ -85,7 +90,7 @@ class AgendaUser:
         message = request.agent_message
         before = self._current_and_entities(state)
         reading = read(getattr(message, "content", "") if message is not None else "", request.context,
-                       self._reading_order(state))
+                       self._reading_order(state), fallback=self.reader)
         progress = observe(state, reading, request.context)
         if state.goal_met():
             return self._end(state, StopReason.GOAL_MET, goodbye(v), [Act(ActType.THANK, "general", "", ""),

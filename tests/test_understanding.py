@@ -237,6 +237,14 @@ def test_streets_and_words_are_not_names(text):
     assert not read_agent_turn(text, understanding=UO).mentioned
 
 
+def test_common_word_name_capitalised_without_the():
+    # paraphrased oracle (MultiWOZ test PMUL1259): "the place" said as "Place"; "a place to eat" stays a word
+    assert read_agent_turn("I'd recommend Place, a nightclub in the south.", understanding=UO).offers == \
+        {"attraction": ["the place"]}
+    assert read_agent_turn("Place is a nightclub in the south.", understanding=UO).mentioned == \
+        {"attraction": ["the place"]}
+
+
 def test_possessive_name_still_found():
     r = read_agent_turn("Of course ! The Copper Kettle 's number is 01223323361 .", understanding=UO)
     assert r.mentioned.get("restaurant") == ["the copper kettle"]

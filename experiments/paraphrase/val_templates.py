@@ -105,6 +105,18 @@ def _template(turn: Mapping) -> Template | None:
     return Template(kind[0], domain, text, tuple(slots))
 
 
+def _venue_names(folder: Path):
+    """``names(text)``: whether a text names a database venue (exact names and their variants), or ``None``."""
+    try:
+        from coalm_env.domains.tod.understanding.lexicon import read_db_names
+        from coalm_env.domains.tod.understanding.names import NameIndex
+        from coalm_env.domains.tod.understanding.tokens import tokenize
+    except ImportError:
+        return None
+    indexes = [NameIndex(ns) for d, ns in read_db_names(folder).items() if ns and d != "train"]
+    return lambda text: any(ix.find(tokenize(text), fuzzy=False, text=text) for ix in indexes)
+
+
 @functools.lru_cache(maxsize=2)
 def load_templates(folder: str | Path | None) -> dict[tuple[str, str], list[Template]]:
     """``{(kind, domain): [templates]}`` from the val dialogues of a MultiWOZ ``folder`` (``{}`` without it).
@@ -118,10 +130,14 @@ def load_templates(folder: str | Path | None) -> dict[tuple[str, str], list[Temp
         return {}
     out: dict[tuple[str, str], list[Template]] = {}
     seen = set()
+    names = _venue_names(Path(folder))
     for dialogue in json.loads(path.read_text()).values():
         for i, turn in enumerate(dialogue.get("log", ())):
             if i % 2 == 1:
                 t = _template(turn)
+                if t is not None and names is not None and names(re.sub(r"\{\d+\}", " ", t.text)):
+                    continue  # a venue left in the words ("... your reservation at the Autumn House"): it would
+                    # name another venue than the one the oracle means
                 if t is not None and t.text not in seen:
                     seen.add(t.text)
                     out.setdefault((t.kind, t.domain), []).append(t)

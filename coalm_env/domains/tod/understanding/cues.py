@@ -208,8 +208,17 @@ _CONTRAST = re.compile(r"\b(?:but|however|instead|though|although|alternatively|
 _OPEN_CHOICE = re.compile(r"\bor\b|\bwhat\b|\bwhich\b|\bhow many\b")
 
 
+#: a word every no-match / booking-failure pattern holds: sentences without one skip the long patterns (all
+#: 24,816 MultiWOZ val sentences read the same with and without the gate)
+_FAIL_GATE = re.compile(r"n't|\bno\b|\bnot\b|none|nothing|neither|unable|unavailab|\bfull\b|booked|fail|unsuccessful|"
+                        r"empty|zero|glitch|down\b|taken|luck|cannot|can not|nope|short|without|unless|openings?|"
+                        r"vacanc|availab|rejected|declined")
+
+
 def failure(low: str) -> str | None:
     """``"book_failed"``, ``"no_match"`` or ``None`` for one sentence."""
+    if _FAIL_GATE.search(low) is None:
+        return None
     if NO_MATCH_FIRST.search(low):
         return "no_match"
     if BOOK_FAIL.search(low) and not _WITHOUT.search(low) and not _info_only(low, BOOK_FAIL):

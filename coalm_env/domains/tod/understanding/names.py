@@ -77,6 +77,9 @@ class NameIndex:
         entries = [(v, sorted(ns)[0]) for v, ns in by_variant.items() if len(ns) == 1 or v in full]
         entries += [(phrase_key(s), n) for s, n in (variants or {}).items() if n in set(self.names)]
         self._index = PhraseIndex(entries)
+        # "the place" said without its "the" is a name only when capitalised ("I'd recommend Place, a nightclub")
+        self._cased = PhraseIndex((k[1:], n) for n in self.names for k in [phrase_key(n)]
+                                  if len(k) > 1 and k[0] == "the" and all(w in COMMON_WORDS for w in k[1:]))
         #: keys that stand for a name as a whole (with or without "the", mined spellings); the others are
         #: short forms, which do not count before a street word
         self._whole = {v for v, n in entries if v == phrase_key(n) or phrase_key(n)[:1] == ("the",) and
@@ -92,10 +95,15 @@ class NameIndex:
         self._near: dict[int, list[str]] = {}  # window length -> the choices a ratio >= cutoff allows
         self._memo: dict[str, tuple[float, str] | None] = {}  # window -> best fuzzy hit
 
-    def find(self, tokens: Sequence[Token], fuzzy: bool = True) -> list[tuple[int, int, str]]:
-        """``(first token, end token, name)`` of each name found, left to right."""
+    def find(self, tokens: Sequence[Token], fuzzy: bool = True, text: str | None = None) -> list[tuple[int, int, str]]:
+        """``(first token, end token, name)`` of each name found, left to right (``text``: the text the tokens
+        come from, for names of common words said capitalised without their "the")."""
         found = [h for h in self._index.find(tokens)
                  if tuple(t.word for t in tokens[h[0]:h[1]]) in self._whole or not _street(tokens, h[1])]
+        if text is not None and self._cased._by_first:
+            taken = {i for s, e, _ in found for i in range(s, e)}
+            found += [h for h in self._cased.find(tokens) if h[0] not in taken and text[tokens[h[0]].start].isupper()
+                      and (h[0] == 0 or tokens[h[0] - 1].word != "the")]
         if fuzzy and self._choices:
             taken = {i for s, e, _ in found for i in range(s, e)}
             found += [h for h in self._fuzzy(tokens, taken) if not _street(tokens, h[1])]

@@ -80,15 +80,16 @@ class PhraseIndex:
     def find(self, tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
         """``(first token, end token, value)`` of each non-overlapping match, left to right."""
         by_first = self._by_first
-        starts = [i for i, t in enumerate(tokens) if t.word in by_first]  # most texts hold none of a slot's words
+        words = [t.word for t in tokens]
+        starts = [i for i, w in enumerate(words) if w in by_first]  # most texts hold none of a slot's words
         out: list[tuple[int, int, str]] = []
-        n, after = len(tokens), 0  # ``after``: the end of the last match (matches do not overlap)
+        after = 0  # the end of the last match (matches do not overlap)
         for i in starts:
             if i < after:
                 continue
-            for key, value in by_first[tokens[i].word]:
+            for key, value in by_first[words[i]]:
                 k = len(key)
-                if i + k <= n and all(tokens[i + j].word == key[j] for j in range(1, k)):
+                if k == 1 or tuple(words[i:i + k]) == key:
                     out.append((i, i + k, value))
                     after = i + k
                     break

@@ -198,7 +198,7 @@ class Understanding:
                  domain: str | None) -> list[patterns.Span]:
         tokens = _tokens(text)
         if slot == "name":
-            hits = self._names(tokens, domain)
+            hits = self._names(tokens, domain, text)
             if candidates is not None:
                 wanted = {self.resolve_name(c, domain) or c for c in candidates} | set(candidates)
                 hits = [h for h in hits if h[2] in wanted] or _candidate_hits(tokens, candidates)
@@ -206,21 +206,22 @@ class Understanding:
         index = self.lexicon.indexes.get(slot)
         hits = [h for h in index.find(tokens) if not _negated(tokens, h[0])] if index else []
         if slot in PLACE_SLOTS:
-            hits = [h for h in self.places.find(tokens) + self._names(tokens, None)
+            hits = [h for h in self.places.find(tokens) + self._names(tokens, None, text)
                     if _place_role(tokens, h[0]) in ((slot, None) if candidates is not None else (slot,))]
         if candidates is not None and (not hits or slot in ("address", "department", *PLACE_SLOTS)):
             hits += _candidate_hits(tokens, candidates)
         return sorted({(tokens[s].start, tokens[e - 1].end, v) for s, e, v in hits})
 
-    def _names(self, tokens: Sequence[Token], domain: str | None) -> list[tuple[int, int, str]]:
+    def _names(self, tokens: Sequence[Token], domain: str | None, text: str | None = None
+               ) -> list[tuple[int, int, str]]:
         if domain is None:  # every domain's names, from the per-domain cache
-            return sorted(h for d in self.names for h in self._names(tokens, d))
+            return sorted(h for d in self.names for h in self._names(tokens, d, text))
         key = (id(tokens), domain)
         hit = self._name_cache.get(key)
         if hit is not None and hit[0] is tokens:
             return hit[1]
         index = self.names.get(domain)
-        out = index.find(tokens) if index is not None else []
+        out = index.find(tokens, text=text) if index is not None else []
         if len(self._name_cache) > 1024:
             self._name_cache.clear()
         self._name_cache[key] = (tokens, sorted(out))  # tokens are cached per text (_tokens)

@@ -1,10 +1,15 @@
 """LLM rollout throughput: episodes/s against the number of live episodes, and env time vs generation time.
 
     python -m experiments.benchmarks.llm [--model PATH] [--sizes 1,4,16,32] [--policy react]
+    python -m experiments.benchmarks.llm --vocab 8192 --compact --threads 1   # the committed results
 
 The policy is an LLM policy (``react`` or ``chat``) on the ``hf`` backend -- by default the tiny random
-2-layer model of the tests (``tests/llm_fixtures.py``, built into a temporary folder, no network) -- and
-the user is the agenda user on ``coalm/Travel-v0``. For each N the lock-step runner
+2-layer model of the tests (``tests/llm_fixtures.py``, built into a temporary folder, no network; its
+600-token vocabulary makes a Travel prompt ~1,300 tokens), with ``--vocab V`` a small random Llama with a
+V-token BPE tokenizer trained on the env's own prompts (:mod:`experiments.benchmarks.llm_model`; prompts
+of a few hundred tokens, as with real tokenizers) -- and the user is the agenda user on ``coalm/Travel-v0``.
+``--token-costs`` adds the per-token cost of one generate on real prompts at batch 1 and 32 (prefill and
+decode tokens/s), which bounds the speed-up batching can give on the machine. For each N the lock-step runner
 (:func:`coalm_env.rollout.run_rollouts`, ``RolloutConfig(batch_size=N)``) keeps N episodes live, so one
 batched ``generate`` serves up to N agent steps; N=1 is one episode at a time. Reported per N:
 episodes/s, agent steps/s, the speed-up over N=1, and per agent step the generation time (the runner's
@@ -98,6 +103,70 @@ def serve_comparison(env_id: str, model: Path, policy_name: str, sizes: list[int
     return rows
 
 
+def model_name(args: Any, bench: dict[str, Any] | None) -> str:
+    if args.model:
+        return args.model
+    if bench:
+        return (f"random-llama-{bench['layers']}x{bench['hidden_size']} ({bench['parameters'] / 1e6:.1f}M params, "
+                f"BPE vocab {bench['vocab_size']} on the env's prompts; experiments/benchmarks/llm_model.py)")
+    return "tiny-random-2-layer (tests/llm_fixtures.py)"
+
+
+def token_costs(env_id: str, policy: Any, sizes: list[int], max_tokens: int,
+                env_options: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-token cost of one batched generate on real first-step prompts: prefill (``max_tokens=1``) and
+    decode (``max_tokens`` minus that), as tokens/s, for each batch size (the prompts of distinct episodes)."""
+    import dataclasses
+    import time
+
+    import gymnasium as gym
+
+    env = gym.make(env_id, user="agenda", **env_options)
+    prompts = []
+    for i in range(max(sizes)):
+        obs, _ = env.reset(seed=i)
+        prompts.append(policy.request(obs)[0])
+    gen = policy.generator
+    base = policy.params() or gen.params
+    rows = []
+    for n in sizes:
+        batch = prompts[:n]
+        lengths = [len(gen.tokenizer(gen.render(m), add_special_tokens=False)["input_ids"]) for m in batch]
+        prompt_tokens, padded = sum(lengths), n * max(lengths)
+        timings = {}
+        for k in (1, max_tokens):
+            params = dataclasses.replace(base, max_tokens=k, stop=())
+            gen.generate(batch, params=params, seeds=list(range(n)))  # warm
+            t0 = time.perf_counter()
+            outs = gen.generate(batch, params=params, seeds=list(range(n)))
+            timings[k] = (time.perf_counter() - t0, sum(o.completion_tokens or 0 for o in outs))
+        (t1, _), (tk, ck) = timings[1], timings[max_tokens]
+        decode_tokens = max(ck - n, 1)
+        rows.append({"batch": n, "prompt_tokens_mean": prompt_tokens / n, "padded_tokens": padded, "prefill_s": t1,
+                     "prefill_tokens_per_s": prompt_tokens / t1, "generate_s": tk, "completion_tokens": ck,
+                     "decode_s": tk - t1, "decode_tokens_per_s": decode_tokens / max(tk - t1, 1e-9),
+                     "decode_ms_per_step": 1000 * (tk - t1) / max(max_tokens - 1, 1)})
+    env.close()
+    return rows
+
+
+def batching_bound(costs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The most a batch of N can speed up one agent step on this machine, from the measured costs: the
+    batch-1 step time over the batch-N time per episode (prefill and decode each), and the share of the
+    batch-N time spent in prefill (compute-bound on a CPU: no faster per token in a batch)."""
+    one = next((r for r in costs if r["batch"] == 1), None)
+    big = max(costs, key=lambda r: r["batch"])
+    if one is None or big is one:
+        return None
+    n = big["batch"]
+    per_episode = (big["prefill_s"] + big["decode_s"]) / n
+    return {"batch": n, "step_s_batch_1": one["generate_s"], "step_s_per_episode_batch_n": per_episode,
+            "speedup_bound": one["generate_s"] / per_episode,
+            "prefill_speedup": (one["prefill_s"] * n) / big["prefill_s"],
+            "decode_speedup": (one["decode_s"] * n) / big["decode_s"],
+            "prefill_share_batch_n": big["prefill_s"] / (big["prefill_s"] + big["decode_s"])}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--env-id", default="coalm/Travel-v0")
@@ -117,15 +186,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "(comma-separated; e.g. 1,8)")
     p.add_argument("--serve-episodes", type=int, default=8, help="episodes per N for --serve-sizes")
     p.add_argument("--skip-hf", action="store_true", help="only the --serve-sizes comparison")
+    p.add_argument("--vocab", type=int, default=0,
+                   help="build the benchmark model (experiments/benchmarks/llm_model.py): a BPE tokenizer of this "
+                        "vocabulary trained on the env's prompts and a small random Llama (0: the tests' tiny model)")
+    p.add_argument("--hidden", type=int, default=256, help="hidden size of the --vocab model")
+    p.add_argument("--layers", type=int, default=4, help="layers of the --vocab model")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch intra-op threads (0: torch's default). On a shared, loaded CPU box use 1: with more "
+                        "threads than free cores the OpenMP threads wait on each other and small-batch decoding "
+                        "gets ~15x slower")
+    p.add_argument("--compact", action="store_true", help="the react policy's compact CRA prompt (compact=1)")
+    p.add_argument("--token-costs", default="1,32",
+                   help="also time one generate on real prompts for these batch sizes: prefill (max_tokens=1) and "
+                        "decode (the rest) tokens/s")
     args = p.parse_args(argv)
+    load_start = os.getloadavg()[0]
 
     from coalm_env.llm import make_generator
     from policies.chat import ChatPolicy
     from policies.react import ReactPolicy
 
-    model = args.model or str(tiny_model())
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    bench = None
+    if args.vocab and not args.model:
+        from experiments.benchmarks.llm_model import build_bench_model
+
+        path, bench = build_bench_model(args.vocab, args.hidden, args.layers)
+        model = str(path)
+    else:
+        model = args.model or str(tiny_model())
     generator = make_generator(f"hf:{model},max_tokens={args.max_tokens},device={args.device}")  # loaded once
-    policy = {"react": ReactPolicy, "chat": ChatPolicy}[args.policy](generator)
+    options = {"compact": "1"} if args.compact and args.policy == "react" else {}
+    policy = {"react": ReactPolicy, "chat": ChatPolicy}[args.policy](generator, **options)
     env_options = {"max_turns": args.max_turns, "max_steps_per_turn": args.max_steps_per_turn}
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     rows = []
@@ -140,13 +235,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         r["speedup_vs_1"] = r["episodes_per_s"] / base if base else None
     results = {
         "env_id": args.env_id,
-        "policy": f"{args.policy}:hf:{'tiny-random-2-layer (tests/llm_fixtures.py)' if not args.model else model}",
+        "policy": f"{args.policy}:hf:{model_name(args, bench)}" + (",compact=1" if options else ""),
+        "model": bench or {"vocab_size": len(generator.tokenizer) if hasattr(generator, "tokenizer") else None},
         "user": "agenda",
-        "generation": {"max_tokens": args.max_tokens, "temperature": 0.0, "device": generator.device},
+        "generation": {"max_tokens": args.max_tokens, "temperature": 0.0, "device": generator.device,
+                       "torch_threads": __import__("torch").get_num_threads()},
         "env_options": env_options,
         "date": datetime.date.today().isoformat(),
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_avg_1m_at_end": os.getloadavg()[0]},
+                    "load_avg_1m_at_start": load_start, "load_avg_1m_at_end": os.getloadavg()[0],
+                    "time_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")},
         "rows": rows,
     }
     if args.serve_sizes:
@@ -155,6 +253,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                             args.seed, args.max_tokens, env_options)
         print(tabulate(results["serve"], headers="keys", floatfmt=".3g"))
     print(tabulate(rows, headers="keys", floatfmt=".3g"))
+    if args.token_costs and not args.skip_hf:
+        results["token_costs"] = token_costs(args.env_id, policy, [int(x) for x in args.token_costs.split(",")],
+                                             args.max_tokens, env_options)
+        print(tabulate(results["token_costs"], headers="keys", floatfmt=".3g"))
+        results["batching_bound"] = batching_bound(results["token_costs"])
+        print("batching bound:", results["batching_bound"])
+    results["machine"]["load_avg_1m_at_end"] = os.getloadavg()[0]
     save_results(results, args.out, f"llm-{args.env_id.replace('/', '_')}.json")
     return results
 

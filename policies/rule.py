@@ -136,7 +136,8 @@ def _train_missing(st: DialogueState) -> list[str]:
     ds = st.dom("train")
     missing = [s for s in _TRAIN_KEYS if s not in ds.info]
     said = (st.last_act.informs.get("train", {}) if st.last_act else {}).keys() - {"people"}
-    if missing and ds.wants_book and not said and all(("train", s) in st.asked_before for s in missing):
+    asks = bool(st.last_act and st.last_act.book.get("train"))  # this turn asks for the booking
+    if missing and asks and not said and all(("train", s) in st.asked_before for s in missing):
         return []
     return missing
 

@@ -227,7 +227,7 @@ def _accept(st: DialogueState, act: UserAct, text: str) -> None:
     it, a booking request) without naming, refusing or changing anything chooses the offered entity."""
     low = text.lower()
     for d, name in st.offered.items():
-        if d in act.chosen or d in act.rejected or (act.domains and d not in act.domains):
+        if d in act.chosen or d in act.rejected or d in act.soft or (act.domains and d not in act.domains):
             continue
         find = st.onto.arg_names(st.onto.api("find", d))
         if any(s in find and s != "people" for s in act.informs.get(d, {})):

@@ -80,6 +80,12 @@ def test_implicit_acceptance_of_an_offer(mwz) -> None:
     st = _walk(mwz, ["I 'm looking for an expensive Indian restaurant .", "How about the curry garden ?",
                      "Is there one in the north instead ?"], {"curry garden": "restaurant"})
     assert st.dom("restaurant").chosen is None
+    # MUL1276 (replay): "Hotel would be better , can I get a phone number for one please ?" asks for another type
+    st = _walk(mwz, ["Can you help me find a place to stay in the centre with a 4 star rating ?",
+                     "I would recommend alexander bed and breakfast, a 4 star guesthouse in the centre.",
+                     "Hotel would be better , can I get a phone number for one please ?"],
+               {"alexander bed and breakfast": "hotel"})
+    assert st.dom("hotel").chosen is None
 
 
 def test_taxi_arriving_for_the_restaurant_booking(mwz) -> None:

@@ -9,8 +9,9 @@ failed). Then a summary and goodbye. Step ``k`` of the episode plays line ``k`` 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from coalm_env.backend.faults import is_fault
 from coalm_env.backend.graph import BackendSession
@@ -22,7 +23,17 @@ from coalm_env.types import GoldCall, ToolCall, Trajectory
 
 __all__ = ["script", "oracle_action"]
 
-Op = tuple[str, str, dict[str, Any]]  # (kind, domain, payload)
+class OpKind(str, enum.Enum):
+    CALL = "call"  # make the payload's gold ``step`` (sourced from the ``plan``'s earlier results)
+    REPLY = "reply"  # tell the user: the payload's ``kind`` (offer, booked, taxi, no_match, book_failed)
+
+
+class Op(NamedTuple):
+    """One line of the oracle's script."""
+
+    kind: OpKind
+    domain: str
+    payload: dict[str, Any]
 
 
 _API_DOMAIN = {api: d for d, sch in SCHEMAS.items() for api in (sch.find_api, sch.book_api) if api}
@@ -38,13 +49,13 @@ def script(goal: dict[str, Any], plan: Sequence[GoldCall]) -> list[Op]:
         sub = goal.get(d) or {}
         is_find = step.name == SCHEMAS[d].find_api
         if is_find and sub.get("fail_info"):
-            ops += [("call", d, {"step": GoldCall(step.name, dict(sub["fail_info"]))}),
-                    ("reply", d, {"kind": "no_match", "constraints": dict(sub["fail_info"])})]
+            ops += [Op(OpKind.CALL, d, {"step": GoldCall(step.name, dict(sub["fail_info"]))}),
+                    Op(OpKind.REPLY, d, {"kind": "no_match", "constraints": dict(sub["fail_info"])})]
         if not is_find and d != "taxi" and sub.get("fail_book"):
             detour = GoldCall(step.name, {**step.arguments, **sub["fail_book"]}, dict(step.sources))
-            ops += [("call", d, {"step": detour, "plan": plan}), ("reply", d, {"kind": "book_failed"})]
+            ops += [Op(OpKind.CALL, d, {"step": detour, "plan": plan}), Op(OpKind.REPLY, d, {"kind": "book_failed"})]
         kind = "offer" if is_find else ("taxi" if d == "taxi" else "booked")
-        ops += [("call", d, {"step": step, "plan": plan}), ("reply", d, {"kind": kind})]
+        ops += [Op(OpKind.CALL, d, {"step": step, "plan": plan}), Op(OpKind.REPLY, d, {"kind": kind})]
     return ops
 
 
@@ -74,9 +85,9 @@ def _describe(domain: str, entity: dict[str, Any], goal: dict[str, Any]) -> str:
 
 
 def _reply(op: Op, goal: dict[str, Any], backend: BackendSession) -> str:
-    kind, d = op[2]["kind"], op[1]
+    kind, d = op.payload["kind"], op.domain
     if kind == "no_match":
-        wanted = ", ".join(str(v) for v in op[2]["constraints"].values())
+        wanted = ", ".join(str(v) for v in op.payload["constraints"].values())
         return f"I'm sorry, there is no {d} matching {wanted}. Would you like to change something?"
     if kind == "taxi":
         taxi = _last_ok(backend, "book_taxi") or {}
@@ -115,10 +126,10 @@ def _summary(goal: dict[str, Any], backend: BackendSession) -> str:
 def _call(op: Op, backend: BackendSession) -> ToolCall:
     """The gold step with each sourced argument read from the latest successful result of its source
     API (the graph edge), as :func:`~coalm_env.backend.plan.resolve_call` does for recorded plans."""
-    step: GoldCall = op[2]["step"]
+    step: GoldCall = op.payload["step"]
     args = dict(step.arguments)
     for param, (index, path) in step.sources.items():
-        found = _last_ok(backend, op[2]["plan"][index].name)
+        found = _last_ok(backend, op.payload["plan"][index].name)
         try:
             args[param] = get_path(found, path) if found is not None else ""
         except (KeyError, IndexError):
@@ -137,7 +148,7 @@ def script_line(trajectory: Trajectory, ops: Sequence[Op]) -> int:
         return k
     at = sum(counted[: changes[-1]["step"]])
     domain = (changes[-1].get("change") or {}).get("domain")
-    first = next((i for i, op in enumerate(ops) if op[0] == "call" and op[1] == domain), None)
+    first = next((i for i, op in enumerate(ops) if op.kind is OpKind.CALL and op.domain == domain), None)
     return k if first is None or at <= first else first + (k - at)
 
 
@@ -152,6 +163,6 @@ def oracle_action(goal: dict[str, Any], backend: BackendSession, trajectory: Tra
     if k >= len(ops):
         return _summary(goal, backend) if k == len(ops) else "You're welcome. Have a great day, goodbye!"
     op = ops[k]
-    if op[0] == "call":
+    if op.kind is OpKind.CALL:
         return format_calls([_call(op, backend)], fmt)
     return _reply(op, goal, backend)

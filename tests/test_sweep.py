@@ -131,7 +131,17 @@ def test_sweep_and_stats_cli(tmp_path: Path, capsys) -> None:
 def test_example_config_parses() -> None:
     config = load_config(Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / "example.yaml")
     cells = config.cells()
-    assert config.trials == 3 and len(cells) == 15
+    assert config.trials == 3 and len(cells) == 30
+    react = [c for c in cells if c.policy.startswith("react:hf:")]
+    assert len(react) == 3 and {c.env_id for c in react} == {"coalm/Travel-v0"}  # the tiny model: Travel only
     assert {c.env_id for c in cells} == {"coalm/Travel-v0", "coalm/MultiWOZ-v0", "coalm/BFCL-MultiTurn-v0",
                                          "coalm/APIBank-v0"}
     assert {c.user for c in cells if c.env_id == "coalm/APIBank-v0"} == {None}  # the domain's own user
+
+
+def test_per_env_policies_override() -> None:
+    config = SweepConfig.from_dict({**TINY, "policies": ["rule"],
+                                    "envs": ["coalm/Travel-v0", {"id": "coalm/Travel-v0", "options": {"max_turns": 6},
+                                                                 "policies": ["oracle", "random"]}]})
+    pairs = {(c.options.get("max_turns"), c.policy) for c in config.cells()}
+    assert pairs == {(None, "rule"), (6, "oracle"), (6, "random")}

@@ -71,13 +71,14 @@ def _scenarios(value: Any, where: str) -> int | list[str] | None:
 
 @dataclass
 class EnvEntry:
-    """One env of the grid: ``id``, keyword ``options``, and optional per-env ``splits``, ``users``
-    (e.g. ``[null]``: the domain's default user, for benchmarks whose users replay their dataset) and
-    ``scenarios``."""
+    """One env of the grid: ``id``, keyword ``options``, and optional per-env ``splits``, ``policies``
+    (e.g. an LLM policy on one env only), ``users`` (e.g. ``[null]``: the domain's default user, for
+    benchmarks whose users replay their dataset) and ``scenarios``."""
 
     id: str
     options: dict[str, Any] = field(default_factory=dict)
     splits: list[str] | None = None
+    policies: list[str] | None = None
     users: list[str | None] | None = None
     scenarios: int | list[str] | None = None
 
@@ -92,6 +93,7 @@ class EnvEntry:
         if not isinstance(entry.options, dict):
             raise ConfigError(f"options of {entry.id} must be a mapping, got {entry.options!r}")
         entry.splits = None if entry.splits is None else _str_list(entry.splits, f"splits of {entry.id}")
+        entry.policies = None if entry.policies is None else _str_list(entry.policies, f"policies of {entry.id}")
         if "users" in raw:
             entry.users = _str_list(entry.users, f"users of {entry.id}", allow_none=True)
         entry.scenarios = _scenarios(entry.scenarios, f"scenarios of {entry.id}")
@@ -189,7 +191,7 @@ class SweepConfig:
         out = []
         for env in self.envs:
             for split in env.splits or self.splits:
-                for policy in self.policies:
+                for policy in self.policies if env.policies is None else env.policies:
                     for user in self.users if env.users is None else env.users:
                         scenarios = env.scenarios if env.scenarios is not None else self.scenarios
                         out.append(CellSpec(env.id, dict(env.options), split, policy, user, scenarios))

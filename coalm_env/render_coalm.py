@@ -8,18 +8,23 @@ that prompt in two: ``instruction`` is everything up to the current turn, ``inpu
 ``output`` is the assistant's completion. ``instruction + "\\n" + input`` is exactly :func:`react_prompt`.
 
 ``compact=True`` is a short variant for small models: no task/format prose, signatures without
-descriptions, and (with ``history=N``) only the last ``N`` earlier user turns. Pure text: no torch.
+descriptions, and (with ``history=N``) only the last ``N`` earlier user turns. ``results=N`` summarises
+tool results: a JSON observation's ``results`` list keeps its first ``N`` entries (``count`` still says how
+many matched), so the prompt is not dominated by observation JSON. ``preamble=False`` (compact only) drops
+the ``[Instruction]`` and ``[Available tools]`` blocks: for a model trained from scratch on one env, whose
+prompt never changes them, they are most of the tokens and carry nothing. Pure text: no torch.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from coalm_env.render import render_tools
 from coalm_env.types import Message
 
-__all__ = ["TASK", "FORMAT", "STOP", "cra_line", "cra_parts", "react_prompt", "completion_text", "join_prompt"]
+__all__ = ["TASK", "FORMAT", "STOP", "summarise_result", "cra_line", "cra_parts", "react_prompt", "completion_text", "join_prompt"]
 
 #: where a ReAct completion ends: the env returns the observation; the user writes its own turn
 STOP = ("\nObservation:", "\nUser:")
@@ -31,12 +36,25 @@ FORMAT = ("First write `Thought: ...` (is an API call needed? is the result enou
           "`Response: ...` to reply to the user. Write nothing after the Action or Response line.")
 
 
-def cra_line(msg: Message) -> str:
-    """One message as CRA history lines."""
+def summarise_result(content: str, results: int | None) -> str:
+    """A tool result with its ``results`` list cut to the first ``results`` entries (``None``: unchanged)."""
+    if results is None:
+        return content
+    try:
+        data = json.loads(content)
+    except (TypeError, ValueError):
+        return content
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list) or len(data["results"]) <= results:
+        return content
+    return json.dumps({**data, "results": data["results"][:results]}, ensure_ascii=False)
+
+
+def cra_line(msg: Message, results: int | None = None) -> str:
+    """One message as CRA history lines (``results``: see :func:`summarise_result`)."""
     if msg.role == "user":
         return f"User: {msg.content}"
     if msg.role == "tool":
-        return f"Observation: {msg.content}"
+        return f"Observation: {summarise_result(msg.content, results)}"
     if msg.tool_calls:
         head = [f"Thought: {msg.content}"] if msg.content else []
         return "\n".join(head + [f"Action: {c.signature()}" for c in msg.tool_calls])
@@ -66,14 +84,17 @@ def _trim(earlier: Sequence[Message], history: int | None) -> Sequence[Message]:
 
 
 def cra_parts(messages: Sequence[Message], tools: Sequence[dict[str, Any]], *, compact: bool = False,
-              history: int | None = None) -> tuple[str, str]:
+              history: int | None = None, results: int | None = None,
+              preamble: bool = True) -> tuple[str, str]:
     """``(instruction, input)`` of the CRA prompt for a conversation (see the module docstring)."""
     system = "\n".join(m.content for m in messages if m.role == "system" and m.content)
     body = [m for m in messages if m.role != "system"]
     cut = _turn_start(body)
-    earlier = "\n".join(cra_line(m) for m in _trim(body[:cut], history))
-    current = "\n".join(cra_line(m) for m in body[cut:])
-    if compact:
+    earlier = "\n".join(cra_line(m, results) for m in _trim(body[:cut], history))
+    current = "\n".join(cra_line(m, results) for m in body[cut:])
+    if compact and not preamble:
+        blocks = []
+    elif compact:
         blocks = [f"[Instruction]\n{system.splitlines()[0] if system else ''}".rstrip(),
                   "[Available tools]\n" + (_compact_tools(tools) or "(none)")]
     else:
@@ -90,6 +111,7 @@ def join_prompt(instruction: str, input_: str) -> str:
 
 
 def react_prompt(messages: Sequence[Message], tools: Sequence[dict[str, Any]], *, compact: bool = False,
-                 history: int | None = None) -> str:
+                 history: int | None = None, results: int | None = None, preamble: bool = True) -> str:
     """The CRA prompt for a conversation and its tool schemas."""
-    return join_prompt(*cra_parts(messages, tools, compact=compact, history=history))
+    return join_prompt(*cra_parts(messages, tools, compact=compact, history=history, results=results,
+                                  preamble=preamble))

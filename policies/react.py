@@ -35,13 +35,17 @@ class ReactPolicy(LLMPolicy):
 
     name = "react"
     #: ``compact=1``: the short CRA variant for small models; ``history=N``: only the last N earlier user turns
-    own_options = ("seed", "compact", "history")
+    #: ``results=N``: tool results summarised to their first N entries (:func:`coalm_env.render_coalm.summarise_result`)
+    #: ``preamble=0`` (with ``compact=1``): no instruction/tools blocks (a model trained on one env's prompts)
+    own_options = ("seed", "compact", "history", "results", "preamble")
 
     def request(self, obs: dict[str, Any]) -> tuple[list[dict], None]:
-        history = self.options.get("history")
+        history, results = self.options.get("history"), self.options.get("results")
         prompt = react_prompt(messages_from_observation(obs), json.loads(obs["tools"]),
                               compact=str(self.options.get("compact", "0")).lower() in ("1", "true", "yes"),
-                              history=None if history in (None, "") else int(history))
+                              history=None if history in (None, "") else int(history),
+                              results=None if results in (None, "") else int(results),
+                              preamble=str(self.options.get("preamble", "1")).lower() not in ("0", "false", "no"))
         return [{"role": "user", "content": prompt}], None
 
     def params(self) -> SamplingParams:

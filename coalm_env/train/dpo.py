@@ -52,6 +52,7 @@ def _pair(good: Trajectory, bad: Trajectory, tools: list[dict], opts: dict[str, 
 
 
 def mine_pairs(trajectories: Iterable[Trajectory], *, compact: bool = False, history: int | None = None,
+               results: int | None = None, preamble: bool = True,
                allow_splits: Iterable[str] = ("train",), max_pairs_per_scenario: int = 4) -> list[dict[str, Any]]:
     """Preference pairs (TRL's conversational preference format) from success/failure episodes of a scenario."""
     from coalm_env.train.export import scenario_tools
@@ -68,7 +69,8 @@ def mine_pairs(trajectories: Iterable[Trajectory], *, compact: bool = False, his
         found = 0
         for g in goods:
             for b in bads:
-                p = _pair(g, b, scenario_tools(g), {"compact": compact, "history": history})
+                p = _pair(g, b, scenario_tools(g), {"compact": compact, "history": history, "results": results,
+                                                    "preamble": preamble})
                 key = None if p is None else (p["prompt"][0]["content"], p["chosen"][0]["content"],
                                               p["rejected"][0]["content"])
                 if p is None or key in seen or found >= max_pairs_per_scenario:
@@ -92,12 +94,13 @@ def rollouts_for_mining(config: TrainConfig) -> list[Trajectory]:
     from coalm_env.resolve import domain_for
 
     split = m.get("split", "train")
-    scenarios = [s.id for s in domain_for(m["env_id"]).scenarios(split)][: int(m.get("scenarios", 16))]
+    env_options = dict(m.get("env_options") or {})
+    scenarios = [s.id for s in domain_for(m["env_id"], **env_options).scenarios(split)][: int(m.get("scenarios", 16))]
     samples = int(m.get("samples", 4))
     rc = RolloutConfig(env_id=m["env_id"], policy=str(m["policy"]).replace("{model}", config.model),
                        user=m.get("user"), split=split, scenario_ids=scenarios, episodes=len(scenarios) * samples,
                        seed=int(m.get("seed", 0)), batch_size=int(m.get("batch_size", 16)),
-                       out_dir=str(config.output_dir / "mining"))
+                       env_options=env_options, out_dir=str(config.output_dir / "mining"))
     return run_rollouts(rc, progress=False).trajectories
 
 
@@ -107,7 +110,7 @@ def run(config: TrainConfig) -> dict[str, Any]:
     from trl import DPOTrainer
 
     trajectories = rollouts_for_mining(config)
-    opts = {k: config.export[k] for k in ("compact", "history") if k in config.export}
+    opts = {k: config.export[k] for k in ("compact", "history", "results", "preamble") if k in config.export}
     pairs = mine_pairs(trajectories, **opts)
     write_json(Path(config.output_dir) / "pairs_summary.json",
                {"rollouts": len(trajectories), "pairs": len(pairs),

@@ -83,13 +83,15 @@ def _objective(msg: Message) -> str:
 
 
 def coalm_it_samples(traj: Trajectory, tools: Sequence[dict[str, Any]], *, compact: bool = False,
-                     history: int | None = None) -> list[dict[str, str]]:
+                     history: int | None = None, results: int | None = None,
+                     preamble: bool = True) -> list[dict[str, str]]:
     """One CoALM-IT row per assistant message of ``traj`` (plus ``objective``/``scenario_id``/``env_id``)."""
     rows = []
     for k, msg in enumerate(traj.messages):
         if msg.role != "assistant":
             continue
-        instruction, input_ = cra_parts(traj.messages[:k], tools, compact=compact, history=history)
+        instruction, input_ = cra_parts(traj.messages[:k], tools, compact=compact, history=history,
+                                     results=results, preamble=preamble)
         rows.append({"instruction": instruction, "input": input_, "output": completion_text(msg),
                      "objective": _objective(msg), "scenario_id": traj.scenario_id, "env_id": traj.env_id})
     return rows
@@ -118,7 +120,8 @@ def _key(sample: dict[str, Any]) -> str:
 
 def export(trajectories: Iterable[Trajectory], fmt: str = "coalm-it", *, allow_splits: Iterable[str] = ("train",),
            on_leak: str = "error", only_success: bool = True, compact: bool = False,
-           history: int | None = None) -> tuple[list[dict[str, Any]], ExportStats]:
+           history: int | None = None, results: int | None = None,
+           preamble: bool = True) -> tuple[list[dict[str, Any]], ExportStats]:
     """Samples of format ``fmt`` (:data:`EXPORT_FORMATS`) from ``trajectories``, deduplicated, and the stats."""
     if fmt not in EXPORT_FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}", hint=f"one of {', '.join(EXPORT_FORMATS)}")
@@ -134,7 +137,8 @@ def export(trajectories: Iterable[Trajectory], fmt: str = "coalm-it", *, allow_s
             continue
         stats.kept_trajectories += 1
         tools = scenario_tools(traj)
-        samples = (coalm_it_samples(traj, tools, compact=compact, history=history) if fmt == "coalm-it"
+        samples = (coalm_it_samples(traj, tools, compact=compact, history=history, results=results,
+                                     preamble=preamble) if fmt == "coalm-it"
                    else [chat_sample(traj, tools)])
         for s in samples:
             key = _key(s)

@@ -1,6 +1,6 @@
-"""Tiny CoALM on CPU: oracle rollouts (Travel train) -> CoALM-IT export (compact CRA prompt, short history)
+"""Tiny CoALM on CPU: rule-policy rollouts (Travel train, short-episode knobs: ``ENV_OPTIONS``) -> CoALM-IT export (compact CRA prompt, short history)
 -> a BPE tokenizer trained on it -> a small Llama trained from scratch by SFT -> interactive evaluation on
-Travel test with the agenda user (the react policy on the hf backend) -> DPO on pairs mined from the SFT
+Travel test (same knobs) with the agenda user, greedy (the react policy on the hf backend) -> DPO on pairs mined from the SFT
 model's own train-split rollouts at temperature 1 -> evaluation again. Success with bootstrap 95% CIs, paired
 comparisons on the same scenarios/seeds, a learning-curve PNG and wall times go to experiments/results/.
 
@@ -15,18 +15,27 @@ import time
 from pathlib import Path
 
 from coalm_env.rollout import RolloutConfig, run_rollouts
-from coalm_env.stats.estimators import paired_compare
+from coalm_env.stats.estimators import bootstrap_mean, paired_compare
 from coalm_env.train import config as tconfig
 from coalm_env.train.data import to_prompt_completion
 from coalm_env.train.export import export, write_samples
 from coalm_env.train.runs import evaluate
 
 ENV = "coalm/Travel-v0"
-PROMPT = {"compact": True, "history": 1}
+#: Travel knobs that keep episodes short (train and test alike): one goal domain, searches only (no bookings,
+#: no taxis), no fail-over searches, no venue asked for by name
+ENV_OPTIONS = {"max_depth": 1, "max_domains": 1, "p_fail_info": 0.0, "p_name": 0.0}
+#: the compact CRA prompt without its constant preamble (instruction + tool list: 70% of the tokens), one
+#: earlier user turn, tool results cut to their first entry (render_coalm options; the react policy gets the same)
+PROMPT = {"compact": True, "history": 1, "results": 1, "preamble": False}
+#: the rule policy teaches: it acts only on what the user said (the oracle fills slots from the goal)
+TEACHER = "rule"
 QUICK = {"train_episodes": 16, "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 30, "eval_episodes": 4,
-         "mine_scenarios": 3, "mine_samples": 2, "dpo_steps": 4, "max_length": 768, "max_tokens": 48}
-FULL = {"train_episodes": 400, "vocab": 4096, "hidden": 256, "layers": 4, "max_steps": 1500, "eval_episodes": 50,
-        "mine_scenarios": 24, "mine_samples": 4, "dpo_steps": 60, "max_length": 768, "max_tokens": 96}
+         "mine_scenarios": 3, "mine_samples": 2, "dpo_steps": 4, "max_length": 512, "max_tokens": 48, "batch": 8,
+         "lr": 2e-3}
+FULL = {"train_episodes": 600, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 900, "eval_episodes": 50,
+        "mine_scenarios": 24, "mine_samples": 4, "dpo_steps": 40, "max_length": 512, "max_tokens": 48, "batch": 8,
+        "lr": 1e-3, "sft_seconds": 1050}
 
 
 def build_tokenizer(rows: list[dict], vocab: int):
@@ -63,15 +72,54 @@ def build_model(tokenizer, s: dict, out: Path) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def _react(s: dict, extra: str = "") -> str:
+    return (f"react:hf:{{model}},{extra}max_tokens={s['max_tokens']},compact=1,history={PROMPT['history']},"
+            f"results={PROMPT['results']},preamble={int(PROMPT['preamble'])}")
+
+
 def _eval_spec(s: dict) -> dict:
     return {"env_id": ENV, "split": "test", "episodes": s["eval_episodes"], "user": "agenda", "seed": 0,
-            "policy": f"react:hf:{{model}},max_tokens={s['max_tokens']},compact=1,history=1"}
+            "env_options": ENV_OPTIONS, "policy": _react(s)}  # temperature 0 (greedy) by default
 
 
 def _trl(s: dict, out: Path, steps: int, lr: float) -> dict:
-    return {"output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": 8, "learning_rate": lr,
-            "warmup_steps": 0.05, "lr_scheduler_type": "cosine", "max_length": s["max_length"], "logging_steps": 5,
+    return {"output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": s["batch"], "learning_rate": lr,
+            "warmup_steps": 0.02, "lr_scheduler_type": s.get("schedule", "cosine"), "max_length": s["max_length"], "logging_steps": 5,
             "save_strategy": "no", "report_to": "none", "use_cpu": True, "activation_checkpointing": False}
+
+
+def _machine() -> dict:
+    import os
+    import platform
+    from datetime import datetime, timezone
+
+    return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "host": platform.node(),
+            "cpus": os.cpu_count(), "torch_threads": __import__("torch").get_num_threads(),
+            "load_avg_start": os.getloadavg(), "python": platform.python_version()}
+
+
+def _sft_timed(config, seconds: float | None) -> dict:
+    """:func:`coalm_env.train.sft.run` with a wall-clock cap (the 2 shared cores run at an unknown speed)."""
+    from transformers import TrainerCallback
+
+    from coalm_env.train import sft
+    from coalm_env.train.runs import changed_fraction, save_outputs
+
+    class _Cap(TrainerCallback):
+        def __init__(self):
+            self.t0 = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kw):
+            if seconds and time.perf_counter() - self.t0 > seconds:
+                control.should_training_stop = True
+
+    trainer = sft.build_trainer(config)
+    trainer.add_callback(_Cap())
+    before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
+    result = trainer.train()
+    extra = {"samples": len(trainer.train_dataset), "changed_params": changed_fraction(before, trainer.model),
+             "steps_done": trainer.state.global_step, "time_cap_s": seconds}
+    return save_outputs(config, trainer, result, extra)
 
 
 def _outcomes(report: dict) -> list[float]:
@@ -100,10 +148,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--results", default="experiments/results")
     args = ap.parse_args(argv)
     s, tag = (QUICK, "tiny_coalm-quick") if args.quick else (FULL, "tiny_coalm")
-    work, wall, res = Path(args.work) / tag, {}, {"settings": s, "prompt": PROMPT}
+    work, wall = Path(args.work) / tag, {}
+    res = {"settings": s, "prompt": PROMPT, "env_options": ENV_OPTIONS, "teacher": TEACHER, "machine": _machine()}
     t = time.perf_counter()
-    teach = run_rollouts(RolloutConfig(ENV, policy="oracle", user="agenda", split="train",
-                                       episodes=s["train_episodes"], seed=0, out_dir=str(work / "oracle")), progress=False)
+    teach = run_rollouts(RolloutConfig(ENV, policy=TEACHER, user="agenda", split="train", env_options=ENV_OPTIONS,
+                                       episodes=s["train_episodes"], seed=0, out_dir=str(work / "teacher")),
+                         progress=False)
+    res["teacher_success"] = teach.summary["metrics"]["success"]
     rows, stats = export(teach.trajectories, "coalm-it", **PROMPT)
     write_samples(rows, work / "coalm_it.jsonl")
     res["export"] = stats.to_dict()
@@ -111,21 +162,28 @@ def main(argv: list[str] | None = None) -> dict:
     res["params"] = build_model(tok, s, work / "scratch")
     wall["data"] = time.perf_counter() - t
     t = time.perf_counter()
-    ev = {"scratch": evaluate(work / "scratch", _eval_spec(s), work / "scratch")}
+    rnd = run_rollouts(RolloutConfig(ENV, policy="random", user="agenda", split="test", env_options=ENV_OPTIONS,
+                                     episodes=s["eval_episodes"], seed=0, out_dir=str(work / "random")), progress=False)
+    ev = {"random": {"success": bootstrap_mean([t_.metrics["success"] for t_ in rnd.trajectories]).to_dict(),
+                     "episodes": [{"scenario_id": t_.scenario_id, "success": float(t_.metrics["success"])}
+                                  for t_ in rnd.trajectories]}}
+    wall["eval_random"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ev["scratch"] = evaluate(work / "scratch", _eval_spec(s), work / "scratch")
     wall["eval_scratch"] = time.perf_counter() - t
     t = time.perf_counter()
-    sft_cfg = tconfig.from_mapping({"model": str(work / "scratch"), "data": [str(work / "oracle")], "export": PROMPT,
-                                    **_trl(s, work / "sft", s["max_steps"], 2e-3)}, "sft")
+    sft_cfg = tconfig.from_mapping({"model": str(work / "scratch"), "data": [str(work / "teacher")], "export": PROMPT,
+                                    **_trl(s, work / "sft", s["max_steps"], s["lr"])}, "sft")
     from coalm_env.train import dpo, sft
 
-    sft_metrics = sft.run(sft_cfg)
+    sft_metrics = _sft_timed(sft_cfg, s.get("sft_seconds"))
     wall["sft"] = time.perf_counter() - t
     t = time.perf_counter()
     ev["sft"] = evaluate(work / "sft", _eval_spec(s), work / "sft")
     wall["eval_sft"] = time.perf_counter() - t
     t = time.perf_counter()
     mining = {"env_id": ENV, "split": "train", "scenarios": s["mine_scenarios"], "samples": s["mine_samples"],
-              "user": "agenda", "policy": f"react:hf:{{model}},temperature=1.0,max_tokens={s['max_tokens']},compact=1,history=1"}
+              "user": "agenda", "env_options": ENV_OPTIONS, "policy": _react(s, "temperature=1.0,")}
     dpo_cfg = tconfig.from_mapping({"model": str(work / "sft"), "mining": mining, "export": PROMPT, "beta": 0.1,
                                     **_trl(s, work / "dpo", s["dpo_steps"], 5e-5)}, "dpo")
     try:
@@ -140,8 +198,10 @@ def main(argv: list[str] | None = None) -> dict:
         if (work / "dpo" / "pairs_summary.json").exists() else None
     res["success"] = {k: v["success"] for k, v in ev.items()}
     res["paired"] = {f"{b}_vs_{a}": paired_compare(_outcomes(ev[b]), _outcomes(ev[a])).to_dict()
-                     for a, b in (("scratch", "sft"), ("sft", "dpo")) if a in ev and b in ev}
+                     for a, b in (("random", "sft"), ("scratch", "sft"), ("sft", "dpo"), ("random", "dpo"))
+                     if a in ev and b in ev}
     res["wall_s"] = wall
+    res["machine"]["load_avg_end"] = __import__("os").getloadavg()
     res["sft_final_loss"] = next((r["loss"] for r in reversed(sft_metrics["log_history"]) if "loss" in r), None)
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)

@@ -23,25 +23,32 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--seconds", type=float, default=420)
     ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--base", default="sft", help="the checkpoint under --work to continue from")
+    ap.add_argument("--tag", default="sft_more", help="the new checkpoint's name and results key")
     args = ap.parse_args(argv)
     work, s = Path(args.work), dict(FULL)
     res = json.loads(Path(args.results).read_text())
     t = time.perf_counter()
-    cfg = tconfig.from_mapping({"model": str(work / "sft"), "data": [str(work / "teacher")], "export": PROMPT,
-                                **_trl(s, work / "sft_more", args.steps, args.lr)}, "sft")
+    tag, base = args.tag, args.base
+    cfg = tconfig.from_mapping({"model": str(work / base), "data": [str(work / "teacher")], "export": PROMPT,
+                                **_trl(s, work / tag, args.steps, args.lr)}, "sft")
     metrics = _sft_timed(cfg, args.seconds)
     wall_train = time.perf_counter() - t
     t = time.perf_counter()
-    ev = evaluate(work / "sft_more", _eval_spec(s), work / "sft_more")
-    sft = json.loads((work / "sft" / "eval.json").read_text())
-    res["success"]["sft_more"] = ev["success"]
-    res["paired"]["sft_more_vs_sft"] = paired_compare(_outcomes(ev), _outcomes(sft)).to_dict()
-    res["wall_s"].update({"sft_more": wall_train, "eval_sft_more": time.perf_counter() - t})
-    res["sft_more"] = {"steps_done": metrics.get("steps_done"), "lr": args.lr, "schedule": "cosine", "cap_s": args.seconds,
+    ev = evaluate(work / tag, _eval_spec(s), work / tag)
+    res["success"][tag] = ev["success"]
+    for other in dict.fromkeys(("random", "sft", base)):
+        prev = json.loads((work / other / "eval.json").read_text()) if other != "random" else None
+        outs = _outcomes(prev) if prev else [float(json.loads(line)["metrics"]["success"]) for line in
+                                             (work / "random" / "trajectories.jsonl").read_text().splitlines()]
+        res["paired"][f"{tag}_vs_{other}"] = paired_compare(_outcomes(ev), outs).to_dict()
+    res["wall_s"].update({tag: wall_train, f"eval_{tag}": time.perf_counter() - t})
+    res[tag] = {"base": base, "steps_done": metrics.get("steps_done"), "lr": args.lr, "schedule": "cosine",
+                "cap_s": args.seconds,
                        "final_loss": next((r["loss"] for r in reversed(metrics["log_history"]) if "loss" in r), None),
                        "summary_metrics": ev["summary"]["metrics"]}
     Path(args.results).write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")
-    print(json.dumps({"sft_more": ev["success"], "vs_sft": res["paired"]["sft_more_vs_sft"]}))
+    print(json.dumps({tag: ev["success"], f"vs_{base}": res["paired"][f"{tag}_vs_{base}"]["verdict"]}))
     return res
 
 

@@ -146,6 +146,35 @@ def test_no_match_phrasings(text):
     assert r.no_match and not r.book_failed
 
 
+# "we have no <up to 3 words> <thing>": the venue kind after its constraints (val PMUL4522:5, MUL2117:1)
+@pytest.mark.parametrize("text", [
+    "We have no 4 star hotels in the north , would you like to try another area , or maybe a guesthouse ?",
+    "I can assist you with finding a place to stay , but first , I can tell you we have no 4-star hotels on the "
+    "north side of town in our database .",
+])
+def test_no_match_we_have_no_qualified_thing(text):
+    r = read_agent_turn(text, understanding=U)
+    assert r.no_match and not r.book_failed
+
+
+# a price range searched in ("in the moderate price range", "in all price ranges") is a constraint, not a missing
+# detail like a price (val PMUL0077:3, PMUL3574:3); a price range named otherwise stays a detail (val MUL2677:9)
+@pytest.mark.parametrize("text", [
+    "My apologies . There is nothing in the moderate price range that is traditional . Would you like to try a "
+    "different type of restaurant ?",
+    "I 'm sorry , but I checked for Moroccan cuisine in all price ranges , and I ca n't find anything .",
+])
+def test_no_match_in_a_price_range(text):
+    r = read_agent_turn(text, understanding=U)
+    assert r.no_match and not r.book_failed
+
+
+def test_price_range_not_searched_in_stays_a_detail():
+    text = ("Unfortunately , we do not have such specific price ranges , but our options are divided into 3 "
+            "categories : cheap , moderate or expensive . Which would you prefer ?")
+    assert not read_agent_turn(text, understanding=U).no_match
+
+
 @pytest.mark.parametrize("text", [
     "There is no entrance fee to Williams Art and Antiques .",
     "I 'm sorry but the entrance fee is not listed .",

@@ -27,6 +27,8 @@ NO_MATCH = re.compile(
     r"available|that|exist|are)|there are none|\bno such\b|zero results|came up (?:empty|short|with nothing)|"
     r"comes up empty|search (?:came|comes|turned|turns) up (?:empty|nothing|no)|(?:i'm|i am) not (?:finding|seeing|"
     r"showing|getting)|(?:not|n't) (?:finding|seeing|showing|pulling up) any|no luck|unable to locate|"
+    # "We have no 4 star hotels in the north", "we have no 4-star hotels on the north side"
+    rf"\b(?:we|i) (?:have|had|got) no (?:[\w-]+ ){{1,3}}{_THING}\b|"
     rf"\bno {_THING}\b|(?:isn't|aren't|is not|are not) (?:any|listed|in our (?:system|database))|do not have any|"
     r"(?:don't|do not) have (?:a|an|any) |we (?:don't|do not) have|doesn't have any|not (?:aware of|seeing) any|"
     r"(?:are|is) (?:not|none) (?:available|located|in)|(?:have|has) no (?:\w+ ){0,2}(?:in|that|with|on|for)\b"
@@ -87,6 +89,10 @@ NO_MATCH_FIRST = re.compile(
 NOT_INFO = re.compile(
     r"\b(?:information|info|details|fees?|hours|map|prices?|admission|listed|specific number|(?:phone|contact) "
     r"number|charge|cost)\b|\bnothing (?:else|more)\b|\bif there is nothing\b|\bno (?:problem|worries|need)\b")
+#: a price range searched in is a constraint of the search, not a detail ("There is nothing in the moderate price
+#: range that is traditional", "I checked for Moroccan cuisine in all price ranges , and I can't find anything")
+_SEARCHED_RANGE = re.compile(r"\b(?:in|within) (?:the |all |any |that |this |your |a |an |those |these |every )?"
+                             r"(?:[\w-]+ )?price ?ranges?\b")
 _WITHOUT = re.compile(r"\bwithout (?:knowing|a |the |your |an )|\bunless\b|\bnot able to book (?:it|that) until\b")
 BOOKED = re.compile(r"\b(?:i(?:'ve| have)? (?:booked|reserved|made)|(?:booking|reservation|table|room|"
                     r"tickets?|seats?|taxi|car) (?:is|was|has been|have been|are) (?:booked|reserved|confirmed|"
@@ -232,10 +238,11 @@ def _info_only(low: str, rx: re.Pattern[str]) -> bool:
     """The negation is about a detail the agent lacks ("the entrance fee is not listed", "there is no entrance
     fee", "no information on ...") or a closing ("if there is nothing else"), not about the search or booking:
     every match lies near a detail word."""
-    if NOT_INFO.search(low) is None:
+    masked = _SEARCHED_RANGE.sub(lambda m: " " * len(m.group()), low)
+    if NOT_INFO.search(masked) is None:
         return False
     for m in rx.finditer(low):
-        window = low[max(0, m.start() - 25):m.end() + 30]
+        window = masked[max(0, m.start() - 25):m.end() + 30]
         if NOT_INFO.search(window) is None:
             return False
     return True

@@ -332,7 +332,8 @@ def _stations(c: Clause, act: UserAct, ctx: _Ctx) -> None:
 
 
 def _station_role(act: UserAct, ctx: _Ctx, name: str) -> str:
-    """The role of a station said without a cue ("Cambridge, leaving on Wednesday"): the one the agent
+    """The role of a station said without a cue ("London liverpool street . I need the train for
+    wednesday", val MUL0376:2): the one the agent
     asked for, else the one the dialogue does not hold yet, else departure first."""
     said = act.informs.get("train", {})
     asked = [s for d, s in ctx.asked if d == "train" and s in ("departure", "destination") and s not in said]

@@ -80,11 +80,11 @@ def test_implicit_acceptance_of_an_offer(mwz) -> None:
     st = _walk(mwz, ["I 'm looking for an expensive Indian restaurant .", "How about the curry garden ?",
                      "Is there one in the north instead ?"], {"curry garden": "restaurant"})
     assert st.dom("restaurant").chosen is None
-    # MUL1276 (replay): "Hotel would be better , can I get a phone number for one please ?" asks for another type
-    st = _walk(mwz, ["Can you help me find a place to stay in the centre with a 4 star rating ?",
-                     "I would recommend alexander bed and breakfast, a 4 star guesthouse in the centre.",
-                     "Hotel would be better , can I get a phone number for one please ?"],
-               {"alexander bed and breakfast": "hotel"})
+    # PMUL2804:0-2: asking for another type after an offer is no acceptance
+    st = _walk(mwz, ["Hi I 'm looking for lodging in Cambridge that includes free wifi and is upscale and expensive",
+                     "I found Gonville hotel matching your requirements . Would you like to stay there ?",
+                     "I actually am looking for a guesthouse , not a hotel ."],
+               {"gonville hotel": "hotel"})
     assert st.dom("hotel").chosen is None
 
 
@@ -115,12 +115,12 @@ def test_station_with_an_apostrophe(mwz) -> None:
 
 
 def test_station_without_a_cue_answers_the_question(mwz) -> None:
-    # PMUL1067:2 (test dialogue seen in the replay rollout; the same frame as val MUL0207:2) - "Cambridge"
-    # answers "where are you going?", not the departure
-    st = _walk(mwz, ["I want a train leaving from kings lynn .",
-                     "could you tell me where are you going and on what day you want to travel?",
-                     "Cambridge , leaving on Wednesday after 12:00 ."])
-    assert _info(st, "train")["departure"] == "kings lynn" and _info(st, "train")["destination"] == "cambridge"
+    # MUL0376:0-2: "London liverpool street" answers "what is your destination?", not the departure
+    st = _walk(mwz, ["I need a train from Cambridge leaving after 18:30 in the evening please .",
+                     "And what is your destination please ?",
+                     "London liverpool street . I need the train for wednesday ."])
+    assert _info(st, "train")["departure"] == "cambridge"
+    assert _info(st, "train")["destination"] == "london liverpool street"
 
 
 def test_misspelt_day(mwz) -> None:
@@ -151,36 +151,38 @@ def _obs(mwz, messages):
 
 
 def test_a_named_venue_is_searched_by_name_alone(mwz) -> None:
-    # MUL2457 (replay): "Curry Prince sounds terrific" after two no-matches for corsica food
+    # SNG0668:0,2: "Graffiti sounds good" said after a no-match (the wizard's recommendation replaced by one)
     from policies.rule import next_call
     from policies.rule_state import track
 
     _tools, vocab = mwz
-    msgs = [{"role": "user", "content": "I am looking for corsica restaurants in the east of cambridge ."},
-            {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "find_restaurant",
-                                                                  "arguments": {"food": "corsica", "area": "east"}}]},
+    msgs = [{"role": "user", "content": "I 'm looking for a British restaurant , in the expensive price range ."},
+            {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "find_restaurant", "arguments": {
+                "food": "british", "pricerange": "expensive"}}]},
             {"role": "tool", "content": json.dumps({"count": 0, "results": []}), "tool_call_id": "c1"},
-            {"role": "assistant", "content": "I'm sorry, there is no restaurant matching corsica and east."},
-            {"role": "user", "content": "Curry Prince sounds terrific .   I 'll try that out ."}]
+            {"role": "assistant", "content": "I'm sorry, there is no restaurant matching british and expensive."},
+            {"role": "user", "content": "Graffiti sounds good . I 'll need a table for four on Thursday at 16:45 , please ."}]
     call = next_call(track(_obs(mwz, msgs), vocab.schemas, vocab.understanding))
-    assert call is not None and call.name == "find_restaurant" and call.arguments == {"name": "curry prince"}
+    assert call is not None and call.name == "find_restaurant" and call.arguments == {"name": "graffiti"}
 
 
 def test_train_booked_when_the_user_skips_an_asked_key(mwz) -> None:
-    # PMUL3549 (replay): asked where from, the user only says "Can you please book me for 3 people ?"
+    # MUL1571:6 (the train turn, departure unsaid); asked where from, the user skips it: MUL1972:6 (the day
+    # and time again, here those of MUL1571:6) without asking for a booking, then SNG02221:4 asks for one
     from policies.rule import next_call
     from policies.rule_state import track
 
     _tools, vocab = mwz
-    result = {"count": 1, "results": [{"trainID": "TR1234", "departure": "cambridge", "destination": "ely",
-                                       "day": "thursday", "leaveAt": "12:50", "arriveBy": "13:07"}]}
-    msgs = [{"role": "user", "content": "I am looking for a train that leaves after 11:45 going to ely on thursday ."},
+    result = {"count": 1, "results": [{"trainID": "TR7076", "departure": "cambridge", "destination": "peterborough",
+                                       "day": "monday", "leaveAt": "10:34", "arriveBy": "11:24"}]}
+    msgs = [{"role": "user", "content": "The train should go to peterborough and should leave on monday after 10:30 ."},
             {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "find_train", "arguments": {
-                "destination": "ely", "leaveAt": "11:45", "day": "thursday"}}]},
+                "destination": "peterborough", "leaveAt": "10:30", "day": "monday"}}]},
             {"role": "tool", "content": json.dumps(result), "tool_call_id": "c1"},
             {"role": "assistant", "content": "To find the right train, could you tell me where you will be departing from?"}]
-    st = track(_obs(mwz, msgs + [{"role": "user", "content": "Yes on thursday"}]), vocab.schemas, vocab.understanding)
+    skip = "I 'd like to go on monday and leave after 10:30 ."
+    st = track(_obs(mwz, msgs + [{"role": "user", "content": skip}]), vocab.schemas, vocab.understanding)
     assert next_call(st) is None  # not asked twice yet: no booking without a request either
-    msgs.append({"role": "user", "content": "Can you please book me for 3 people ?"})
+    msgs.append({"role": "user", "content": "Can you book passage for 7 people , please ?"})
     call = next_call(track(_obs(mwz, msgs), vocab.schemas, vocab.understanding))
-    assert call is not None and call.name == "book_train" and call.arguments == {"trainID": "TR1234", "people": "3"}
+    assert call is not None and call.name == "book_train" and call.arguments == {"trainID": "TR7076", "people": "7"}

@@ -306,3 +306,44 @@ def test_offers_without_a_name(text):
 ])
 def test_requests_are_not_offers(text):
     assert not read_agent_turn(text, understanding=UO).offer_act
+
+
+# -- times and prices the wizard gives in MultiWOZ's own spellings (val dialogue:turn) ---------------------------
+@pytest.mark.parametrize("text, slot, value", [
+    # a 24-hour time without a colon, after a time word
+    ("I have found 8 trains meeting your criteria . The first leaves at 0524 .", "leaveAt", "0524"),  # MUL0430:7
+    ("Your taxi is booked and will pick you up at the restaurant at 0700 .", "leaveAt", "0700"),  # MUL2330:15
+    ("There are 5 trains leaving after 1600 that may work for you .", "leaveAt", "1600"),  # MUL0625:11
+    ("TR2192 leaves at 09 21 shall I book it ?", "leaveAt", "09 21"),  # PMUL1057:11
+    # a described departure time, said as annotated
+    ("What time would you like to leave ? The trains depart every hour .", "leaveAt", "every hour"),  # PMUL3470:9
+    ("Would you like to leave early morning or afternoon ?", "leaveAt", "early morning"),  # MUL1923:3
+    # a bare amount after a price word
+    ("The booking was successful the total price is 89.5 that you can pay at the station", "price", "89.5"),  # MUL1762:7
+    ("The train number is TR0864 and the cost is 7.84 per person .", "price", "7.84"),  # MUL1622:7
+    ("The fee will be 600.79 at the station .", "price", "600.79"),  # MUL2083:9
+    ("You will be paying 35.20 at the station", "price", "35.20"),  # PMUL1132:5
+    ("It leaves at 9:54 and it will cost 12.80 .", "price", "12.80"),  # MUL1669:9
+    # "GBP" misspelt after the amount
+    ("Your # is NA43RK1N . total fee is 50.5 GDP .", "price", "50.5 GDP"),  # MUL1873:13
+    ("the total fee is 241.92 GNP at the station .", "price", "241.92 GNP"),  # PMUL1018:5
+    ("The cost for the ticket is 14.08 GBO and your reference number is GT4JL5RA .", "price", "14.08 GBO"),  # MUL0610:7
+    ("Total fee is 33 GB , payable at the station .", "price", "33 GB"),  # MUL1904:11
+])
+def test_gives_multiwoz_times_and_prices(text, slot, value):
+    assert U.gives_value(text, slot, U.canonical(slot, value) or value), U.find_values(text, slot)
+
+
+@pytest.mark.parametrize("text, slot, value", [
+    ("The first leaves at 0524 .", "leaveAt", "05:25"),  # another time
+    ("Please call 01223351880 .", "leaveAt", "12:23"),  # digits inside a phone number
+    ("The first leaves at 17.15 .", "price", "17.15"),  # a time is not a price
+    ("Trains depart every hour .", "leaveAt", "every two hours"),  # another description
+])
+def test_times_and_prices_not_given(text, slot, value):
+    assert not U.gives_value(text, slot, U.canonical(slot, value) or value)
+
+
+def test_canonical_four_digit_time_and_misspelt_gbp():
+    assert U.canonical("leaveAt", "0524") == "05:24" and U.canonical("leaveAt", "09 21") == "09:21"
+    assert U.canonical("price", "50.5 GDP") == "50.50 pounds"

@@ -12,7 +12,7 @@ import re
 
 from coalm_env.domains.tod.understanding.synonyms import NUMBER_WORDS
 
-__all__ = ["times", "prices", "bare_amounts", "phones", "postcodes", "stars", "durations", "train_ids", "references", "counts",
+__all__ = ["times", "prices", "bare_amounts", "fee_amounts", "phones", "postcodes", "stars", "durations", "train_ids", "references", "counts",
            "number_value", "Span", "AMBIGUOUS_HOUR"]
 
 Span = tuple[int, int, str]
@@ -57,6 +57,9 @@ _SPOKEN = re.compile(
     rf"\b(?:(half|quarter|(?:{_MW}|\d{{1,2}})(?: minutes?)?) (past|after|to|before) ({_HW}|\d{{1,2}})"
     rf"|({_HW})(?: ({_MW}|o'?\s?clock))?){_AMPM}(?=\W|$)")
 _MONEY_AFTER = re.compile(r"\s?(?:pounds?|gbp|quid|pence|p\b|per\b|each\b)")
+#: a 24-hour time written as four digits (or two pairs) right after a time word: "at 0700", "after 1600"
+_CUED_DIGITS = re.compile(r"\b(?:at|after|before|by|until|from|around|leaves|departs|arrives)\s+"
+                          r"([01]\d|2[0-3])\s?([0-5]\d)(?![\w:.,]\d|\w)")
 _NAMED = {"noon": "12:00", "midday": "12:00", "midnight": "00:00", "mid day": "12:00"}
 _NAMED_RE = re.compile(r"\b(noon|midday|mid day|midnight)\b")
 
@@ -76,6 +79,9 @@ def times(low: str) -> list[Span]:
         value = _spoken(m)
         if value and not any(s <= m.start() < e for s, e, _ in out):
             out.append((m.start(), m.end(), value))
+    for m in _CUED_DIGITS.finditer(low):  # "leaves at 0524", "after 1600", "leaves at 09 21"
+        if not any(s <= m.start(1) < e for s, e, _ in out) and not _MONEY_AFTER.match(low, m.end()):
+            out.append((m.start(1), m.end(), f"{m.group(1)}:{m.group(2)}"))
     out += [(m.start(), m.end(), _NAMED[m.group(1)]) for m in _NAMED_RE.finditer(low)]
     return sorted(out)
 
@@ -99,8 +105,10 @@ def _spoken(m: re.Match[str]) -> str | None:
     return _clock(_HOUR_WORDS[m.group(4)], minutes, m.group(6))
 
 
+#: misspelt "GBP" after an amount in MultiWOZ wizard turns ("50.5 GDP", "241.92 GNP", "14.08 GBO", "33 GB")
+_GBP_TYPO = r"(?<=\d )(?:gb[po]?|gdp|gnp)\b"
 _PRICE = re.compile(
-    rf"(?:£|gbp ?)\s?(\d+(?:[.,]\d{{1,2}})?)|(?<![\w.])({_N})(?:\s?(?:pounds?|quid|gbp|£)|(?<=\d)p\b)"
+    rf"(?:£|gbp ?)\s?(\d+(?:[.,]\d{{1,2}})?)|(?<![\w.])({_N})(?:\s?(?:pounds?|quid|gbp|£|{_GBP_TYPO})|(?<=\d)p\b)"
     rf"(?:\s?(?:and )?(\d{{1,2}}|{_NUM})(?:\s?(?:pence|p)\b)?)?")
 
 
@@ -127,6 +135,16 @@ _BARE_AMOUNT = re.compile(r"(?:fee|cost|costs|price|admission|entry|charge|charg
 def bare_amounts(low: str) -> list[Span]:
     """Amounts said without a currency after a fee word (``"the entrance fee is 2.50"``)."""
     return [(m.start(1), m.end(1), format_pounds(float(m.group(1)))) for m in _BARE_AMOUNT.finditer(low)]
+
+
+_FEE_AMOUNT = re.compile(r"\b(?:fee|cost|costs|price|total|paying|pay|charge)\s*(?:will be|would be|is|of|comes to|:)?"
+                         r"\s*(\d{1,4}\.\d{1,2})(?![\d:])(?!\s?(?:am|pm|a\.m|p\.m|o'?clock))")
+
+
+def fee_amounts(low: str) -> list[Span]:
+    """Amounts said without a currency right after a price word (``"the total fee of 600.79"``,
+    ``"the price is 89.5"``, ``"you will be paying 35.20"``)."""
+    return [(m.start(1), m.end(1), format_pounds(float(m.group(1)))) for m in _FEE_AMOUNT.finditer(low)]
 
 
 def format_pounds(amount: float) -> str:

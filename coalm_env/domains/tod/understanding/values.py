@@ -32,6 +32,7 @@ _PATTERN_SLOTS = {"phone": patterns.phones, "postcode": patterns.postcodes, "sta
 _NEGATORS = frozenset({"not", "no", "isnt", "arent", "wasnt", "werent", "doesnt", "dont", "nt", "never", "without"})
 _ARRIVE_CUE = re.compile(r"(arriv\w*|get(?:s|ting)? (?:you )?(?:there|in)|be there|reach\w*|by|until|before)"
                          r"\s*(?:at|by|in|around|about)?\s*$")
+_CLOCKLIKE = re.compile(r"\d{1,2}\s?[:.]\s?\d{2}")
 _TAXI_CARS = ("toyota", "skoda", "bmw", "honda", "ford", "audi", "lexus", "volvo", "volkswagen", "tesla")
 _TAXI_COLOURS = ("black", "white", "red", "yellow", "blue", "grey")
 _CAR = re.compile(rf"\b(?:(?:{'|'.join(_TAXI_COLOURS)})\s)?(?:{'|'.join(_TAXI_CARS)})\b")
@@ -117,6 +118,9 @@ class Understanding:
         slot_ = "time" if slot in TIME_SLOTS else slot
         if slot_ in ("name", "address", "department", *PLACE_SLOTS):
             return bool(self._find(text, slot_, (value,), domain))
+        if slot_ == "time" and not _CLOCKLIKE.search(self.canonical(slot, value) or value):
+            # a described time ("every hour", "early morning", "the earliest"): given when said as such
+            return bool(_candidate_hits(_tokens(text), (value,)))
         return bool(self.find_values(text, slot_, (value,)))
 
     def key(self, slot: str, value: str) -> str:
@@ -134,6 +138,9 @@ class Understanding:
                 return found[0].value.rstrip(patterns.AMBIGUOUS_HOUR)
             if slot in TIME_SLOTS and re.fullmatch(r"\d{1,2}:\d{2}", low):
                 return f"{int(low.split(':')[0]):02d}:{low.split(':')[1]}"
+            digits = re.fullmatch(r"([01]\d|2[0-3])\s?([0-5]\d)", low) if slot in TIME_SLOTS else None
+            if digits:  # "0524", "09 21": a 24-hour time written without a colon
+                return f"{digits.group(1)}:{digits.group(2)}"
             if slot in ("people", "stay", "stars"):
                 num = patterns.number_value(low)
                 return str(int(num)) if num is not None else None
@@ -178,6 +185,10 @@ class Understanding:
             spans = patterns.times(low)
             if slot != "time":
                 spans = [s for s in spans if _role(low, s[0]) == slot]
+        elif slot == "price":  # "£5", "7.50 pounds", or a bare amount after a price word ("the fee is 89.5")
+            spans = patterns.prices(low)
+            spans = sorted(spans + [b for b in patterns.fee_amounts(low)
+                                    if not any(s < b[1] and b[0] < e for s, e, _ in spans)])
         elif slot in _PATTERN_SLOTS:
             spans = _PATTERN_SLOTS[slot](low)
         elif slot == "entrance fee":

@@ -10,20 +10,7 @@ import json
 
 import pytest
 
-from tests.conftest import need_data
-
-
-@pytest.fixture(scope="module")
-def mwz():
-    need_data("multiwoz24")
-    import gymnasium as gym
-
-    import coalm_env  # noqa: F401
-
-    env = gym.make("coalm/MultiWOZ-v0", user="replay", split="val")
-    obs, info = env.reset(seed=0)
-    env.close()
-    return obs["tools"], info["vocab"]
+from tests.rule_nlu_fixtures import mwz  # noqa: F401 (the shared fixture)
 
 
 def _walk(mwz, turns, known=None):

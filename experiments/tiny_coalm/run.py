@@ -4,7 +4,13 @@ Travel test (same knobs) with the agenda user, greedy (the react policy on the h
 model's own train-split rollouts at temperature 1 -> evaluation again. Success with bootstrap 95% CIs, paired
 comparisons on the same scenarios/seeds, a learning-curve PNG and wall times go to experiments/results/.
 
-``--quick`` is the CI smoke (a tiny model, a few episodes); the full settings target <= 45 min on 2 cores.
+``--quick`` is the CI smoke (tests/test_tiny_coalm_quick.py, about a minute on 2 cores): every stage on tiny
+sizes (40 teacher episodes, 20 SFT steps, 3 test episodes per evaluation, 2 DPO steps). Its DPO pairs are not mined
+from the SFT model's samples (20 steps rarely give a success/failure mix, so there would be no pairs) but from the
+teacher's train rollouts against random-policy rollouts on the same train scenarios and seeds (``mine_random_episodes``):
+a rule success and a random failure share the user's opening turn and diverge at the first agent turn, so a pair
+exists; if none does anyway, the DPO stage is recorded as ``dpo_skipped: "no pairs ..."``. ``--out DIR`` writes the
+results (JSON, curve) to DIR and the work files under DIR/work. The full settings target <= 45 min on 2 cores.
 """
 
 from __future__ import annotations
@@ -30,9 +36,8 @@ ENV_OPTIONS = {"max_depth": 1, "max_domains": 1, "p_fail_info": 0.0, "p_name": 0
 PROMPT = {"compact": True, "history": 1, "results": 1, "preamble": False}
 #: the rule policy teaches: it acts only on what the user said (the oracle fills slots from the goal)
 TEACHER = "rule"
-QUICK = {"train_episodes": 16, "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 30, "eval_episodes": 4,
-         "mine_scenarios": 3, "mine_samples": 2, "dpo_steps": 4, "max_length": 512, "max_tokens": 48, "batch": 8,
-         "lr": 2e-3}
+QUICK = {"train_episodes": 40, "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 20, "eval_episodes": 3,
+         "mine_random_episodes": 12, "dpo_steps": 2, "max_length": 512, "max_tokens": 32, "batch": 8, "lr": 2e-3}
 FULL = {"train_episodes": 600, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 900, "eval_episodes": 50,
         "mine_scenarios": 24, "mine_samples": 4, "dpo_steps": 40, "max_length": 512, "max_tokens": 48, "batch": 8,
         "lr": 1e-3, "sft_seconds": 1050}
@@ -146,7 +151,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--work", default="runs/tiny_coalm", help="weights and rollouts (not committed)")
     ap.add_argument("--results", default="experiments/results")
+    ap.add_argument("--out", help="write results to DIR (not experiments/results) and work files to DIR/work")
     args = ap.parse_args(argv)
+    if args.out:
+        args.results, args.work = args.out, str(Path(args.out) / "work")
     s, tag = (QUICK, "tiny_coalm-quick") if args.quick else (FULL, "tiny_coalm")
     work, wall = Path(args.work) / tag, {}
     res = {"settings": s, "prompt": PROMPT, "env_options": ENV_OPTIONS, "teacher": TEACHER, "machine": _machine()}
@@ -182,8 +190,15 @@ def main(argv: list[str] | None = None) -> dict:
     ev["sft"] = evaluate(work / "sft", _eval_spec(s), work / "sft")
     wall["eval_sft"] = time.perf_counter() - t
     t = time.perf_counter()
-    mining = {"env_id": ENV, "split": "train", "scenarios": s["mine_scenarios"], "samples": s["mine_samples"],
-              "user": "agenda", "env_options": ENV_OPTIONS, "policy": _react(s, "temperature=1.0,")}
+    if args.quick:  # rule (teacher) vs random on the same train scenarios/seeds: a pair always exists (docstring)
+        run_rollouts(RolloutConfig(ENV, policy="random", user="agenda", split="train", env_options=ENV_OPTIONS,
+                                   episodes=s["mine_random_episodes"], seed=0, out_dir=str(work / "random_train")),
+                     progress=False)
+        mining = {"runs": [str(work / "teacher"), str(work / "random_train")]}
+        res["mining"] = "quick: teacher (rule) vs random-policy rollouts on Travel train, same scenarios and seeds"
+    else:
+        mining = {"env_id": ENV, "split": "train", "scenarios": s["mine_scenarios"], "samples": s["mine_samples"],
+                  "user": "agenda", "env_options": ENV_OPTIONS, "policy": _react(s, "temperature=1.0,")}
     dpo_cfg = tconfig.from_mapping({"model": str(work / "sft"), "mining": mining, "export": PROMPT, "beta": 0.1,
                                     **_trl(s, work / "dpo", s["dpo_steps"], 5e-5)}, "dpo")
     try:
@@ -194,6 +209,8 @@ def main(argv: list[str] | None = None) -> dict:
         wall["eval_dpo"] = time.perf_counter() - t
     except Exception as exc:  # no pairs (no success/failure mix) is a finding, not a crash of the report
         res["dpo_skipped"] = f"{type(exc).__name__}: {exc}"
+        if "no preference pairs" in str(exc):
+            res["dpo_skipped"] = f"no pairs ({exc})"
     res["pairs"] = json.loads((work / "dpo" / "pairs_summary.json").read_text()) \
         if (work / "dpo" / "pairs_summary.json").exists() else None
     res["success"] = {k: v["success"] for k, v in ev.items()}
@@ -202,6 +219,11 @@ def main(argv: list[str] | None = None) -> dict:
                      if a in ev and b in ev}
     res["wall_s"] = wall
     res["machine"]["load_avg_end"] = __import__("os").getloadavg()
+    dpo_metrics = work / "dpo" / "metrics.json"
+    if args.quick:  # the CI test checks that both stages moved the weights
+        res["sft_changed_params"] = sft_metrics.get("changed_params")
+        res["dpo_changed_params"] = json.loads(dpo_metrics.read_text()).get("changed_params") \
+            if dpo_metrics.exists() else None
     res["sft_final_loss"] = next((r["loss"] for r in reversed(sft_metrics["log_history"]) if "loss" in r), None)
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)

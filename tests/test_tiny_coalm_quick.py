@@ -1,0 +1,51 @@
+"""``python -m experiments.tiny_coalm.run --quick --out DIR`` (issue 12's CI mode): the whole tiny-CoALM pipeline
+end to end on tiny sizes -- teacher rollouts, export, tokenizer, scratch model, SFT, evaluation, DPO on pairs
+(rule vs random rollouts), evaluation again -- in about a minute on 2 cores, its results written to DIR only."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("trl", reason="needs the [train] extra")
+pytest.importorskip("matplotlib", reason="the learning-curve PNG needs matplotlib ([dev] or [plot])")
+pytestmark = pytest.mark.train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def test_quick_runs_every_stage(tmp_path):
+    out = tmp_path / "quick"
+    proc = subprocess.run([sys.executable, "-m", "experiments.tiny_coalm.run", "--quick", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    res = json.loads((out / "tiny_coalm-quick.json").read_text())
+    assert (out / "tiny_coalm-quick-curve.png").stat().st_size > 0
+    assert (out / "work" / "tiny_coalm-quick" / "dpo" / "model.safetensors").exists()
+
+    # data: the rule teacher's rollouts, the export and a scratch model
+    assert _number(res["teacher_success"]) and res["teacher_success"] > 0
+    assert res["export"]["samples"] > 0 and _number(res["params"]) and res["params"] > 0
+    # every stage ran, timed, and was evaluated on the test episodes
+    assert set(res["wall_s"]) == {"data", "eval_random", "eval_scratch", "sft", "eval_sft", "dpo", "eval_dpo"}
+    assert all(_number(v) and v >= 0 for v in res["wall_s"].values())
+    assert "dpo_skipped" not in res
+    assert set(res["success"]) == {"random", "scratch", "sft", "dpo"}
+    for stage, s in res["success"].items():
+        assert s["n"] == res["settings"]["eval_episodes"], stage
+        assert all(_number(s[k]) and 0 <= s[k] <= 1 for k in ("mean", "low", "high")), stage
+    assert set(res["paired"]) == {"sft_vs_random", "sft_vs_scratch", "dpo_vs_sft", "dpo_vs_random"}
+    # SFT learned (finite loss, weights moved); DPO had pairs (rule vs random) and moved the weights too
+    assert _number(res["sft_final_loss"])
+    assert res["sft_changed_params"] > 0
+    assert res["pairs"]["pairs"] > 0 and res["pairs"]["rollouts"] > 0
+    assert res["dpo_changed_params"] > 0

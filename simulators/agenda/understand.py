@@ -4,6 +4,11 @@ Everything is lexicon- and pattern-driven (no model). A reply is split into sent
 scanned for slot cues (``"which part of town"`` -> ``area``), every sentence for entity names of the
 goal's domains, booking references, no-match and booking-failure phrases. Values the agent gives are
 checked later against the database record of the entity the user accepted (:func:`value_given`).
+
+Where the vocabulary has a shared understanding (``context.vocab.understanding``; Travel and MultiWOZ both
+do) it is the only reader: :func:`read` takes its :func:`~coalm_env.domains.tod.understanding.read_agent_turn`
+reading and :func:`value_given` its ``gives_value`` (the reader the scorers and the rule policy use). The
+patterns here read only for a vocabulary without one.
 """
 
 from __future__ import annotations
@@ -206,6 +211,10 @@ def _sentences(text: str) -> list[tuple[str, bool]]:
 def read(text: Any, context: Any, domains: Sequence[str], fallback: Any = None) -> Reading:
     """Read one agent reply for a user whose goal covers ``domains``.
 
+    Where the vocabulary has a shared understanding (``context.vocab.understanding``: Travel and MultiWOZ
+    both do), the reply is read by it alone (:func:`coalm_env.domains.tod.understanding.read_agent_turn`,
+    the reader the scorers and the rule policy use); the patterns below read only for a vocabulary without one.
+
     Args:
         text: the agent's reply (anything; non-strings are read as their ``str``).
         context: the episode's user context (the task-oriented domains' ``TodContext``).
@@ -213,6 +222,49 @@ def read(text: Any, context: Any, domains: Sequence[str], fallback: Any = None) 
         fallback: optional ``(reading, context, domains) -> Reading`` for replies the rules read nothing
             actionable in (:class:`simulators.agenda.llm_reader.LLMReader`; off by default).
     """
+    understanding = _understanding(context)
+    reading = None
+    if understanding is not None:
+        reading = _read_shared(text, understanding, context, domains)
+    if reading is None:
+        reading = _read_patterns(text, context, domains)
+    references_in = getattr(context, "references_in", None)
+    reading.bookings = list(references_in(reading.text)) if references_in else []
+    if fallback is not None:
+        reading = fallback(reading, context, list(domains))
+    return reading
+
+
+def _read_shared(text: Any, understanding: Any, context: Any, domains: Sequence[str]) -> Reading | None:
+    """The shared understanding's reading in the agenda user's form: the names of the goal's domains (those it
+    reads as offered first, the recommended one at their head; names it reads as unavailable last), requests,
+    failures and apologies, the booking claim, proposals and confirmations."""
+    try:
+        shared = understanding.read_agent_turn(text, tuple(domains) if domains else None)
+    except Exception:  # the shared reader failing on odd text must not break the episode
+        return None
+    reading = Reading(shared.text)
+    known = getattr(context, "names", {}) or {}
+    for d in domains or ():
+        # names said as whole words ("golden kitchen" for "the golden kitchen"): the shared reader's looser matches
+        # ("blue grill" for "blue inn") are left out
+        whole = list(_index(known[d]).find(reading.text)) if known.get(d) else []
+        named = [n for n in shared.mentioned.get(d, []) if n in whole]
+        named += [n for n in whole if n not in named]  # a longer name it read as a shorter one
+        ranked = [n for n in shared.offers.get(d, ()) if n in named]
+        names = ranked + [n for n in named if n not in ranked]
+        if names:
+            reading.offers[d] = names
+    reading.asked = list(dict.fromkeys(shared.requests))
+    reading.failures = list(dict.fromkeys(shared.failures + [("negative", d) for d in shared.apologies]))
+    reading.claims_booked = bool(shared.booked)
+    reading.proposals = list(shared.proposals)
+    reading.confirmations = list(shared.confirmations)
+    return reading
+
+
+def _read_patterns(text: Any, context: Any, domains: Sequence[str]) -> Reading:
+    """The pattern reading, for a vocabulary without a shared understanding."""
     reading = Reading(_clean(text))
     names = getattr(context, "names", {}) or {}
     for raw, question in _sentences(reading.text):
@@ -228,13 +280,6 @@ def read(text: Any, context: Any, domains: Sequence[str], fallback: Any = None) 
         reading.failures.extend((k, hint) for k in _failures(sentence) if k != "negative" or not mentioned)
         reading.claims_booked = reading.claims_booked or bool(_CLAIMS_BOOKED.search(sentence))
     reading.offers = {d: v for d, v in reading.offers.items() if v}
-    references_in = getattr(context, "references_in", None)
-    reading.bookings = list(references_in(reading.text)) if references_in else []
-    understanding = _understanding(context)
-    if understanding is not None:
-        _add_shared(reading, understanding, domains)
-    if fallback is not None:
-        reading = fallback(reading, context, list(domains))
     return reading
 
 
@@ -248,24 +293,6 @@ def _vocab_understanding(vocab: Any) -> Any:
         return getattr(vocab, "understanding", None)
     except Exception:  # a vocabulary that cannot build one: read as before
         return None
-
-
-def _add_shared(reading: Reading, understanding: Any, domains: Sequence[str]) -> None:
-    """Add what the shared understanding reads to the pattern reading, never taking anything away:
-    failures and requests it finds that the patterns missed, the booking claim, and the order of the
-    offers (among the names mentioned as whole words: those it reads as offered first, the recommended
-    one at their head: "...including X and Y. I'd suggest Z"; names it reads as unavailable last)."""
-    try:
-        shared = understanding.read_agent_turn(reading.text, tuple(domains) if domains else None)
-    except Exception:  # the shared reader failing on odd text must not break the episode
-        return
-    for d, names in reading.offers.items():
-        ranked = [n for n in shared.offers.get(d, ()) if n in names]
-        if ranked:
-            reading.offers[d] = ranked + [n for n in names if n not in ranked]
-    reading.failures.extend(f for f in shared.failures if f not in reading.failures)
-    reading.asked.extend(a for a in shared.asked if a not in reading.asked and a[0] not in {s for s, _ in reading.asked})
-    reading.claims_booked = reading.claims_booked or bool(shared.booked)
 
 
 def _read_question(reading: Reading, sentence: str, hint: str | None, context: Any) -> None:
@@ -301,11 +328,9 @@ def value_given(slot: str, value: Any, text: str, vocab: Any, domain: str | None
     value = str(value).strip()
     if not value:
         return False
-    if _value_given(slot, value, text, vocab):
-        return True
     understanding = _vocab_understanding(vocab)
     if understanding is None:
-        return False
+        return _value_given(slot, value, text, vocab)
     try:
         return bool(understanding.gives_value(text, slot, value, domain))
     except Exception:

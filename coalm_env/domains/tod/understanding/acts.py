@@ -49,6 +49,8 @@ class AgentReading:
             report of a booking made ("I've booked you into Allenbell hotel") or in a taxi arrangement ("a taxi
             will pick you up at Nusha"), which name the venue but offer nothing (MultiWOZ: Book/OfferBooked,
             Taxi-Inform). :attr:`offers` keeps those names: the booked venue is still the one chosen.
+        apologies: domains (or ``None``) of apologies that report no failure and name no entity ("Unfortunately
+            that won't work"; "X has no wifi, I'm afraid" names X and is no apology for the search).
     """
 
     text: str
@@ -68,6 +70,7 @@ class AgentReading:
     goodbye: bool = False
     reqmore: bool = False
     pitched: dict[str, list[str]] = field(default_factory=dict)
+    apologies: list[str | None] = field(default_factory=list)
 
     @property
     def offer_act(self) -> bool:
@@ -116,11 +119,28 @@ def read_agent_turn(text: object, domains: Sequence[str] = ("restaurant", "hotel
     """
     u = understanding or _default(entity_names)
     reading = AgentReading(_clean(text))
-    for sentence in (s.strip() for s in _SENTENCE.split(reading.text)):
-        if sentence:
-            _read_sentence(reading, sentence, domains, u)
+    for sentence, asks in _sentences(reading.text):
+        _read_sentence(reading, sentence, domains, u, asks)
     _rank_offers(reading)
     return reading
+
+
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """``(sentence, asks)``: ``asks`` for the items of a list introduced by a question or request ending in ":"
+    ("please tell me:\n- your area\n- your budget"), which are read as questions."""
+    out: list[tuple[str, bool]] = []
+    in_list = False
+    for line in text.split("\n"):
+        bullet = cues.BULLET.match(line)
+        if in_list and bullet:
+            item = line[bullet.end():].strip()
+            if item:
+                out.append((item, True))
+            continue
+        parts = [p.strip() for p in _SENTENCE.split(line) if p.strip()]
+        out += [(p, False) for p in parts]
+        in_list = bool(parts) and cues.opens_list(parts[-1]) and line.rstrip().endswith(":")
+    return out
 
 
 _DEFAULTS: dict[tuple, Understanding] = {}
@@ -135,21 +155,26 @@ def _default(names: Mapping[str, Iterable[str]] | None) -> Understanding:
     return _DEFAULTS[key]
 
 
-def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str], u: Understanding) -> None:
+def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str], u: Understanding,
+                   asks: bool = False) -> None:
     low = sentence.lower()
-    spans = _names(sentence, u)
+    spans, as_is = _names(sentence, u)
     hits = {d: list(dict.fromkeys(n for n, _ in v)) for d, v in spans.items()}
-    domain = cues.domain_of(low, hits, domains)
+    # the names said as they are decide the domain before the cue words; loose matches ("right" for "bright
+    # house") only after them
+    domain = cues.domain_of(low, as_is, domains) or next(iter(hits), None)
     for d, found in hits.items():
         seen = reading.mentioned.setdefault(d, [])
         seen.extend(n for n in found if n not in seen)
-    question = cues.is_question(low)
+    question = asks or cues.is_question(low)
     failed = cues.failure(low)
     clause_split = cues.contrast_split(low)
     if failed == "no_match":
         reading.no_match.append(domain)
     elif failed == "book_failed":
         reading.book_failed.append(domain)
+    elif not hits and cues.APOLOGY.search(low):
+        reading.apologies.append(domain)
     if cues.BOOKED.search(low) and not question and failed != "book_failed":
         reading.booked = True
     reading.references += [m.value for m in u.find_values(sentence, "reference")
@@ -158,7 +183,7 @@ def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str],
         or cues.TAXI_REPORT.search(low)
     _offers(reading, low, spans, failed, clause_split, pitch=not report)
     asked = cues.requested_slots(low) if question else []
-    asked = [s for s in asked if not u.find_values(sentence, s) or s in ("people", "day", "time", "stay") and
+    asked = [s for s in asked if not _values_said(sentence, s, u) or s in ("people", "day", "time", "stay") and
              cues.open_choice(low) or s in ("parking", "internet") and cues.FACILITY_ASK.search(low)]
     reading.requests += [(s, domain) for s in asked]
     if question and not asked:
@@ -193,6 +218,13 @@ def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str],
                             if not any(s < m.end and m.start < e for s, e in taken)]
 
 
+def _values_said(sentence: str, slot: str, u: Understanding) -> list[ValueMention]:
+    """Values of ``slot`` a sentence says; a word after "your" names what is asked ("What is your budget?"), not a
+    value."""
+    low = sentence.lower()
+    return [m for m in u.find_values(sentence, slot) if not low[max(0, m.start - 5):m.start].endswith("your ")]
+
+
 def _slots_of(domain: str | None) -> frozenset[str]:
     schema = SCHEMAS.get(domain or "")
     if schema is None:
@@ -200,17 +232,34 @@ def _slots_of(domain: str | None) -> frozenset[str]:
     return frozenset(schema.informable + schema.requestable + schema.book) | {"reference"}
 
 
-def _names(sentence: str, u: Understanding) -> dict[str, list[tuple[str, int]]]:
-    """``{domain: [(name, start)]}`` of the entity names (and trainIDs) in a sentence."""
+def _names(sentence: str, u: Understanding) -> tuple[dict[str, list[tuple[str, int]]], dict[str, list[str]]]:
+    """``{domain: [(name, start)]}`` of the entity names (and trainIDs) in a sentence, and ``{domain: [name]}`` of
+    those said as they are written."""
     out: dict[str, list[tuple[str, int]]] = {}
-    for d in u.names:
-        found = [(m.value, m.start) for m in u.find_values(sentence, "name", domain=d)]
+    as_is: dict[str, list[str]] = {}
+    by_domain = {d: u.find_values(sentence, "name", domain=d) for d in u.names}
+    exact = [(m.start, m.end) for ms in by_domain.values() for m in ms if _said_as_is(m)]
+    for d, ms in by_domain.items():
+        # a loose match overlapping a name said as it is ("blue grill" read as "blue inn" too) is that name
+        found = [(m.value, m.start) for m in ms
+                 if _said_as_is(m) or not any(s < m.end and m.start < e for s, e in exact)]
         if found:
             out[d] = found
+        said = [m.value for m in ms if _said_as_is(m)]
+        if said:
+            as_is[d] = said
     trains = [(m.value, m.start) for m in u.find_values(sentence, "trainID")]
     if trains:
         out["train"] = trains
-    return out
+        as_is["train"] = as_is.get("train", []) + [n for n, _ in trains]
+    return out, as_is
+
+
+def _said_as_is(m: ValueMention) -> bool:
+    """The name is said as it is written (but for case, spacing and a leading article)."""
+    def key(x: str) -> str:
+        return re.sub(r"^the ", "", re.sub(r"[^a-z0-9]+", " ", x.lower()).strip())
+    return key(m.surface) == key(m.value)
 
 
 def _offers(reading: AgentReading, low: str, spans: Mapping[str, list[tuple[str, int]]], failed: str | None,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 __all__ = ["failure", "is_question", "requested_slots", "domain_of", "contrast_split", "looks_like_reference",
            "open_choice", "BOOKED", "OPTION_ASKED", "OFFERS_TO_BOOK", "RECOMMENDS", "PROPOSES_BOOKING", "CONFIRMS", "GOODBYE", "REQMORE", "CHOICE",
-           "TRAIN_OFFER", "FACILITY_ASK"]
+           "TRAIN_OFFER", "FACILITY_ASK", "APOLOGY", "BULLET", "opens_list"]
 
 _NEG = r"(?:couldn't|could not|can't|cannot|can not|unable to|wasn't able to|was not able to|failed to|didn't|" \
        r"did not|not able to|am not able to|i'm not able to|won't be able to|do not|don't)"
@@ -210,6 +210,10 @@ BOOKED_DONE = re.compile(r"\b(?:have|has|'ve) (?:been )?(?:booked|reserved)|refe
 TICKETS = re.compile(r"\b(?:tickets?|seats?)\b")
 #: a yes/no question about a facility asks for the user's wish ("Do you need parking?", "Will you need free wifi?")
 FACILITY_ASK = re.compile(r"\byou\b|\bconcern|\bimportant|\bpreference|\brequire|\bmatter|\bneed")
+#: an apology without a failure phrase ("Unfortunately, I'm afraid that won't work"): read by what the user was doing
+APOLOGY = re.compile(r"\bunfortunately\b|\bi'm afraid\b|\bregret\b|\bi am afraid\b")
+#: a list item ("- your area", "2) your budget")
+BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
 _CONTRAST = re.compile(r"\b(?:but|however|instead|though|although|alternatively|whereas|while)\b|;")
 _OPEN_CHOICE = re.compile(r"\bor\b|\bwhat\b|\bwhich\b|\bhow many\b")
 
@@ -295,3 +299,8 @@ def looks_like_reference(low: str, start: int) -> bool:
 def open_choice(low: str) -> bool:
     """The question leaves the value open ("for 2 or 3 people?", "which day?")."""
     return bool(_OPEN_CHOICE.search(low))
+
+
+def opens_list(line: str) -> bool:
+    """A line introducing a list of questions ("Please tell me:"): its items count as questions."""
+    return line.rstrip().endswith(":") and is_question(line.strip().lower())

@@ -182,12 +182,12 @@ def postcodes(low: str) -> list[Span]:
 
 
 _STARS = re.compile(
-    rf"\b({_N})[\s-]?stars?\b|\bstars?\s?(?:rating\s)?(?:of\s)?({_N})\b(?!\s?(?:pounds|minutes|people|nights))"
+    rf"\b({_N})[\s-]?stars?\b|\bstars?\s?(?:rating\s)?(?:(?:of|is|are|:)\s?)?({_N})\b(?!\s?(?:pounds|minutes|people|nights))"
     rf"|\brated\s({_N})\b|\b({_N})\s?(?:out of five|/\s?5)\b")
 
 
 def stars(low: str) -> list[Span]:
-    """Star ratings (``4-star``, ``four stars``, ``a star of 4``, ``rated 4``) as a digit."""
+    """Star ratings (``4-star``, ``four stars``, ``a star of 4``, ``its stars is 0``, ``rated 4``) as a digit."""
     out: list[Span] = []
     for m in _STARS.finditer(low):
         value = number_value(next(g for g in m.groups() if g))

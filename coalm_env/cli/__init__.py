@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: subcommand modules under ``coalm_env.cli``, in the order ``--help`` lists them
 COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "sweep", "stats", "export", "train", "report",
-            "play")
+            "play", "generate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,6 +53,11 @@ _MAX_DEPTH = limits.MAX_DEPTH
 _TOOL_CALL_RE = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _REACT_KEY_RE = re.compile(r"^\s*(Thought|Action|Response|System|Observation)\s*:\s?", re.MULTILINE)
 _API_REQUEST_RE = re.compile(r"API-Request\s*:\s*")
+#: API-Bank's call as its official extractor finds it anywhere in the text: ``[`` Name ``(`` ... ``)]``,
+#: greedy to the last ``)]`` of the line (so nested quotes and text after the call are no obstacle)
+_OFFICIAL_CALL_RE = re.compile(r"\[\s*(?P<name>[A-Za-z_]\w*)\s*\((?P<params>.*)\)\s*\]")
+#: the start of one ``key=`` of an official argument list (``==`` is not an assignment)
+_OFFICIAL_KEY_RE = re.compile(r"(?:^|,)\s*(?P<key>[A-Za-z_]\w*)\s*=(?!=)")
 _EMBEDDED_START_RE = re.compile(r"(?P<json>\[?\s*\{\s*\"name\"\s*:)|(?<![\w.])(?:\[\s*)?[A-Za-z_][\w.]*\(")
 _MAX_EMBEDDED_TRIES = 16  # candidate starts looked at (bounds the work on hostile text)
 _MAX_EMBEDDED_CHARS = 20_000
@@ -269,6 +274,9 @@ def _parse_text(text: str) -> ParsedAction:
     embedded = _embedded_calls(stripped)
     if embedded is not None:
         return embedded
+    official = _official_call(stripped, camel_case_only=True)  # API-Bank's form without its prefix
+    if official is not None:
+        return official
     if fence or stripped.startswith("<|python_tag|>") or _looks_like_call(body):
         raise _ParseError("this looks like a tool call but could not be parsed; write name(arg=value, ...)")
     return ParsedAction(kind=StepKind.REPLY, reply=stripped, format="text")
@@ -316,13 +324,91 @@ def _parse_react(text: str) -> ParsedAction:
 
 
 def _parse_api_request(text: str) -> ParsedAction:
-    """API-Bank's ``API-Request: [ToolSearcher(keywords='...')]``; text before it is the thought."""
+    """API-Bank's ``API-Request: [ToolSearcher(keywords='...')]``; text before it is the thought, text
+    after the call (``->success``, a sentence) is ignored, as the official extractor ignores it.
+
+    The arguments are read as Python literals when they are; otherwise as the benchmark's own text
+    (:func:`_official_arguments`: ``attendees='['John', 'Jane']'``, an apostrophe inside quotes, a bare
+    ``appointment_id=78901234``). Scalars become strings, as every value is a string in the official
+    format (``on='True'``, ``appointment_id=78901234``); the API converts them to its parameter types.
+    """
     marker = _API_REQUEST_RE.search(text)
-    parsed = _embedded_calls(text[marker.end():])
+    rest = text[marker.end():]
+    parsed = _embedded_calls(rest) or _official_call(rest)
     if parsed is None:
         raise _ParseError("could not parse the API-Request; write API-Request: [ApiName(key='value', ...)]")
+    for call in parsed.calls:
+        call.arguments = {k: _official_scalar(v) for k, v in call.arguments.items()}
     parsed.format, parsed.thought = "apibank", text[: marker.start()].strip() or None
     return parsed
+
+
+def _official_scalar(value: Any) -> Any:
+    """A number or boolean as the string the official format would carry (lists, dicts, None kept)."""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _official_call(text: str, camel_case_only: bool = False) -> ParsedAction | None:
+    """The first ``[Name(key=value, ...)]`` of ``text`` read as API-Bank's official extractor finds it
+    (see :data:`_OFFICIAL_CALL_RE`), with :func:`_official_arguments`; None when there is none or its
+    arguments cannot be read. ``camel_case_only``: only API-Bank-style ``CamelCase`` names (used when
+    the text has no ``API-Request:`` marker, so that other malformed calls stay errors)."""
+    for line in text.splitlines():
+        match = _OFFICIAL_CALL_RE.search(line)
+        if match is None:
+            continue
+        name = match.group("name")
+        if camel_case_only and not (name[0].isupper() and "_" not in name):
+            return None
+        try:
+            arguments = {k: _official_scalar(v) for k, v in _official_arguments(match.group("params"), name).items()}
+        except _ParseError:
+            return None
+        thought = (text[: text.index(line)] + line[: match.start()]).strip() or None
+        return ParsedAction(kind=StepKind.TOOL_CALLS, calls=[ToolCall(name=name, arguments=arguments)],
+                            format="apibank", thought=thought)
+    return None
+
+
+def _official_arguments(params: str, name: str) -> dict[str, Any]:
+    """``key=value, ...`` of an official call: Python literals when the text is Python; otherwise each
+    value runs from its ``key=`` to the next ``, key=``, and a value quoted at both ends is the text
+    between those quotes as written (so ``'['John', 'Jane']'`` is the text ``['John', 'Jane']``, which
+    the API reads as a list). Never evaluated."""
+    if not params.strip():
+        return {}
+    try:
+        return _call_from_ast(ast.parse(f"_({params})", mode="eval").body).arguments
+    except (SyntaxError, ValueError, RecursionError, MemoryError, _ParseError):
+        pass
+    keys = list(_OFFICIAL_KEY_RE.finditer(params))
+    if not keys or params[: keys[0].start()].strip():
+        raise _ParseError(f"{name}: arguments must be written key='value'")
+    arguments: dict[str, Any] = {}
+    for i, m in enumerate(keys):
+        raw = params[m.end(): keys[i + 1].start() if i + 1 < len(keys) else len(params)].strip()
+        if not raw:
+            raise _ParseError(f"{name}: argument {m.group('key')!r} has no value")
+        if m.group("key") in arguments:
+            raise _ParseError(f"{name}: got multiple values for argument {m.group('key')!r}")
+        arguments[m.group("key")] = _official_value(raw, name, m.group("key"))
+    return arguments
+
+
+def _official_value(raw: str, name: str, key: str) -> Any:
+    try:
+        return _literal(ast.parse(raw, mode="eval").body, name, key, 0)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, _ParseError):
+        pass
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        return raw[1:-1]
+    if raw[0] in "'\"" or raw[-1] in "'\"":
+        raise _ParseError(f"{name}: argument {key!r} has an unclosed quote")
+    return raw
 
 
 def _embedded_calls(text: str) -> ParsedAction | None:

@@ -18,7 +18,7 @@ from coalm_env.backend.graph import ApiSpec
 from coalm_env.backend.store import StoreView
 from coalm_env.errors import ApiError
 
-__all__ = ["json_schema", "make_spec", "check_time", "user_of", "fail", "TIME_FORMAT", "DATE_FORMAT"]
+__all__ = ["json_schema", "make_spec", "check_time", "user_of", "fail", "typed_arguments", "TIME_FORMAT", "DATE_FORMAT"]
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
@@ -71,6 +71,25 @@ def _coerce(value: Any, type_name: str, param: str) -> Any:
         # TypeError: a literal that cannot be built, e.g. '{[1]: 2}' (an unhashable key)
         shown = value if len(value) <= 200 else value[:200] + "..."
         raise fail(f"argument {param!r} must be a {type_name}, got {shown!r}", "invalid_arguments") from None
+
+
+def typed_arguments(description: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """``arguments`` converted to the described parameter types as the API converts them (``'True'`` ->
+    ``True``, ``"['John', 'Jane']"`` -> a list, ``'2'`` -> ``2``), and numbers given for a ``str``
+    parameter as their text (every value is a string in the official format); a value that does not
+    convert, or a parameter not described, is kept as given. Never raises (used to compare calls)."""
+    types = {k: v["type"] for k, v in description.get("input_parameters", {}).items()}
+    out = {}
+    for key, value in arguments.items():
+        kind = types.get(key)
+        if kind == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = str(value)
+            continue
+        try:
+            out[key] = value if kind is None else _coerce(value, kind, key)
+        except ApiError:
+            out[key] = value
+    return out
 
 
 def make_spec(description: dict[str, Any], fn: Callable[..., Any], *, writes: bool = False,

@@ -9,7 +9,16 @@ replay protocol, anywhere otherwise) run on *fresh copies* of that state, and th
 * ``content`` (Agenda/Reminder APIs): ``content`` matches when its word sets overlap by Jaccard > 0.5
   (the official AddAgenda rule); the rest exact.
 * ``meeting`` (Meeting APIs): ``meeting_topic`` by Jaccard > 0.5, ``attendees`` as a set; the rest exact.
-* ``result`` (read-only lookups and web/level-3 APIs): judged by what they return (output and exception).
+* ``result`` (Dictionary, SearchEngine, Wiki, GetToday: the official checks compare only what they
+  return): output and exception.
+* lookups whose official check also compares inputs (:data:`LOOKUP_INPUTS`: DocumentQA ``url`` and
+  ``question``, QueryHealthData ``user_id`` and the time range, QueryStock, QueryBalance, QueryScene,
+  SymptomSearch, EmergencyKnowledge, Translate ``src``, QueryHistoryToday ``date`` as month-day, as the
+  official check reads it): those inputs and the result.
+* ``delete_by_time`` (DeleteAgenda, DeleteReminder, as the official checks): when both calls succeed,
+  the same ``time``; otherwise the same output and exception.
+* level 3 (:func:`rule_for`): the official checks compare the inputs of every lookup too, so they are
+  ``exact``; ``EmailReminder`` ignores ``content`` (official); ``AddMeeting`` uses the meeting rule.
 * ``registrations`` (QueryRegistration): the appointments found, ignoring their ids (random in the
   original, so an appointment registered earlier in the dialogue has an unpredictable id).
 * ``number`` (Calculator): outputs equal within 1e-6 relative; the formula may differ.
@@ -19,8 +28,10 @@ replay protocol, anywhere otherwise) run on *fresh copies* of that state, and th
 * ``device`` (TimedSwitch, CancelTimedSwitch): ``name`` and ``device_id`` are one device reference.
 * ``scene`` (AddScene, ModifyScene): devices compared as sets of device names.
 
-String values compare case- and whitespace-insensitively and numbers by value
-(:func:`coalm_env.backend.plan.argument_key`) everywhere.
+Before comparing, both calls' inputs are converted to the described parameter types
+(:func:`~coalm_env.domains.apibank.schema.typed_arguments`: ``on='True'`` is ``True``, the gold text's
+``attendees='['John', 'Jane']'`` a list, ``appointment_id=78901234`` the string). String values compare
+case- and whitespace-insensitively and numbers by value (:func:`coalm_env.backend.plan.argument_key`).
 
 **Replies.** ROUGE-L/1/2 (``rouge-score``) and sentence BLEU-4 (``sacrebleu``) of the agent's reply in
 each user turn that had gold calls, against the gold AI reply of that turn (F-measures, 0..1).
@@ -40,7 +51,7 @@ from coalm_env.domains.apibank.session import run_on_copy
 from coalm_env.errors import DependencyNotInstalled
 from coalm_env.types import Scenario, ToolCall, ToolResult, Trajectory
 
-__all__ = ["RULES", "rule_for", "check_call", "score_calls", "score_episode", "text_metrics", "agent_calls",
+__all__ = ["RULES", "LOOKUP_INPUTS", "rule_for", "check_call", "typed_outcome", "score_calls", "score_episode", "text_metrics", "agent_calls",
            "segment_replies", "jaccard_match", "gold_end_hash"]
 
 Outcome = dict[str, Any]
@@ -105,6 +116,67 @@ def registrations(a: Outcome, g: Outcome) -> bool:
     return records(a) == records(g) and argument_key(a["exception"]) == argument_key(g["exception"])
 
 
+def _month_day(value: Any) -> Any:
+    import datetime as dt
+
+    text = str(value).strip()
+    for fmt in ("%m-%d", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%m/%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).strftime("%m-%d")
+        except ValueError:
+            continue
+    return argument_key(value)
+
+
+#: lookup API -> the inputs its official check compares (besides output and exception)
+LOOKUP_INPUTS: dict[str, tuple[str, ...]] = {
+    "DocumentQA": ("url", "question"),
+    "QueryHealthData": ("user_id", "start_time", "end_time"),
+    "QueryStock": ("stock_code", "date"),
+    "QueryBalance": ("token",),
+    "QueryScene": ("name",),
+    "SymptomSearch": ("symptom",),
+    "EmergencyKnowledge": ("symptom",),
+    "Translate": ("src",),
+    "QueryHistoryToday": ("date",),
+    "ImageCaption": ("url",),
+    "SpeechRecognition": ("url",),
+    "CheckToken": ("token",),
+}
+_NORMALISE: dict[tuple[str, str], Callable[[Any], Any]] = {("QueryHistoryToday", "date"): _month_day}
+
+
+def _lookup(name: str) -> Callable[[Outcome, Outcome], bool]:
+    keys = LOOKUP_INPUTS[name]
+
+    def rule(a: Outcome, g: Outcome) -> bool:
+        for key in keys:
+            norm = _NORMALISE.get((name, key), argument_key)
+            if norm(a["input"].get(key)) != norm(g["input"].get(key)):
+                return False
+        return _same_result(a, g)
+
+    rule.__name__ = f"lookup_{name}"
+    return rule
+
+
+def _succeeded(o: Outcome) -> bool:
+    return o["exception"] is None and argument_key(o["output"]) == "success"
+
+
+def delete_by_time(a: Outcome, g: Outcome) -> bool:
+    """DeleteAgenda/DeleteReminder as the official checks: both succeed at the same time, or the same
+    output and exception."""
+    if _succeeded(a) and _succeeded(g):
+        return argument_key(a["input"].get("time")) == argument_key(g["input"].get("time"))
+    return _same_result(a, g)
+
+
+def without_content(a: Outcome, g: Outcome) -> bool:
+    """Level-3 EmailReminder (official): every input but ``content``, and the result."""
+    return _same_inputs(a, g, skip=("content",)) and _same_result(a, g)
+
+
 def number(a: Outcome, g: Outcome) -> bool:
     if a["exception"] or g["exception"]:
         return _same_result(a, g)
@@ -143,17 +215,10 @@ def scene(a: Outcome, g: Outcome) -> bool:
 
 
 _BY_RULE: dict[Callable[[Outcome, Outcome], bool], tuple[str, ...]] = {
-    content: ("AddAgenda", "DeleteAgenda", "ModifyAgenda", "QueryAgenda", "AddReminder", "DeleteReminder",
-              "ModifyReminder", "QueryReminder"),
+    content: ("AddAgenda", "ModifyAgenda", "QueryAgenda", "AddReminder", "ModifyReminder", "QueryReminder"),
+    delete_by_time: ("DeleteAgenda", "DeleteReminder"),
     meeting: ("AddMeeting", "DeleteMeeting", "ModifyMeeting", "QueryMeeting"),
-    result: ("Dictionary", "Translate", "SearchEngine", "Wiki", "ImageCaption", "SpeechRecognition", "DocumentQA",
-             "SymptomSearch", "EmergencyKnowledge", "QueryStock", "QueryBalance", "QueryHistoryToday",
-             "QueryHealthData", "QueryScene", "GetToday", "CheckToken",
-             # level 3 lookups
-             "AccountInfo", "ClothingRecommendation", "FlightSearch", "Geocoding", "GetOccupationSalary",
-             "GetWeatherForCoordinates", "HotelAvailability", "LikeCount", "MovieRecommendations",
-             "NearbyRestaurants", "OrganizationMembers", "TravelStatus", "UserPosts", "UserWatchedMovies",
-             "UserMoviePreferences", "TaxCalculator"),
+    result: ("Dictionary", "SearchEngine", "Wiki", "GetToday"),
     registrations: ("QueryRegistration",),
     number: ("Calculator",),
     no_output: ("RegisterUser", "AppointmentRegistration"),
@@ -163,19 +228,42 @@ _BY_RULE: dict[Callable[[Outcome, Outcome], bool], tuple[str, ...]] = {
 }
 #: API name -> rule (``exact`` when absent)
 RULES: dict[str, Callable[[Outcome, Outcome], bool]] = {n: r for r, names in _BY_RULE.items() for n in names}
+RULES.update({name: _lookup(name) for name in LOOKUP_INPUTS})
+#: level-3 rules that differ from the default ``exact`` (every level-3 lookup's official check compares
+#: its inputs, its output and its exception)
+_LEVEL3 = {"AddMeeting": meeting, "EmailReminder": without_content, "Calculator": number,
+           "ToolSearcher": retrieval}
 
 
 def rule_for(name: str, level: int = 1) -> Callable[[Outcome, Outcome], bool]:
-    """The rule that judges calls of ``name`` (level 3's QueryMeeting is a lookup, level 1's is not)."""
-    if level == 3 and name == "QueryMeeting":
-        return result
+    """The rule that judges calls of ``name`` at ``level`` (level 3 has its own APIs and checks)."""
+    if level == 3:
+        return _LEVEL3.get(name, exact)
     return RULES.get(name, exact)
 
 
-def check_call(name: str, agent: Outcome, gold: Outcome, level: int = 1) -> bool:
-    """Whether an agent outcome matches a gold outcome under ``name``'s rule (never raises)."""
+def typed_outcome(outcome: Outcome, level: int) -> Outcome:
+    """``outcome`` with its inputs converted to the API's described types
+    (:func:`~coalm_env.domains.apibank.schema.typed_arguments`); unchanged for an API not described or
+    when the dataset is not there."""
+    from coalm_env.domains.apibank.resources import descriptions
+    from coalm_env.domains.apibank.schema import typed_arguments
+    from coalm_env.errors import CoalmError
+
     try:
-        return bool(rule_for(name, level)(agent, gold))
+        description = descriptions(level).get(outcome.get("api_name"))
+    except CoalmError:
+        return outcome
+    if not description or not isinstance(outcome.get("input"), dict):
+        return outcome
+    return {**outcome, "input": typed_arguments(description, outcome["input"])}
+
+
+def check_call(name: str, agent: Outcome, gold: Outcome, level: int = 1) -> bool:
+    """Whether an agent outcome matches a gold outcome under ``name``'s rule, both inputs taken as the
+    API types them (:func:`typed_outcome`; never raises)."""
+    try:
+        return bool(rule_for(name, level)(typed_outcome(agent, level), typed_outcome(gold, level)))
     except (TypeError, ValueError, KeyError, AttributeError):
         return False
 

@@ -1,0 +1,265 @@
+"""A strict BFCL multi-turn verdict, reported beside (never instead of) the official one.
+
+The official checker (:mod:`coalm_env.domains.bfcl.checker`) compares end states per turn and looks
+for each ground-truth result among the results of *all* the model's calls so far. It therefore lets
+through calls to functions that exist nowhere, any call order, duplicated writes that leave the same
+state, errors hidden because a result from another turn fills the pool, and state-changing calls in
+a turn whose ground truth is empty (premature actions in ``miss_func``/``miss_param``).
+
+``strict_valid`` holds when the official verdict is valid and, in every turn ``t`` (0-based, as the
+checker's ``details["turn"]``), for the model's calls of that turn (all its steps, in order):
+
+``unknown_function``
+    no call names a function that exists in none of the entry's classes;
+``errored_call``
+    no call errored, unless the ground truth's call of the same function in that turn errored too.
+    A call errored when its result is the checker's ``"Error during execution: ..."`` text (an
+    exception, arguments the schema refuses, a call that did not parse) or a JSON object with an
+    ``"error"`` key (how the official backends report a refusal). Status flags such as
+    ``{"authentication_status": false}`` are results, not errors;
+``repeated_write``
+    no state-changing call (:attr:`ApiSpec.writes`, :data:`~coalm_env.domains.bfcl.apis.WRITES`)
+    is made more often than ``max(1, n)`` times with the same arguments, ``n`` being the ground
+    truth's count of that call in the turn (a single write the ground truth does not make is left to
+    the official state check, except in an empty turn: next rule);
+``write_in_empty_turn``
+    no state-changing call (errored or not) in a turn whose ground truth is empty;
+``missing_gold_call``
+    each of the turn's ground-truth calls is among the model's calls of that same turn (a multiset
+    match by name and arguments: missing arguments take the backend method's defaults, values
+    compare by :func:`~coalm_env.backend.plan.argument_key`, so ``ls()`` equals ``ls(a=False)``
+    and ``5`` equals ``5.0``);
+``dependency_order``
+    for each data dependency between two ground-truth calls of the turn, some model call matching
+    the dependent call comes after a model call matching its source.
+
+Dependencies (decided here): ground-truth call ``j`` depends on an earlier ground-truth call ``i``
+of the same turn when a value among ``j``'s arguments (a leaf: string or number, not a boolean)
+equals a value in ``i``'s ground-truth result, that value is not among ``i``'s own arguments (an
+echo such as ``cd(folder='x')`` -> ``{"current_working_directory": "x"}``) and the user's text of
+the turns so far does not state it (as a whole word). The data flow is thus observed on the
+official execution rather than taken from the API graph's doc edges, which over-approximate
+(generic fields such as ``status`` link unrelated functions). Examples from the data:
+``get_zipcode_based_on_city`` -> ``estimate_distance(cityA=...)``, ``get_stock_info`` ->
+``place_order(price=...)``, ``book_flight`` -> ``cancel_booking(booking_id=...)``. Independent
+calls may come in any order, a turn may be split into any number of steps, and extra read-only calls
+(that do not error) are allowed anywhere.
+
+Every rule is checked (the reasons list all failures, not only the first); the official verdict's
+failure, when there is one, is the reason ``official``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from coalm_env.backend.plan import argument_key
+from coalm_env.domains.bfcl.apis import full_graph
+from coalm_env.domains.bfcl.calls import CallSyntaxError
+from coalm_env.domains.bfcl.checker import ModelTurns, Verdict, check_entry, gold_calls
+from coalm_env.domains.bfcl.entries import BFCLEntry
+from coalm_env.domains.bfcl.runtime import ERROR_PREFIX, backend_class, execute, open_session
+from coalm_env.types import ToolCall
+
+__all__ = ["REASON_KINDS", "StrictVerdict", "strict_check", "is_error", "gold_dependencies", "turn_dependencies"]
+
+#: the reason kinds, in the order they are reported within a turn
+REASON_KINDS = (
+    "official",
+    "unknown_function",
+    "errored_call",
+    "repeated_write",
+    "write_in_empty_turn",
+    "missing_gold_call",
+    "dependency_order",
+)
+
+
+@dataclass
+class StrictVerdict:
+    """The strict verdict: ``valid`` and why not (``reasons``: ``{kind, turn, detail}`` dicts)."""
+
+    valid: bool
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> set[str]:
+        return {r["kind"] for r in self.reasons}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strict_valid": self.valid, "strict_reasons": list(self.reasons)}
+
+
+def is_error(text: str) -> bool:
+    """Whether a call's result text (as :func:`~coalm_env.domains.bfcl.runtime.execute` returns it)
+    reports an error: the checker's error prefix, or a JSON object with an ``"error"`` key."""
+    if text.startswith(ERROR_PREFIX):
+        return True
+    if not text.startswith("{"):
+        return False
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return isinstance(value, dict) and "error" in value
+
+
+@functools.cache
+def _defaults(cls: str) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name, fn in inspect.getmembers(backend_class(cls), predicate=inspect.isfunction):
+        if not name.startswith("_"):
+            params = inspect.signature(fn).parameters.values()
+            out[name] = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+    return out
+
+
+def _known(classes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Function name -> its parameter defaults, for the functions of ``classes``."""
+    out: dict[str, dict[str, Any]] = {}
+    for cls in classes:
+        out.update(_defaults(cls))
+    return out
+
+
+def _call_key(call: ToolCall, defaults: dict[str, Any]) -> tuple[str, Any]:
+    args = {**defaults, **call.arguments} if isinstance(call.arguments, dict) else call.arguments
+    return call.name, argument_key(args)
+
+
+def _parse(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return text
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+    elif value is not None and not isinstance(value, bool):
+        yield value
+
+
+def _stated(value: Any, text: str) -> bool:
+    forms = {str(value).lower()}
+    if isinstance(value, float) and value.is_integer():
+        forms.add(str(int(value)))
+    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text) for f in forms if f)
+
+
+def gold_dependencies(calls: Sequence[ToolCall], results: Sequence[str], user_text: str = "") -> list[tuple[int, int, str]]:
+    """``(i, j, value)`` for each data dependency of ground-truth call ``j`` on call ``i`` of one
+    turn (the module docstring's rule); ``results`` are the calls' ground-truth result texts and
+    ``user_text`` the user's words so far (lower case is not required)."""
+    text = user_text.lower()
+    produced = [{argument_key(v) for v in _leaves(_parse(r))} for r in results]
+    echoes = [{argument_key(v) for v in _leaves(c.arguments)} for c in calls]
+    deps = []
+    for j, call in enumerate(calls):
+        for value in _leaves(call.arguments):
+            key = argument_key(value)
+            for i in range(j):
+                if key in produced[i] and key not in echoes[i] and not _stated(value, text):
+                    deps.append((i, j, str(value)))
+                    break
+    return list(dict.fromkeys(deps))
+
+
+def _user_text(entry: BFCLEntry, turn: int) -> str:
+    """The user's words of turns ``0..turn`` (base_154 has one ground-truth turn more than questions)."""
+    return "\n".join(text or "" for text in entry.turns[: turn + 1])
+
+
+def turn_dependencies(entry: BFCLEntry) -> list[list[tuple[int, int, str]]]:
+    """Per turn, the data dependencies between its ground-truth calls (:func:`gold_dependencies`)."""
+    session = open_session(entry)
+    out = []
+    for t, calls in enumerate(gold_calls(entry)):
+        results = [execute(session, c) for c in calls]
+        out.append(gold_dependencies(calls, results, _user_text(entry, t)))
+    return out
+
+
+def _flat(steps: Sequence[Sequence[Any]] | None) -> list[Any]:
+    return [call for step in steps or () for call in step]
+
+
+def _name(call: Any) -> str:
+    return call.name if isinstance(call, ToolCall) else "<malformed>"
+
+
+def _show(call: Any) -> str:
+    return call.signature() if isinstance(call, ToolCall) else f"malformed call ({call})"
+
+
+def strict_check(entry: BFCLEntry, model_turns: ModelTurns, verdict: Verdict | None = None) -> StrictVerdict:
+    """The strict verdict on ``entry`` for ``model_turns`` (per turn, per step, the model's calls).
+
+    ``verdict`` is the official verdict when already computed (else it is computed here).
+    """
+    verdict = verdict if verdict is not None else check_entry(entry, model_turns)
+    reasons: list[dict[str, Any]] = []
+    if not verdict.valid:
+        reasons.append({"kind": "official", "turn": verdict.details.get("turn"), "detail": verdict.error_type})
+    known = _known(entry.involved_classes)
+    graph = full_graph()
+    model, gold = open_session(entry), open_session(entry)
+    for t, gold_turn in enumerate(gold_calls(entry)):
+        calls = _flat(model_turns[t]) if t < len(model_turns) else []
+        results = [execute(model, c) for c in calls]
+        gold_results = [execute(gold, c) for c in gold_turn]
+
+        def add(kind: str, detail: str) -> None:
+            reasons.append({"kind": kind, "turn": t, "detail": detail})
+
+        gold_errored = {c.name for c, r in zip(gold_turn, gold_results) if is_error(r)}
+        gold_keys = [_call_key(c, known.get(c.name, {})) for c in gold_turn]
+        keys: list[tuple[str, Any] | None] = []
+        for call, result in zip(calls, results):
+            known_call = isinstance(call, ToolCall) and call.name in known
+            keys.append(_call_key(call, known[call.name]) if known_call else None)
+            if isinstance(call, ToolCall) and not known_call:
+                add("unknown_function", f"{call.name} is a function of none of {entry.involved_classes}")
+            elif is_error(result) and _name(call) not in gold_errored:
+                add("errored_call", f"{_show(call)} -> {result[:200]}")
+        writes = [k for k in keys if k is not None and graph.spec(k[0]).writes]
+        gold_counts = Counter(gold_keys)
+        for key, n in Counter(writes).items():
+            if n > max(1, gold_counts[key]):
+                add("repeated_write", f"{key[0]} made {n} times with the same arguments "
+                                      f"(the ground truth makes it {gold_counts[key]} times)")
+        if not gold_turn:
+            for call, key in zip(calls, keys):
+                if key is not None and graph.spec(key[0]).writes:
+                    add("write_in_empty_turn", f"{_show(call)} in a turn whose ground truth makes no call")
+            continue
+        pool = Counter(k for k in keys if k is not None)
+        for call, key in zip(gold_turn, gold_keys):
+            if pool[key] > 0:
+                pool[key] -= 1
+            else:
+                add("missing_gold_call", f"{call.signature()} not made in this turn")
+        positions: dict[Any, list[int]] = {}
+        for p, key in enumerate(keys):
+            if key is not None:
+                positions.setdefault(key, []).append(p)
+        for i, j, value in gold_dependencies(gold_turn, gold_results, _user_text(entry, t)):
+            src, dst = positions.get(gold_keys[i]), positions.get(gold_keys[j])
+            if src and dst and max(dst) < min(src):
+                add("dependency_order", f"{gold_turn[j].signature()} uses {value!r} from "
+                                        f"{gold_turn[i].signature()} but comes before it")
+    order = {k: n for n, k in enumerate(REASON_KINDS)}
+    reasons.sort(key=lambda r: (r["turn"] if r["turn"] is not None else -1, order[r["kind"]]))
+    return StrictVerdict(not reasons, reasons)

@@ -6,8 +6,16 @@ whole batch of live episodes at once. A tick: episodes start in free slots (one 
 for all of them), the policy acts once for every episode waiting on the agent (``info`` gains
 ``episode``, and ``scenario`` for privileged policies), and one ``user.respond`` call answers every
 agent reply. Episode ``i`` gets a seed derived from ``(seed, i)`` and a scenario from a seeded order of
-the split, so results do not depend on the batch size. A policy that raises ends its batch's episodes
-as ``errored``; a user that raises is recorded by the env per episode; the run goes on.
+the split, so results do not depend on the batch size.
+
+One bad episode never takes the run down: when a batched policy call raises, every episode of the batch
+is asked again alone, so only the episodes whose own call raises end ``errored`` (an ``LLMError``, a
+backend that failed after its retries, ends the whole batch ``errored`` without asking again; a policy
+that returns the wrong number of actions is a contract bug and errors its batch); a user that raises is
+recorded by the env per episode; an env call that raises anyway (it should not: ``step()`` turns every
+error into an observation) ends that episode ``internal_error`` with the traceback; an episode past
+``max_episode_s`` of wall time ends ``errored`` (checked between steps). ``summary.json`` is written
+whatever the episodes did.
 
 Outputs under ``out_dir``: ``trajectories.jsonl`` (appended as episodes end, in episode order),
 ``summary.json`` and ``config.json`` (deterministic for a seed), ``timing.json`` (wall times).
@@ -49,6 +57,8 @@ __all__ = [
 
 # spawn-key prefix of the scenario-order streams; episode seeds use spawn_key=(i,)
 _ORDER_KEY = 0x5CE7
+#: most episodes one run may ask for (every trajectory of a run is kept in memory for its result)
+MAX_EPISODES = 1_000_000
 
 
 def _name(obj: Any) -> str | None:
@@ -75,6 +85,8 @@ class RolloutConfig:
         out_dir: where to write trajectories.jsonl, summary.json, config.json, timing.json (None: nowhere).
         faults: backend faults at seeded rates (``{"transient": 0.05}`` or ``"transient=0.05,timeout=0.02"``;
             :mod:`coalm_env.backend.faults`), passed to every env.
+        max_episode_s: wall-time bound of one episode (None: none); checked between steps, an episode
+            past it ends ``errored`` (``errors[-1]["kind"] == "timeout"``).
 
     ``config.json`` holds :meth:`to_dict` (plug-in objects by name).
     """
@@ -90,10 +102,21 @@ class RolloutConfig:
     env_options: dict[str, Any] = field(default_factory=dict)
     out_dir: str | None = None
     faults: dict[str, float] | str | None = None
+    max_episode_s: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("episodes", "batch_size", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{name} must be an integer, got {value!r}")
         if self.episodes < 1 or self.batch_size < 1:
             raise ConfigError(f"episodes and batch_size must be >= 1, got {self.episodes} and {self.batch_size}")
+        if self.episodes > MAX_EPISODES:
+            raise ConfigError(f"episodes must be at most {MAX_EPISODES:,}, got {self.episodes:,}",
+                              hint="split a bigger run into several runs (or a sweep) with different seeds")
+        if self.max_episode_s is not None and not (isinstance(self.max_episode_s, (int, float))
+                                                   and self.max_episode_s > 0):
+            raise ConfigError(f"max_episode_s must be a positive number of seconds, got {self.max_episode_s!r}")
         if self.seed < 0:
             raise ConfigError(f"seed must be >= 0, got {self.seed}")
         self.scenario_ids = list(self.scenario_ids) if self.scenario_ids else None
@@ -135,21 +158,45 @@ def episode_seed(seed: int, index: int) -> int:
 
 def episode_plan(domain: Any, split: str, episodes: int, seed: int, scenario_ids: Sequence[str] | None = None):
     """Reset options for each episode: the given ids in turn, else the split in seeded orders
-    (a fresh permutation for each pass over the split)."""
+    (a fresh permutation for each pass over the split). A lazy sequence: entry ``i`` is computed when
+    asked for, so a long run starts at once."""
     if scenario_ids:
         for sid in scenario_ids:
             domain.get_scenario(sid)  # fail before the run starts
-        return [{"scenario_id": scenario_ids[i % len(scenario_ids)]} for i in range(episodes)]
+        return _Plan(episodes, [{"scenario_id": sid} for sid in scenario_ids], None, seed)
     if split not in domain.splits:
         raise UnknownNameError("split", split, domain.splits)
     pool = [s.id for s in domain.scenarios(split)]
     if not pool:
         raise ConfigError(f"domain {domain.name!r} has no scenarios in split {split!r}")
-    plan: list[dict[str, Any]] = []
-    for cycle in range(-(-episodes // len(pool))):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_ORDER_KEY, cycle)))
-        plan.extend({"scenario_id": pool[j], "split": split} for j in rng.permutation(len(pool)))
-    return plan[:episodes]
+    return _Plan(episodes, [{"scenario_id": sid, "split": split} for sid in pool], split, seed)
+
+
+class _Plan(Sequence):
+    """``episode_plan``'s result: ``len`` episodes over ``pool``, in turn (``split`` None) or in a seeded
+    permutation per pass over the pool; the permutation of the pass last asked for is cached."""
+
+    def __init__(self, length: int, pool: list[dict[str, Any]], split: str | None, seed: int):
+        self.length, self.pool, self.shuffled, self.seed = length, pool, split is not None, seed
+        self._cycle: tuple[int, Any] = (-1, None)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.length))]
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        cycle, j = divmod(index, len(self.pool))
+        if not self.shuffled:
+            return dict(self.pool[j])
+        if self._cycle[0] != cycle:
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_ORDER_KEY, cycle)))
+            self._cycle = (cycle, rng.permutation(len(self.pool)))
+        return dict(self.pool[int(self._cycle[1][j])])
 
 
 def summarize(trajectories: Sequence[Trajectory], **fields: Any) -> dict[str, Any]:
@@ -230,6 +277,16 @@ class _Slot:
     obs: Any = None
     info: dict[str, Any] | None = None
     request: UserRequest | None = None
+    started: float = 0.0
+
+
+class _CountMismatch(CoalmError):
+    """A policy returned another number of actions than it was asked for (a contract bug of the policy)."""
+
+
+@dataclass
+class _Failed:
+    exc: BaseException
 
 
 class _Runner:
@@ -275,10 +332,13 @@ class _Runner:
 
     def _start(self, todo: Any) -> bool:
         for slot in self.slots:
-            if slot.phase is _Phase.IDLE and (i := next(todo, None)) is not None:
+            while slot.phase is _Phase.IDLE and (i := next(todo, None)) is not None:
                 seed = episode_seed(self.config.seed, i)
-                slot.episode, slot.phase = i, _Phase.BEGIN
-                slot.request = slot.env.begin_episode(seed=seed, options=self.plan[i])
+                slot.episode, slot.phase, slot.started = i, _Phase.BEGIN, time.perf_counter()
+                try:
+                    slot.request = slot.env.begin_episode(seed=seed, options=self.plan[i])
+                except Exception as exc:  # a scenario that cannot be played: this episode only
+                    self._finish(slot, _unplayable(slot.env, self.config, self.plan[i], seed, exc))
         return any(s.phase is not _Phase.IDLE for s in self.slots)
 
     def _user_phase(self, phase: _Phase) -> None:
@@ -287,7 +347,7 @@ class _Runner:
             return
         turns = self._timed("user_s", self._call_user, phase.value, [s.request for s in waiting])
         for slot, turn in zip(waiting, turns):
-            self._handle(slot, slot.env.apply_user_turn(turn, first=phase is _Phase.BEGIN))
+            self._handle(slot, _guarded(slot.env, "user", slot.env.apply_user_turn, turn, first=phase is _Phase.BEGIN))
 
     def _call_user(self, method: str, requests: list[UserRequest]) -> list[Any]:
         try:
@@ -302,20 +362,39 @@ class _Runner:
         acting = [s for s in self.slots if s.phase is _Phase.ACT]
         if not acting:
             return
+        if self.config.max_episode_s is not None:
+            over = [s for s in acting if time.perf_counter() - s.started > self.config.max_episode_s]
+            for slot in over:
+                self._handle(slot, _timeout(slot.env, self.config.max_episode_s))
+            acting = [s for s in acting if s not in over]
+            if not acting:
+                return
         try:
             actions = self._timed("policy_s", self._call_policy, acting)
         except Exception as exc:
-            for slot in acting:
-                self._handle(slot, _abort(slot.env, exc))
-            return
+            if len(acting) == 1 or isinstance(exc, (LLMError, _CountMismatch)):
+                for slot in acting:
+                    self._handle(slot, _abort(slot.env, exc))
+                return
+            actions = [self._alone(slot) for slot in acting]  # isolate the episode(s) that raise
         for slot, action in zip(acting, actions):
-            self._handle(slot, slot.env.agent_step(action))
+            if isinstance(action, _Failed):
+                self._handle(slot, _abort(slot.env, action.exc))
+            else:
+                self._handle(slot, _guarded(slot.env, "env", slot.env.agent_step, action))
+
+    def _alone(self, slot: _Slot) -> Any:
+        """The policy's action for one episode asked alone, or :class:`_Failed` with what it raised."""
+        try:
+            return self._timed("policy_s", self._call_policy, [slot])[0]
+        except Exception as exc:
+            return _Failed(exc)
 
     def _call_policy(self, acting: list[_Slot]) -> list[Any]:
         infos = [self._policy_info(s) for s in acting]
         actions = list(self.policy.act([s.obs for s in acting], infos))
         if len(actions) != len(acting):
-            raise CoalmError(f"policy {self.policy_name!r} returned {len(actions)} actions for {len(acting)} episodes")
+            raise _CountMismatch(f"policy {self.policy_name!r} returned {len(actions)} actions for {len(acting)} episodes")
         return actions
 
     def _policy_info(self, slot: _Slot) -> dict[str, Any]:
@@ -349,6 +428,41 @@ class _Runner:
             return fn(*args)
         finally:
             self.clock[key] += time.perf_counter() - start
+
+
+def _guarded(env: Any, where: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` of one episode's env; should it raise (the env turns every error it knows
+    of into an observation), that episode alone ends ``internal_error`` with the traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        return _broken(env, where, exc)
+
+
+def _broken(env: Any, where: str, exc: BaseException) -> tuple:
+    error = {"where": where, "kind": "internal", "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
+    try:
+        return env.abort(StopReason.INTERNAL_ERROR, error)
+    except Exception:  # the env cannot even end the episode: end it here, unscored
+        traj = env.trajectory
+        traj.stop_reason = StopReason.INTERNAL_ERROR
+        traj.errors.append(error)
+        return None, 0.0, True, False, {"trajectory": traj}
+
+
+def _unplayable(env: Any, config: RolloutConfig, options: dict[str, Any], seed: int, exc: BaseException) -> Trajectory:
+    """The trajectory of an episode whose reset raised: ``internal_error``, nothing played."""
+    return Trajectory(
+        env_id=config.env_id, scenario_id=str(options.get("scenario_id")), domain=getattr(env.domain, "name", ""),
+        split=str(options.get("split", config.split)), stop_reason=StopReason.INTERNAL_ERROR, seeds={"reset": seed},
+        version=__version__, errors=[{"where": "reset", "kind": "internal", "error": repr(exc),
+                                      "traceback": "".join(traceback.format_exception(exc))}],
+    )
+
+
+def _timeout(env: Any, limit: float) -> tuple:
+    error = {"where": "runner", "kind": "timeout", "error": f"the episode ran past max_episode_s={limit:g} s"}
+    return env.abort(StopReason.ERRORED, error)
 
 
 def _abort(env: Any, exc: BaseException) -> tuple:

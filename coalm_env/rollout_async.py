@@ -15,8 +15,10 @@ runner for servers; for in-process batched ``generate`` (hf, vllm offline) the l
   (:func:`~coalm_env.rollout.episode_seed`, :func:`~coalm_env.rollout.episode_plan`), LLM policies
   derive their request seeds from ``(episode, step)``, and ``trajectories.jsonl`` is written in
   episode order; so with deterministic generation the trajectories equal the lock-step runner's.
-- Errors as in the lock-step runner: a policy that raises ends its episode ``errored`` (an
-  ``LLMError``) with the exception recorded; a user's exception is recorded by the env.
+- Errors as in the lock-step runner: a policy that raises ends its episode ``errored`` with the
+  exception recorded; a user's exception is recorded by the env; an env call that raises anyway ends
+  that episode ``internal_error``; ``max_episode_s`` ends an episode ``errored`` between steps; the
+  other episodes go on and ``summary.json`` is written.
 
 Use :func:`run_rollouts_async` (sync wrapper) or ``await arun_rollouts(config)``; the CLI:
 ``coalm-env rollout ENV --policy ... --runner async --concurrency 64``.
@@ -31,8 +33,8 @@ from typing import Any
 
 from coalm_env.protocols import UserRequest
 from coalm_env.rollout import (
-    RolloutConfig, RolloutResult, _abort, _name, _timing, _write_outputs, _Writer, episode_plan, episode_seed,
-    summarize,
+    RolloutConfig, RolloutResult, _abort, _broken, _guarded, _name, _timeout, _timing, _unplayable, _write_outputs,
+    _Writer, episode_plan, episode_seed, summarize,
 )
 
 __all__ = ["arun_rollouts", "run_rollouts_async"]
@@ -71,15 +73,37 @@ class _AsyncRunner:
             await self._episode(env, i)
 
     async def _episode(self, env: Any, i: int) -> None:
-        request = env.begin_episode(seed=episode_seed(self.config.seed, i), options=self.plan[i])
-        outcome = env.apply_user_turn(await self._user("begin", request), first=True)
+        seed, started = episode_seed(self.config.seed, i), time.perf_counter()
+        try:
+            request = env.begin_episode(seed=seed, options=self.plan[i])
+        except Exception as exc:  # a scenario that cannot be played: this episode only
+            self._done(i, _unplayable(env, self.config, self.plan[i], seed, exc))
+            return
+        try:
+            traj = await self._play(env, i, request, started)
+        except Exception as exc:  # a bug outside the env's own guards: this episode only
+            traj = _broken(env, "runner", exc)[4]["trajectory"]
+        self._done(i, traj)
+
+    def _done(self, i: int, traj: Any) -> None:
+        traj.policy = self.policy_name
+        traj.extra["episode"] = i
+        self.trajectories[i] = traj
+        self.writer.add(i, traj)
+
+    async def _play(self, env: Any, i: int, request: UserRequest, started: float) -> Any:
+        limit = self.config.max_episode_s
+        outcome = _guarded(env, "user", env.apply_user_turn, await self._user("begin", request), first=True)
         while True:
             if isinstance(outcome, UserRequest):
-                outcome = env.apply_user_turn(await self._user("respond", outcome), first=False)
+                outcome = _guarded(env, "user", env.apply_user_turn, await self._user("respond", outcome), first=False)
                 continue
             obs, _reward, terminated, truncated, info = outcome
             if terminated or truncated:
                 break
+            if limit is not None and time.perf_counter() - started > limit:
+                outcome = _timeout(env, limit)
+                continue
             info = dict(info or {})
             info["episode"] = i
             if self.privileged:
@@ -89,12 +113,8 @@ class _AsyncRunner:
             except Exception as exc:
                 outcome = _abort(env, exc)
                 continue
-            outcome = env.agent_step(action)
-        traj = info["trajectory"]
-        traj.policy = self.policy_name
-        traj.extra["episode"] = i
-        self.trajectories[i] = traj
-        self.writer.add(i, traj)
+            outcome = _guarded(env, "env", env.agent_step, action)
+        return info["trajectory"]
 
     async def _act(self, obs: Any, info: dict[str, Any]) -> Any:
         start = time.perf_counter()

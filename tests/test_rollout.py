@@ -98,28 +98,37 @@ def test_privileged_policy_gets_hints_and_the_scenario(fixture_env_id: str) -> N
 
 
 class _Flaky:
+    """Oracle actions, but raises ``exc`` whenever episode ``bad`` is among those asked."""
+
     name = "flaky"
     privileged = True
 
-    def __init__(self, fail_on: int, exc: Exception):
-        self.n, self.fail_on, self.exc = 0, fail_on, exc
+    def __init__(self, bad: int, exc: Exception):
+        self.bad, self.exc, self.calls = bad, exc, []
 
     def act(self, observations, infos):
-        self.n += 1
-        if self.n == self.fail_on:
+        self.calls.append([i["episode"] for i in infos])
+        if any(i["episode"] == self.bad for i in infos):
             raise self.exc
         return [i["oracle_action"] for i in infos]
 
 
-@pytest.mark.parametrize(("exc", "internal"), [(RuntimeError("boom"), 1.0), (LLMError("timeout"), 0.0)])
-def test_a_raising_policy_errors_its_batch_not_the_run(fixture_env_id: str, exc: Exception, internal: float) -> None:
-    result = _run(fixture_env_id, policy=_Flaky(2, exc), episodes=4, batch_size=2)
+@pytest.mark.parametrize(("exc", "internal", "errored"), [(RuntimeError("boom"), 1.0, 1), (LLMError("timeout"), 0.0, 2)])
+def test_a_raising_policy_errors_its_episode_not_the_run(fixture_env_id: str, exc: Exception, internal: float,
+                                                         errored: int) -> None:
+    """A plain exception: the batch is asked again one episode at a time, so only the episode that raises
+    ends errored; an LLMError (a backend down after its retries) ends its whole batch."""
+    policy = _Flaky(1, exc)
+    result = _run(fixture_env_id, policy=policy, episodes=4, batch_size=2)
     stops = [t.stop_reason for t in result.trajectories]
-    assert stops.count(StopReason.ERRORED) == 2 and stops.count(StopReason.GOAL_MET) == 2
-    errored = [t for t in result.trajectories if t.stop_reason is StopReason.ERRORED]
-    assert all(t.errors[-1]["where"] == "policy" and repr(exc) == t.errors[-1]["error"] for t in errored)
-    assert all(t.metrics["success"] == 0.0 and t.metrics["internal_errors"] == internal for t in errored)
-    assert result.summary["stop_reasons"] == {"errored": 2, "goal_met": 2}
+    assert stops.count(StopReason.ERRORED) == errored and stops.count(StopReason.GOAL_MET) == 4 - errored
+    assert stops[1] is StopReason.ERRORED
+    errored_trajs = [t for t in result.trajectories if t.stop_reason is StopReason.ERRORED]
+    assert all(t.errors[-1]["where"] == "policy" and repr(exc) == t.errors[-1]["error"] for t in errored_trajs)
+    assert all(t.metrics["success"] == 0.0 and t.metrics["internal_errors"] == internal for t in errored_trajs)
+    assert result.summary["stop_reasons"] == {"errored": errored, "goal_met": 4 - errored}
+    if errored == 1:
+        assert [0] in policy.calls and [1] in policy.calls  # the failed batch, asked again alone
 
 
 def test_a_policy_returning_the_wrong_count_errors_its_batch(fixture_env_id: str) -> None:

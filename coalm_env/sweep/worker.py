@@ -7,7 +7,9 @@ to ``results.jsonl``.
 
 The loop is ``env.reset(seed=..., options={"scenario_id": ...})`` then ``policy.act`` / ``env.step``
 until the episode ends; a policy that raises ends its episode as ``errored`` (``env.abort``), like the
-batched runner in :mod:`coalm_env.rollout` does.
+batched runner in :mod:`coalm_env.rollout` does; a ``reset()`` or ``step()`` that raises anyway (the env
+turns every error it knows of into an observation) ends that episode ``internal_error``, with the
+traceback, and the chunk goes on.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from collections import OrderedDict
 from typing import Any
 
 from coalm_env.errors import LLMError
-from coalm_env.types import StopReason
+from coalm_env.types import StopReason, Trajectory
+from coalm_env.version import __version__
 
 __all__ = ["run_chunk", "play_episode", "build_cell", "clear_cache"]
 
@@ -65,19 +68,32 @@ def _act(policy: Any, obs: Any, info: dict[str, Any], env: Any, privileged: bool
 
 def play_episode(env: Any, policy: Any, privileged: bool, scenario_id: str, split: str, seed: int) -> Any:
     """Play one episode to its end; returns the scored :class:`~coalm_env.types.Trajectory`."""
-    obs, info = env.reset(seed=seed, options={"scenario_id": scenario_id, "split": split})
+    try:
+        obs, info = env.reset(seed=seed, options={"scenario_id": scenario_id, "split": split})
+    except Exception as exc:  # this scenario cannot be played: this episode only
+        return Trajectory(env_id=getattr(env, "env_id", ""), scenario_id=scenario_id,
+                          domain=getattr(env.domain, "name", ""), split=split,
+                          stop_reason=StopReason.INTERNAL_ERROR, seeds={"reset": seed}, version=__version__,
+                          errors=[_error("reset", "internal", exc)])
     terminated = truncated = bool(info.get("stop_reason"))
     while not (terminated or truncated):
         try:
             action = _act(policy, obs, info, env, privileged)
         except Exception as exc:  # the policy's failure ends this episode, not the sweep
             kind = "llm" if isinstance(exc, LLMError) else "policy"
-            error = {"where": "policy", "kind": kind, "error": repr(exc),
-                     "traceback": "".join(traceback.format_exception(exc))}
-            obs, _, terminated, truncated, info = env.abort(StopReason.ERRORED, error)
+            obs, _, terminated, truncated, info = env.abort(StopReason.ERRORED, _error("policy", kind, exc))
             break
-        obs, _, terminated, truncated, info = env.step(action)
+        try:
+            obs, _, terminated, truncated, info = env.step(action)
+        except Exception as exc:
+            from coalm_env.rollout import _broken
+
+            obs, _, terminated, truncated, info = _broken(env, "env", exc)
     return info.get("trajectory") or env.trajectory
+
+
+def _error(where: str, kind: str, exc: BaseException) -> dict[str, Any]:
+    return {"where": where, "kind": kind, "error": repr(exc), "traceback": "".join(traceback.format_exception(exc))}
 
 
 def run_chunk(cell: dict[str, Any], episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:

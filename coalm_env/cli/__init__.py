@@ -17,8 +17,8 @@ from coalm_env.version import __version__
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: subcommand modules under ``coalm_env.cli``, in the order ``--help`` lists them
-COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "score_apibank", "sweep", "stats", "export", "train", "report",
-            "play", "generate")
+COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "score_apibank", "sweep", "stats", "export",
+            "train", "report", "play", "generate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,6 +44,9 @@ ENV_SPECS: dict[str, EnvSpec] = _table(
     EnvSpec("coalm/Travel-v0", "travel", "coalm_env.domains.travel:TravelDomain"),
     # MultiWOZ 2.4 val/test dialogues; option oracle="script"|"gold_replay"
     EnvSpec("coalm/MultiWOZ-v0", "multiwoz", "coalm_env.domains.multiwoz:MultiWOZDomain", dataset="multiwoz24"),
+    # procedural goals over the real DBs with the dataset's statistics; splits train/val/test generated on access
+    EnvSpec("coalm/MultiWOZ-Procedural-v0", "multiwoz_procedural",
+            "coalm_env.domains.multiwoz.procedural:MultiWOZProceduralDomain", dataset="multiwoz24"),
     # BFCL force-quits on a 21st tool step in a turn (count > 20); the env truncates on reaching the cap.
     # BFCL has no cap on calls per step (long_context ground truth has 34 in one turn).
     EnvSpec("coalm/BFCL-MultiTurn-v0", "bfcl", "coalm_env.domains.bfcl:BFCLDomain",

@@ -125,6 +125,9 @@ def test_reward_weights_and_config_errors(tiny_model_dir, tmp_path):
         build_trainer(_config(tiny_model_dir, tmp_path, {"adapter": "rollout_fun"}))
     with pytest.raises(UnknownNameError, match="policy"):
         build_trainer(_config(tiny_model_dir, tmp_path, {"adapter": "rollout_func", "polcy": "chat"}))
+    with pytest.raises(UnknownNameError, match="compact"):  # the react policy's own options are checked up front
+        build_trainer(_config(tiny_model_dir, tmp_path, {"adapter": "rollout_func", "policy": "react",
+                                                         "policy_options": {"compactt": 1}}))
     rloo = from_mapping({"trainer": "rloo", "model": str(tiny_model_dir), "env": ENV, "output_dir": str(tmp_path)})
     with pytest.raises(ConfigError, match="RLOOTrainer"):
         build_trainer(rloo)

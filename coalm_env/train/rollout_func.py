@@ -126,12 +126,21 @@ class EpisodeRollout:
         max_episode_tokens: cap on an episode's spliced completion (``None``: no cap).
         seed: root of the episodes' reset seeds (each call draws fresh ones; the generations of one
             prompt face different users' draws and sample with different seeds).
+        policy_options: the policy's own options (``react``: ``compact``, ``history``, ``results``,
+            ``preamble``), so RL samples with the prompt layout the model was fine-tuned on.
     """
 
     def __init__(self, env_id: str, env_kwargs: Mapping[str, Any] | None = None, *, policy: str = "chat",
-                 max_tokens: int | None = None, max_episode_tokens: int | None = None, seed: int = 0):
+                 max_tokens: int | None = None, max_episode_tokens: int | None = None, seed: int = 0,
+                 policy_options: Mapping[str, Any] | None = None):
         if policy not in ("chat", "react"):
             raise ConfigError(f"rollout policy must be 'chat' or 'react', got {policy!r}")
+        self.policy_options = {str(k): v for k, v in dict(policy_options or {}).items()}
+        if "seed" in self.policy_options:
+            raise ConfigError("set the rollout seed with `rollout: {seed: N}`, not in policy_options")
+        from coalm_env.registry import POLICIES
+
+        POLICIES.resolve(policy)(None, **self.policy_options)  # unknown options fail here, not mid-training
         self.env_id, self.env_kwargs = env_id, dict(env_kwargs or {})
         self.policy_name, self.max_tokens, self.max_episode_tokens = policy, max_tokens, max_episode_tokens
         self.seed = int(seed)
@@ -155,7 +164,7 @@ class EpisodeRollout:
         params = SamplingParams(temperature=float(args.temperature), top_p=float(args.top_p),
                                 max_tokens=int(self.max_tokens or args.max_completion_length))
         generator = TrainerGenerator(model, trainer.processing_class, params)
-        return POLICIES.resolve(self.policy_name)(generator, seed=self.seed)
+        return POLICIES.resolve(self.policy_name)(generator, seed=self.seed, **self.policy_options)
 
     def _env(self, i: int) -> Any:
         import gymnasium as gym

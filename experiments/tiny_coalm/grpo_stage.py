@@ -1,0 +1,117 @@
+"""GRPO on the tiny CoALM SFT checkpoint: whole Travel episodes against the agenda user (the ``rollout_func``
+adapter: our react policy samples on the trainer's current model with the prompt layout of the SFT data; user and
+tool tokens are masked out of the loss), reward = success + dense plan credit - parse errors, then the same test
+evaluation as every other stage and a paired comparison with the checkpoint it started from.
+
+``python -m experiments.tiny_coalm.grpo_stage --base sft`` after ``python -m experiments.tiny_coalm.run`` adds the
+``grpo`` entry to the results; ``run.py`` calls :func:`grpo_stage` itself as its last stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from coalm_env.stats.estimators import paired_compare
+from coalm_env.train import config as tconfig
+from coalm_env.train.runs import evaluate
+
+#: the reward: the env's success, plus a little of the plan credit (fraction of gold calls made with the right
+#: arguments) so that a group of failing episodes still ranks, minus parse errors (coalm_env.train.reward)
+REWARD = {"success": 1.0, "graph_credit": 0.5, "parse_errors": -0.1}
+
+
+def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str, Any], prompt: dict[str, Any],
+                steps: int, scenarios: int, generations: int, lr: float) -> Any:
+    """The GRPO run config (our keys + GRPOConfig fields), on the train split only."""
+    policy_options = {"compact": int(prompt["compact"]), "history": prompt["history"], "results": prompt["results"],
+                      "preamble": int(prompt["preamble"])}
+    return tconfig.from_mapping({
+        "trainer": "grpo", "model": str(base),
+        "env": {"id": "coalm/Travel-v0", "user": "agenda", "split": "train", "scenarios": scenarios,
+                "options": {**env_options, "max_turns": 10}},
+        "reward": REWARD,
+        "rollout": {"adapter": "rollout_func", "policy": "react", "max_tokens": s["max_tokens"],
+                    "max_episode_tokens": 768, "seed": 0, "policy_options": policy_options},
+        "output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": generations,
+        "num_generations": generations, "max_completion_length": s["max_tokens"], "temperature": 1.0,
+        "learning_rate": lr, "beta": 0.0, "logging_steps": 1, "save_strategy": "no", "report_to": "none",
+        "use_cpu": True, "bf16": False, "seed": 0,
+    })
+
+
+def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, Any], env_options: dict[str, Any],
+               prompt: dict[str, Any], steps: int, scenarios: int = 64, generations: int = 8, lr: float = 2e-5,
+               seconds: float | None = None, tag: str = "grpo") -> dict[str, Any]:
+    """Train GRPO from ``work/base`` into ``work/tag`` (at most ``steps`` steps or ``seconds`` of wall time),
+    evaluate it; returns ``{"train": metrics, "eval": report, "wall_train_s", "wall_eval_s"}``."""
+    from transformers import TrainerCallback
+
+    from coalm_env.train.grpo import build_trainer
+    from coalm_env.train.runs import changed_fraction, save_outputs
+
+    class _Cap(TrainerCallback):
+        def __init__(self):
+            self.t0 = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kw):
+            if seconds and time.perf_counter() - self.t0 > seconds:
+                control.should_training_stop = True
+
+    t = time.perf_counter()
+    config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr)
+    trainer = build_trainer(config)
+    trainer.add_callback(_Cap())
+    before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
+    result = trainer.train()
+    metrics = save_outputs(config, trainer, result, {
+        "changed_params": changed_fraction(before, trainer.model), "steps_done": trainer.state.global_step,
+        "time_cap_s": seconds, "scenarios": len(trainer.train_dataset), "adapter": "rollout_func"})
+    wall_train = time.perf_counter() - t
+    t = time.perf_counter()
+    report = evaluate(work / tag, eval_spec, work / tag)
+    return {"train": metrics, "eval": report, "wall_train_s": wall_train, "wall_eval_s": time.perf_counter() - t}
+
+
+def _rewards(log: list[dict[str, Any]]) -> list[float]:
+    return [r["reward"] for r in log if "reward" in r]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from experiments.tiny_coalm.run import ENV_OPTIONS, FULL, PROMPT, _eval_spec, _outcomes
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", default="runs/tiny_coalm/tiny_coalm")
+    ap.add_argument("--results", default="experiments/results/tiny_coalm.json")
+    ap.add_argument("--base", default="sft", help="the checkpoint under --work to start from")
+    ap.add_argument("--tag", default="grpo")
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--seconds", type=float, default=900)
+    ap.add_argument("--scenarios", type=int, default=64)
+    ap.add_argument("--generations", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=2e-5)
+    args = ap.parse_args(argv)
+    work, s = Path(args.work), dict(FULL)
+    res = json.loads(Path(args.results).read_text())
+    out = grpo_stage(work, s, args.base, _eval_spec(s), ENV_OPTIONS, PROMPT, args.steps, args.scenarios,
+                     args.generations, args.lr, args.seconds, args.tag)
+    ev, tag = out["eval"], args.tag
+    res["success"][tag] = ev["success"]
+    base_eval = json.loads((work / args.base / "eval.json").read_text())
+    res["paired"][f"{tag}_vs_{args.base}"] = paired_compare(_outcomes(ev), _outcomes(base_eval)).to_dict()
+    res["wall_s"].update({tag: out["wall_train_s"], f"eval_{tag}": out["wall_eval_s"]})
+    log = out["train"]["log_history"]
+    res[tag] = {"base": args.base, "steps_done": out["train"].get("steps_done"), "lr": args.lr,
+                "scenarios": args.scenarios, "generations": args.generations, "reward_weights": REWARD,
+                "reward_curve": _rewards(log), "cap_s": args.seconds, "summary_metrics": ev["summary"]["metrics"]}
+    Path(args.results).write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")
+    print(json.dumps({tag: ev["success"], f"vs_{args.base}": res["paired"][f"{tag}_vs_{args.base}"]["verdict"],
+                      "reward_first_last": [_rewards(log)[:3], _rewards(log)[-3:]]}))
+    return res
+
+
+if __name__ == "__main__":
+    main()

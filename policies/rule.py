@@ -1,7 +1,9 @@
 """The rule policy: a hand-written task-oriented agent that works only from what an agent sees.
 
-On every call it rebuilds its dialogue state from the observation's messages
-(:func:`policies.rule_state.track`), then either calls an API or replies:
+On every call it brings its dialogue state up to date with the observation's messages (a
+:class:`policies.rule_state.Tracker` per episode, keyed on ``info["episode_id"]``, reads only the new
+messages; without an episode id, :func:`policies.rule_state.track` reads them all: the same state), then
+either calls an API or replies:
 
 - search (``find_<domain>``) once a domain has a constraint and was not searched with those constraints;
 - book (``book_<domain>``) when the user wants a booking, an entity is on offer and every booking slot
@@ -21,12 +23,13 @@ action holds one tool call.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from coalm_env.types import ToolCall
 from policies import rule_nlg as nlg
-from policies.rule_state import Attempt, DialogueState, track
+from policies.rule_state import Attempt, DialogueState, Tracker, track
 from policies.rule_values import understanding_of
 
 __all__ = ["RulePolicy", "decide"]
@@ -36,15 +39,46 @@ _TRAIN_KEYS = ("departure", "destination", "day")
 
 
 class RulePolicy:
-    """Rule-based agent for the task-oriented domains (travel, MultiWOZ). Stateless across calls."""
+    """Rule-based agent for the task-oriented domains (travel, MultiWOZ). Its only memory across calls is
+    a cache of dialogue states per live episode (at most ``max_episodes``, least recently used dropped):
+    the actions are those of rebuilding the state from all messages on every call."""
 
     name = "rule"
     privileged = False
 
+    def __init__(self, max_episodes: int = 4096):
+        self.max_episodes = max_episodes
+        self._trackers: OrderedDict[Any, Tracker] = OrderedDict()
+
     def act(self, observations: Sequence[dict[str, Any]], infos: Sequence[dict[str, Any]] | None = None) -> list:
         """One action per observation: a list with one :class:`ToolCall`, or a reply text."""
         infos = list(infos) if infos is not None else [{}] * len(observations)
-        return [decide(track(obs, _schemas(info), understanding_of(info))) for obs, info in zip(observations, infos)]
+        return [_decide_clean(self._state(obs, info)) for obs, info in zip(observations, infos)]
+
+    def _state(self, obs: dict[str, Any], info: Any) -> DialogueState:
+        schemas, understanding = _schemas(info), understanding_of(info)
+        key = info.get("episode_id") if isinstance(info, dict) else None
+        if key is None:
+            return track(obs, schemas, understanding)
+        tracker = self._trackers.get(key)
+        if tracker is None or not tracker.follows(obs, schemas, understanding):
+            tracker = Tracker(obs, schemas, understanding)
+        self._trackers[key] = tracker
+        self._trackers.move_to_end(key)
+        while len(self._trackers) > self.max_episodes:
+            self._trackers.popitem(last=False)
+        return tracker.advance(obs)
+
+
+def _decide_clean(st: DialogueState) -> list[ToolCall] | str:
+    """:func:`decide`, leaving ``st`` as it found it: deciding only reads the state, but looking a domain
+    up (``st.dom``) adds an empty entry, which a state rebuilt for the next call would not have."""
+    domains = set(st.domains)
+    try:
+        return decide(st)
+    finally:
+        for d in [d for d in st.domains if d not in domains]:
+            del st.domains[d]
 
 
 def _schemas(info: Any) -> Any:

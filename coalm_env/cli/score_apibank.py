@@ -37,7 +37,7 @@ def _table(summary: dict[str, dict[str, float]], level: int) -> str:
         valid = int(g["valid"]) if kind == "api" else "-"
         rows.append((level, kind, int(g["rows"]), valid, accuracy,
                      *(f"{g[m]:.4f}" for m in ("rouge_l", "rouge_1", "rouge_2", "bleu_4"))))
-    return tabulate(rows, headers=("level", "rows", "n", "valid", "call_accuracy", "rouge_l", "rouge_1",
+    return tabulate(rows, headers=("level", "kind", "n", "valid", "call_accuracy", "rouge_l", "rouge_1",
                                    "rouge_2", "bleu_4"), disable_numparse=True)
 
 

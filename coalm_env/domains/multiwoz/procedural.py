@@ -69,7 +69,7 @@ __all__ = ["GENERATOR_VERSION", "STATS_VERSION", "MwzKnobs", "GoalSampler", "Mul
            "learn_statistics", "load_statistics", "content_key", "signature", "signature_bucket"]
 
 GENERATOR_VERSION = 1
-STATS_VERSION = 1
+STATS_VERSION = 2
 VENUES = ("restaurant", "hotel", "attraction")
 GOAL_DOMAINS = ("restaurant", "hotel", "attraction", "train", "taxi")
 BUCKETS = {"train": range(0, 80), "val": range(80, 90), "test": range(90, 100)}
@@ -88,7 +88,8 @@ class MwzKnobs:
         min_domains, max_domains: domains per goal, taxi included (the dataset has 1-3); combinations
             outside the range are dropped and the rest renormalised.
         max_constraints: most informable slots of one venue domain (patterns with more are dropped).
-        p_fail_info: probability that a venue domain first tries constraints with no match.
+        p_fail_info: probability that a venue asked for by constraints (not by name) first tries
+            constraints with no match (one constraint changed, as every dataset fail_info).
         p_fail_book: probability that a booking first tries a slot that is full.
         p_book: probability that a bookable domain (restaurant, hotel, train) is booked.
         p_name: probability that a venue is asked for by name (else by a learned non-name pattern).
@@ -198,7 +199,7 @@ def learn_statistics(database: MultiWOZDatabase) -> dict[str, Any]:
 
     stats: dict[str, Any] = {"version": STATS_VERSION, "combos": {"val": {}, "train": {}}, "patterns": {},
                              "values": {}, "fail_values": {}, "book_values": {}, "reqt": {}, "counts": {},
-                             "fail_info": {}, "fail_info_raw": {}, "book": {}, "fail_book": {},
+                             "fail_info": {}, "fail_info_raw": {}, "fail_info_eligible": {}, "book": {}, "fail_book": {},
                              "fail_book_slots": {}, "taxi_places": {}, "dataset_keys": []}
     keys = set()
     for split in ("val", "test"):
@@ -221,6 +222,7 @@ def learn_statistics(database: MultiWOZDatabase) -> dict[str, Any]:
                 raw_fail = (dialogue.goal.get(d) or {}).get("fail_info") or {}
                 _bump(stats["fail_info_raw"], d, by=int(bool(raw_fail)))
                 _bump(stats["fail_info"], d, by=int(bool(sub["fail_info"])))
+                _bump(stats["fail_info_eligible"], d, by=int(d in VENUES and "name" not in sub["info"]))
                 for s, v in sub["fail_info"].items():
                     if sub["info"].get(s) != v:
                         _bump(stats["fail_values"], d, s, str(v))
@@ -311,8 +313,13 @@ def _choice(rng: np.random.Generator, counts: Mapping[str, int]) -> str:
     return keys[int(rng.choice(len(keys), p=p))]
 
 
+#: what each learned rate is conditioned on: fail_info on venues asked by constraints (every dataset
+#: fail_info changes one constraint of such a venue), fail_book on a booking, a booking on the domain
+_GIVEN = {"fail_info": "fail_info_eligible", "fail_book": "book", "book": "counts"}
+
+
 def _rate(stats: Mapping[str, Any], table: str, domain: str) -> float:
-    total = stats["counts"].get(domain, 0)
+    total = stats[_GIVEN[table]].get(domain, 0)
     return stats[table].get(domain, 0) / total if total else 0.0
 
 
@@ -403,14 +410,19 @@ class GoalSampler:
         return {k: info[k] for k in order if k in info}
 
     def _fail_info(self, rng: np.random.Generator, d: str, info: dict[str, str]) -> dict[str, str]:
+        """``info`` with one constraint changed to a value with no match: the dataset's fail values of that
+        slot first, then any value the find API accepts; ``{}`` if no single change empties the search."""
         slots = [s for s in info if s != "name" and s in self.lexicon.get(d, {})]
         for i in rng.permutation(len(slots)):
             slot = slots[int(i)]
             learned = {v: c for v, c in (self.stats["fail_values"].get(d, {}).get(slot) or {}).items() if v != info[slot]}
-            pool = learned or {v: 1 for v in self.lexicon[d][slot] if v != info[slot]}
-            for _ in range(8):
-                v = _choice(rng, pool)
-                trial = {**info, slot: v}
+            for _ in range(8 if learned else 0):
+                trial = {**info, slot: _choice(rng, learned)}
+                if not self.database.query(None, d, trial):
+                    return trial
+            others = [v for v in self.lexicon[d][slot] if v != info[slot]]
+            for j in rng.permutation(len(others)):
+                trial = {**info, slot: others[int(j)]}
                 if not self.database.query(None, d, trial):
                     return trial
         return {}
@@ -482,7 +494,11 @@ class GoalSampler:
             if d == "taxi":
                 continue
             info = sub["info"]
-            fail = self._fail_info(rng, d, info) if d in VENUES and rng.random() < self.p("p_fail_info", d) else {}
+            can_fail = d in VENUES and "name" not in info
+            fail = self._fail_info(rng, d, info) if can_fail and rng.random() < self.p("p_fail_info", d) else None
+            if fail == {}:
+                return None  # a fail-over was drawn but no single change empties this search: redraw
+            fail = fail or {}
             book = self._book(rng, d) if d in _BOOKABLE and rng.random() < self.p("p_book", d) else {}
             fail_book = self._fail_book(rng, d, book) if book and d != "train" and rng.random() < self.p("p_fail_book", d) else {}
             if fail_book:

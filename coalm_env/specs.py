@@ -53,6 +53,10 @@ ENV_SPECS: dict[str, EnvSpec] = _table(
             {"max_steps_per_turn": 21, "max_calls_per_action": 64}, dataset="bfcl"),
     # API-Bank: option level=1|2|3 (default 1); see coalm_env.domains.apibank
     EnvSpec("coalm/APIBank-v0", "apibank", "coalm_env.domains.apibank:APIBankDomain", dataset="apibank"),
+    # generated API-Bank tasks (train/val/test by plan skeleton); options level, seed, knobs (see
+    # coalm_env.domains.apibank.procedural)
+    EnvSpec("coalm/APIBank-Procedural-v0", "apibank_procedural",
+            "coalm_env.domains.apibank.procedural:APIBankProceduralDomain", dataset="apibank"),
 )
 
 

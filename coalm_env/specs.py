@@ -51,6 +51,9 @@ ENV_SPECS: dict[str, EnvSpec] = _table(
     # BFCL has no cap on calls per step (long_context ground truth has 34 in one turn).
     EnvSpec("coalm/BFCL-MultiTurn-v0", "bfcl", "coalm_env.domains.bfcl:BFCLDomain",
             {"max_steps_per_turn": 21, "max_calls_per_action": 64}, dataset="bfcl"),
+    # generated BFCL multi-turn tasks over the official backends, train/val/test (coalm_env.domains.bfcl.procedural)
+    EnvSpec("coalm/BFCL-Procedural-v0", "bfcl_procedural", "coalm_env.domains.bfcl.procedural:BFCLProceduralDomain",
+            {"max_steps_per_turn": 21, "max_calls_per_action": 64}, dataset="bfcl"),
     # API-Bank: option level=1|2|3 (default 1); see coalm_env.domains.apibank
     EnvSpec("coalm/APIBank-v0", "apibank", "coalm_env.domains.apibank:APIBankDomain", dataset="apibank"),
     # generated API-Bank tasks (train/val/test by plan skeleton); options level, seed, knobs (see

@@ -123,6 +123,7 @@ class MultiWOZDatabase:
     _cache: dict[str, dict[tuple, list]] = field(init=False, repr=False, default_factory=dict)
     _rows: dict[str, list] = field(init=False, repr=False, default_factory=dict)
     _by_slot: dict[tuple, set] = field(init=False, repr=False, default_factory=dict)
+    _slot_index: dict[tuple, tuple] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = Store({d: _keyed(d, rows) for d, rows in self.tables.items()})
@@ -169,15 +170,50 @@ class MultiWOZDatabase:
                 for s in _INDEXED:
                     self._by_slot[("train", s, dst_value(s, r[s]))].add(_k)
         rows = self._rows.get(domain, [])
-        if domain != "train":
-            return rows
         keep: set[str] | None = None
-        for s in _INDEXED:
-            want = dst_value(s, constraints.get(s, ""))
-            if want not in ("", "dontcare"):
-                hit = self._by_slot.get(("train", s, want), set())
+        if domain == "train":
+            for s in _INDEXED:
+                want = dst_value(s, constraints.get(s, ""))
+                if want not in ("", "dontcare"):
+                    hit = self._by_slot.get(("train", s, want), set())
+                    keep = hit if keep is None else keep & hit
+        for slot, value in constraints.items():  # every equality constraint narrows through its value index
+            hit = self._slot_hits(domain, slot, value)
+            if hit is not None:
                 keep = hit if keep is None else keep & hit
         return rows if keep is None else [(k, r) for k, r in rows if k in keep]
+
+    def _slot_hits(self, domain: str, slot: str, value: str) -> set[str] | None:
+        """Keys of every row that can pass :func:`matches` on the one constraint ``slot=value`` (a superset:
+        :func:`matches` still decides), or ``None`` where the constraint is not an equality the index
+        answers (times compare as ranges; ``dontcare`` and empty values constrain nothing). The index
+        (value key -> row keys, with the ``unknown`` rows, which match anything, in every answer) is
+        built once per domain and slot, with the key :func:`matches` compares."""
+        if slot in ("leaveAt", "arriveBy"):
+            return None
+        want = dst_value(slot, value)
+        if slot == "name":
+            if want in ("", "dontcare"):
+                return None
+            key = name_spelling_key(value)
+        else:
+            if not db.VOCAB.constrains(want):
+                return None
+            key = db.VOCAB.value_key(slot, want)
+        index = self._slot_index.get((domain, slot))
+        if index is None:
+            by_value: dict[str, set[str]] = {}
+            always: set[str] = set()  # unknown values match anything; rows without a name fail later
+            for k, r in self._rows.get(domain, []):
+                have = r.get(slot)
+                if have == UNKNOWN or (have is None and slot == "name"):
+                    always.add(k)
+                elif have is not None:
+                    hkey = name_spelling_key(str(have)) if slot == "name" else db.VOCAB.value_key(slot, have)
+                    by_value.setdefault(hkey, set()).add(k)
+            index = self._slot_index[(domain, slot)] = (by_value, always)
+        by_value, always = index
+        return by_value.get(key, set()) | always
 
     def _base_query(self, domain: str, frozen: tuple[tuple[str, str], ...]) -> list[Mapping[str, str]]:
         if frozen not in self._cache.setdefault(domain, {}):

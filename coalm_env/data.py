@@ -125,10 +125,17 @@ def _fix(name: str) -> str:
 
 
 def require(name: str, *parts: str) -> Path:
-    """The path of a file of dataset ``name``; raises :class:`DataNotFoundError` if it is absent."""
-    path = dataset_dir(name).joinpath(*parts)
+    """The path of a file (or folder) of dataset ``name``, checked against the known version
+    (:mod:`coalm_env.data_check`: size and SHA-256, or the structure with ``COALM_ENV_DATA_CHECK=schema``);
+    raises :class:`DataNotFoundError` if it is absent, :class:`DataCorruptError` if it is damaged, each
+    naming the file and the fix."""
+    root = dataset_dir(name)
+    path = root.joinpath(*parts)
     if not path.exists():
         raise DataNotFoundError(str(path), _fix(name))
+    from coalm_env import data_check
+
+    data_check.verify(name, root, path)
     return path
 
 
@@ -140,20 +147,27 @@ def read_json(name: str, *parts: str) -> Any:
             return json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataCorruptError(str(path), f"not valid JSON ({exc})", _fix(name)) from exc
+    except OSError as exc:  # a folder where a file should be, no permission...
+        raise DataCorruptError(str(path), f"cannot be read ({exc.strerror or exc})", _fix(name)) from exc
 
 
 def read_jsonl(name: str, *parts: str) -> list[Any]:
     """Load a JSON-lines file of a dataset (BFCL's ``.json`` files are JSON lines)."""
     path = require(name, *parts)
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataCorruptError(f"{path}:{lineno}", f"not valid JSON ({exc})", _fix(name)) from exc
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise DataCorruptError(f"{path}:{lineno}", f"not valid JSON ({exc})", _fix(name)) from exc
+    except UnicodeDecodeError as exc:
+        raise DataCorruptError(str(path), f"not UTF-8 text ({exc})", _fix(name)) from exc
+    except OSError as exc:
+        raise DataCorruptError(str(path), f"cannot be read ({exc.strerror or exc})", _fix(name)) from exc
     return rows
 
 

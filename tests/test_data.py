@@ -46,7 +46,10 @@ def test_missing_file_names_the_file_and_the_command(root):
         data.status("multiwoz")
 
 
-def test_corrupt_json_names_the_file(root):
+def test_corrupt_json_names_the_file(root, monkeypatch):
+    from coalm_env import data_check
+
+    monkeypatch.setattr(data_check, "_version", lambda name: None)  # a dataset of no known version
     folder = _fake_mirror(root)
     (folder / "ontology.json").write_text("{broken", encoding="utf-8")
     with pytest.raises(DataCorruptError, match="ontology.json"):
@@ -84,7 +87,9 @@ def test_fetch_from_remote_sources(root, tmp_path, monkeypatch):
     monkeypatch.setitem(data.REMOTES, "multiwoz24", tuple(remotes))
     data.fetch("multiwoz24")
     assert data.status("multiwoz24") == "ready"
-    assert data.read_json("multiwoz24", "convlab_mwz21_valtest", "test.json") == {"SNG1": {}}
+    assert json.loads((root / "multiwoz24" / "convlab_mwz21_valtest" / "test.json").read_text()) == {"SNG1": {}}
+    with pytest.raises(DataCorruptError, match=r"test.json: holds 1 entries, the dataset has 1000"):
+        data.read_json("multiwoz24", "convlab_mwz21_valtest", "test.json")  # not the known version
     monkeypatch.setitem(data.REMOTES, "multiwoz24", (data.Remote((src / "nope.json").as_uri(), "x.json"),))
     with pytest.raises(DataNotFoundError, match="--from DIR"):
         data.fetch("multiwoz24", force=True)

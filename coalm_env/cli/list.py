@@ -9,7 +9,7 @@ from typing import Any
 from tabulate import tabulate
 
 from coalm_env import data
-from coalm_env.errors import CoalmError
+from coalm_env.errors import CoalmError, DataCorruptError, DataNotFoundError
 from coalm_env.manual import manual
 from coalm_env.registry import POLICIES, USERS
 from coalm_env.resolve import domain_for
@@ -40,6 +40,8 @@ def _row(entry: EnvSpec) -> list[str]:
     try:
         domain = domain_for(entry.id)
         counts = " ".join(f"{split}={_count(domain, split)}" for split in domain.splits)
+    except (DataCorruptError, DataNotFoundError) as exc:  # a damaged or partial dataset: the file and the fix
+        return [*head, "-", str(exc)]
     except CoalmError as exc:  # e.g. a plug-in's dataset not fetched yet: show how to get it
         return [*head, "-", exc.hint or str(exc)]
     except Exception as exc:  # one broken plug-in must not hide the other ids

@@ -116,5 +116,24 @@ def load_func_docs() -> dict[str, tuple[dict[str, Any], ...]]:
     docs = {}
     for cls, stem in CLASS_STEMS.items():
         rows = data.read_jsonl("bfcl", "multi_turn_func_doc", f"{stem}.json")
+        for lineno, row in enumerate(rows, 1):
+            problem = _doc_problem(row)
+            if problem:
+                path = data.require("bfcl", "multi_turn_func_doc", f"{stem}.json")
+                raise DataCorruptError(f"{path}:{lineno}", problem, "run `coalm-env data fetch bfcl --force`")
         docs[cls] = tuple(rows)
     return docs
+
+
+def _doc_problem(row: Any) -> str | None:
+    """Why a function-doc line cannot be used: its ``name`` becomes a method looked up on the backend
+    object, so only a public method name (an identifier not starting with ``_``) is accepted; a
+    ``__class__`` or ``_load_scenario`` would reach the backend's internals."""
+    if not isinstance(row, dict):
+        return f"a function doc must be a JSON object, got {type(row).__name__}"
+    name = row.get("name")
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        return f"function name {name!r} is not a public method name (an identifier not starting with '_')"
+    if not isinstance(row.get("parameters", {}), dict):
+        return f"function {name!r}: 'parameters' must be a JSON object"
+    return None

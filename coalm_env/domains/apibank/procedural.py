@@ -543,8 +543,8 @@ def _skeleton(graph: ApiGraph, level: int, rng: np.random.Generator, n_calls: in
     if level == 3:
         pool = [n for n in graph.names if n != "ToolSearcher"]
         sk = sample_skeleton(graph, rng, n_calls, max_depth, allowed=pool)
-        if sk is not None and (n_calls < 3 or rng.random() < 0.5):
-            return sk
+        if n_calls < 2 or sk is not None and rng.random() < 0.5:
+            return sk  # else two shorter sub-plans joined (the level-3 chains are few and short)
         k = int(rng.integers(1, n_calls)) if n_calls > 1 else 0
         if k == 0:
             return sk
@@ -556,6 +556,10 @@ def _skeleton(graph: ApiGraph, level: int, rng: np.random.Generator, n_calls: in
     family = FAMILIES[_pick(rng, sorted(FAMILIES))]
     depth = max_depth if _has_edges(graph, family) else 0
     return sample_skeleton(graph, rng, n_calls, depth, allowed=family)
+
+
+def _words(name: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
 
 
 def _label(param: str) -> str:
@@ -702,23 +706,27 @@ def _build(level: int, graph: ApiGraph, knobs: Mapping[str, Any], seed: int, spl
         if found is None:
             return None
         infeasible.append(found)
-    # user turns: per group a request turn, then a fact turn when it held facts back
+    # user turns: the request turns, then one fact turn per group that held facts back (the goal user
+    # gives a fact turn when asked for its facts, or once every request is said)
     turns: list[str] = []
-    segment_of_group: list[int] = []
     asks: list[str] = []
+    fact_turns: list[tuple[int, str]] = []
     for g in range(n_turns):
         members = [i for i in range(len(names)) if group[i] == g]
         text = " ".join(_request(names[i], {**said[i], **picked[i]}) for i in members)
         if g == 0 and infeasible:
             text += " Also, " + infeasible[0]["request"][0].lower() + infeasible[0]["request"][1:]
         turns.append(text)
-        facts = {p: v for i in members for p, v in held[i].items()}
+        facts = [(i, p, v) for i in members for p, v in held[i].items()]
+        asks.append("Could you tell me " + " and ".join(f"the {_label(p)} for {_words(names[i])}" for i, p, _ in facts)
+                    + "?" if facts else "")
         if facts:
-            asks.append("Could you tell me the " + " and the ".join(_label(p) for p in facts) + "?")
-            turns.append("Sure: " + "; ".join(f"the {_label(p)} is {_say(v)}" for p, v in facts.items()) + ".")
-        else:
-            asks.append("")
-        segment_of_group.append(len(turns) - 1)
+            fact_turns.append((g, "Sure: " + "; ".join(f"for {_words(names[i])}, the {_label(p)} is {_say(v)}"
+                                                       for i, p, v in facts).rstrip(".") + "."))
+    segment_of_group = list(range(n_turns))
+    for g, text in fact_turns:
+        segment_of_group[g] = len(turns)
+        turns.append(text)
     # steps (samples.py layout), ToolSearcher retrievals first at levels 2 and 3
     searches = dict(_retrieval_order(names, level))
     steps: list[dict[str, Any]] = []
@@ -754,13 +762,13 @@ def _build(level: int, graph: ApiGraph, knobs: Mapping[str, Any], seed: int, spl
                    f" I'm sorry, I could not do the last request: {item['call']['name']} failed ({item['error']}).")
     replies = []
     for k in range(len(turns)):
-        g = next((g for g, s in enumerate(segment_of_group) if s == k), None)
-        if g is None:  # a request turn whose facts are held back: ask for them
-            g = next(g for g, s in enumerate(segment_of_group) if s == k + 1)
-            replies.append(asks[g])
+        if k < n_turns and segment_of_group[k] != k:  # a request whose facts are held back: ask for them
+            replies.append(asks[k])
             continue
         parts = [_summary(s["name"], s["output"]) for s in steps if s["segment"] == k and s["name"] != "ToolSearcher"]
-        replies.append(" ".join(parts) + (decline if k == 0 else ""))
+        replies.append(" ".join(parts))
+    if decline:
+        replies[0] = (replies[0] + decline).strip()
     final = " ".join(_summary(s["name"], s["output"]) for s in steps if s["name"] != "ToolSearcher")
     replies[-1] = final + decline
     plan_apis = sorted(set(names))

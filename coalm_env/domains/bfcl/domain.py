@@ -157,4 +157,14 @@ class BFCLDomain:
         return check_entry(self.entry(scenario.id), trajectory_turns(trajectory))
 
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
-        return verdict_metrics(self.verdict(trajectory, scenario))
+        """The official verdict's metrics plus ``strict_valid`` (:mod:`coalm_env.domains.bfcl.strict`),
+        0 too where the episode's ending voids ``success`` (so ``strict_valid`` never exceeds it)."""
+        from coalm_env.domains.bfcl.strict import strict_check
+        from coalm_env.scoring.core import VOID_ENDINGS
+
+        verdict = self.verdict(trajectory, scenario)
+        metrics = verdict_metrics(verdict)
+        strict = strict_check(self.entry(scenario.id), trajectory_turns(trajectory), verdict).valid
+        strict = strict and trajectory.stop_reason not in VOID_ENDINGS
+        metrics["strict_valid"] = float(strict)
+        return metrics

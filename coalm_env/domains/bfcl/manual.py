@@ -17,7 +17,20 @@ for or decline; ``long_context`` backends hold large states. Needs the dataset:
 (:mod:`coalm_env.domains.bfcl.checker`): on every turn, the backend state and the call results match
 the ground truth's. ``info["metrics"]`` also has ``bfcl_turn_acc`` (fraction of turns passing) and one
 flag per failure kind (``bfcl_empty_turn``, ``bfcl_state_mismatch``, ``bfcl_response_mismatch``,
-``bfcl_force_terminated``) besides the dense terms.
+``bfcl_force_terminated``) besides the dense terms, and ``strict_valid`` (see *Strict verdict*).
+
+## Strict verdict
+``info["metrics"]["strict_valid"]`` in {0, 1} is reported beside ``success``, never instead of it
+(:mod:`coalm_env.domains.bfcl.strict`; ``coalm-env score-bfcl --strict`` gives it for result files). It
+is 1 when the official verdict is valid and, in every turn: no call names a function of none of the
+entry's classes; no call errors (an execution error or an ``{"error": ...}`` result) unless the ground
+truth's call of that function in the turn errors too; no state-changing call is repeated with the
+same arguments beyond the ground truth's count (at least once allowed); a turn whose ground truth is
+empty has no state-changing call; each ground-truth call of the turn (name and arguments, defaults
+filled in, values compared loosely) is made in that same turn, after the ground-truth calls whose
+results it uses (a data dependency: an argument equal to an earlier ground-truth call's result value
+that the user did not state). Extra read-only calls, a turn split into steps and independent calls
+in any order still pass. It is 0 where the episode ended ``errored`` or on an internal error.
 
 ## Episode end
 The ``replay`` user plays one question per agent reply and ends ``user_ended`` after the last one.

@@ -313,6 +313,11 @@ def _choice(rng: np.random.Generator, counts: Mapping[str, int]) -> str:
     return keys[int(rng.choice(len(keys), p=p))]
 
 
+def _index(rng: np.random.Generator, cdf: np.ndarray) -> int:
+    """What ``rng.choice(len(p), p=p)`` draws, from the precomputed ``cdf = p.cumsum() / p.sum()``."""
+    return int(cdf.searchsorted(rng.random(), side="right"))
+
+
 #: what each learned rate is conditioned on: fail_info on venues asked by constraints (every dataset
 #: fail_info changes one constraint of such a venue), fail_book on a booking, a booking on the domain
 _GIVEN = {"fail_info": "fail_info_eligible", "fail_book": "book", "book": "counts"}
@@ -341,6 +346,19 @@ class GoalSampler:
                                                              or len(k.split("|")) <= knobs.max_constraints)}
             self.patterns[d] = keep
         self._weights: dict[tuple[str, tuple[str, ...]], tuple[list[dict], np.ndarray]] = {}
+        self._cdfs: dict[int, tuple[Mapping, list[str], np.ndarray]] = {}
+        self._named: dict[tuple[str, bool], dict[str, int]] = {}
+        self._routes: dict[tuple, tuple[int, int]] = {}
+        self._times: dict[tuple[str, int], dict[str, int]] = {}
+
+    def _pick(self, rng: np.random.Generator, counts: Mapping[str, int]) -> str:
+        """:func:`_choice` for a long-lived table (the statistics, the filtered patterns): the cumulative
+        distribution is computed once (the table is kept, so its ``id`` stays its own)."""
+        entry = self._cdfs.get(id(counts))
+        if entry is None or entry[0] is not counts:
+            keys, p = _dist(counts)
+            entry = self._cdfs[id(counts)] = (counts, keys, np.cumsum(p) / p.sum())
+        return entry[1][_index(rng, entry[2])]
 
     # - probabilities -
     def p(self, name: str, domain: str) -> float:
@@ -367,7 +385,7 @@ class GoalSampler:
                 total = sum(counts.values()) + len(have)
                 w *= np.asarray([(counts.get(dst_value(s, r[s]), 0) + 1.0) / total / (have[dst_value(s, r[s])] / len(rows))
                                  for r in rows])
-            self._weights[key] = (rows, w / w.sum())
+            self._weights[key] = (rows, np.cumsum(w) / w.sum())
         return self._weights[key]
 
     # - one domain -
@@ -375,36 +393,52 @@ class GoalSampler:
         patterns = self.patterns.get(d) or {}
         if self.knobs.p_name is not None:
             named = rng.random() < self.knobs.p_name
-            patterns = {k: c for k, c in patterns.items() if (k == "name") == named}
-            if not patterns and named:
-                patterns = {"name": 1}
+            if (d, named) not in self._named:
+                kept = {k: c for k, c in patterns.items() if (k == "name") == named}
+                self._named[(d, named)] = kept or ({"name": 1} if named else {})
+            patterns = self._named[(d, named)]
         if not patterns:
             return None
-        slots = tuple(_choice(rng, patterns).split("|"))
-        rows, w = self._targets(d, slots)
+        slots = tuple(self._pick(rng, patterns).split("|"))
+        rows, cdf = self._targets(d, slots)
         if not rows:
             return None
-        target = rows[int(rng.choice(len(rows), p=w))]
+        target = rows[_index(rng, cdf)]
         return {s: target[s] for s in slots}
 
+    def _route(self, info: Mapping[str, str]) -> tuple[int, int]:
+        """(latest departure, earliest arrival) in minutes of the trains on ``info``'s route and day."""
+        key = tuple(info.items())
+        if key not in self._routes:
+            rows = self.database.query(None, "train", info)
+            self._routes[key] = (max(clock_time(r["leaveAt"]) for r in rows), min(clock_time(r["arriveBy"]) for r in rows))
+        return self._routes[key]
+
+    def _feasible_times(self, when: str, bound: int) -> dict[str, int]:
+        """The dataset's ``when`` times a train of the route meets: ``leaveAt`` at or before its latest
+        departure, ``arriveBy`` at or after its earliest arrival."""
+        key = (when, bound)
+        if key not in self._times:
+            times = self.stats["values"]["train"].get(when) or {}
+            ok = (lambda m: m <= bound) if when == "leaveAt" else (lambda m: m >= bound)
+            self._times[key] = {t: c for t, c in times.items() if ok(clock_time(t))}
+        return self._times[key]
+
     def _train_info(self, rng: np.random.Generator) -> dict[str, str] | None:
-        slots = tuple(_choice(rng, self.patterns["train"]).split("|"))
+        slots = tuple(self._pick(rng, self.patterns["train"]).split("|"))
         route = tuple(s for s in ("departure", "destination", "day") if s in slots)
-        rows, w = self._targets("train", route)
-        target = rows[int(rng.choice(len(rows), p=w))]
+        rows, cdf = self._targets("train", route)
+        target = rows[_index(rng, cdf)]
         info = {s: target[s] for s in route}
-        for when in ("leaveAt", "arriveBy"):
+        latest, earliest = self._route(info)
+        for when, bound in (("leaveAt", latest), ("arriveBy", earliest)):
             if when not in slots:
                 continue
-            times = self.stats["values"]["train"].get(when) or {target[when]: 1}
-            for _ in range(20):
-                t = _choice(rng, times)
-                if self.database.query(None, "train", {**info, when: t}):
-                    info[when] = t
-                    break
-            else:  # the target's own time, rounded to the quarter hour (towards feasible)
-                m = clock_time(target[when])
-                m = m - m % 15 if when == "leaveAt" else min(m + (-m) % 15, 23 * 60 + 59)
+            times = self._feasible_times(when, bound)
+            if times:  # the dataset's time distribution, given that the route has a train for it
+                info[when] = self._pick(rng, times)
+            else:  # the route's own bound, to the quarter hour (towards feasible)
+                m = bound - bound % 15 if when == "leaveAt" else min(bound + (-bound) % 15, 23 * 60 + 59)
                 info[when] = f"{m // 60:02d}:{m % 60:02d}"
         order = ("departure", "destination", "day", "leaveAt", "arriveBy")
         return {k: info[k] for k in order if k in info}
@@ -429,7 +463,7 @@ class GoalSampler:
 
     def _book(self, rng: np.random.Generator, d: str) -> dict[str, str]:
         learned = self.stats["book_values"].get(d, {})
-        return {s: _choice(rng, learned[s]) for s in SCHEMAS[d].book if learned.get(s)}
+        return {s: self._pick(rng, learned[s]) for s in SCHEMAS[d].book if learned.get(s)}
 
     def _fail_book(self, rng: np.random.Generator, d: str, book: dict[str, str]) -> dict[str, str]:
         slots = {s: c for s, c in (self.stats["fail_book_slots"].get(d) or {}).items() if s in book}
@@ -441,11 +475,11 @@ class GoalSampler:
 
     def _reqt(self, rng: np.random.Generator, d: str, booked: bool, info: Mapping[str, str]) -> list[str]:
         table = self.stats["reqt"].get(d, {}).get("book" if booked else "nobook") or {"": 1}
-        drawn = _choice(rng, table)
+        drawn = self._pick(rng, table)
         return [r for r in drawn.split("|") if r and r not in info and r in SCHEMAS[d].requestable]
 
     def _taxi(self, rng: np.random.Generator, goal: dict[str, Any]) -> dict[str, Any]:
-        slots = _choice(rng, self.patterns["taxi"]).split("|")
+        slots = self._pick(rng, self.patterns["taxi"]).split("|")
         venues = [d for d in goal if d in VENUES]
         ends: dict[str, str] = {}
         sources: dict[str, str] = {}
@@ -457,15 +491,15 @@ class GoalSampler:
             sources[role] = d
         for role in ("departure", "destination"):
             while role not in ends:
-                place = _choice(rng, self.stats["taxi_places"])
+                place = self._pick(rng, self.stats["taxi_places"])
                 if place not in ends.values():
                     ends[role] = place
         info = {"departure": ends["departure"], "destination": ends["destination"]}
         for when in ("leaveAt", "arriveBy"):
             if when in slots:
-                info[when] = _choice(rng, self.stats["values"]["taxi"][when])
+                info[when] = self._pick(rng, self.stats["values"]["taxi"][when])
         if not any(w in info for w in ("leaveAt", "arriveBy")):
-            info["leaveAt"] = _choice(rng, self.stats["values"]["taxi"]["leaveAt"])
+            info["leaveAt"] = self._pick(rng, self.stats["values"]["taxi"]["leaveAt"])
         sub = {"info": info, "fail_info": {}, "reqt": self._reqt(rng, "taxi", False, info), "book": {}, "fail_book": {}}
         if sources:
             sub["sources"] = sources
@@ -476,7 +510,7 @@ class GoalSampler:
              exclude: frozenset[str]) -> tuple[dict[str, Any], dict[str, list]] | None:
         """One goal and its unavailable bookings, or ``None`` (signature outside ``buckets``, a dataset
         duplicate, or a pattern the database cannot fill)."""
-        combo = _choice(rng, self.combos).split("|")
+        combo = self._pick(rng, self.combos).split("|")
         goal: dict[str, Any] = {}
         for d in combo:
             if d == "taxi":

@@ -40,6 +40,7 @@ METRICS: dict[str, str] = {
     "bfcl_state_mismatch": "BFCL: the verdict failed on backend state (instance_state_mismatch)",
     "bfcl_response_mismatch": "BFCL: the verdict failed on missing call results (execution_response_mismatch)",
     "bfcl_force_terminated": "BFCL: fewer turns played than the ground truth has (step limit hit)",
+    "strict_valid": "BFCL: the official verdict and the strict per-turn rules (coalm_env.domains.bfcl.strict)",
     "api_call_accuracy": "API-Bank: fraction of gold calls an agent call reproduced under the API's rule",
     "api_calls_gold": "API-Bank: gold API calls in the dialogue",
     "api_calls_correct": "API-Bank: gold API calls reproduced by the agent",

@@ -290,19 +290,18 @@ def _tweet_ids(tw, init) -> list[int]:
 
 
 def _b_post(rng, tw, init):
-    args: dict[str, Any] = {"content": _sentence(rng).capitalize() + "!"}
-    if rng.random() < 0.5:
-        args["tags"] = _pick(rng, TAGS, int(rng.integers(1, 3)))
-    if rng.random() < 0.3:
-        args["mentions"] = [f"@{_pick(rng, FIRST_NAMES).lower()}"]
-    return args
+    # tags and mentions always given: TwitterAPI.post_tweet's defaults are shared mutable lists (``mention``
+    # appends to a tweet's list in place), so a tweet posted with the defaults leaks into later ones
+    return {"content": _sentence(rng).capitalize() + "!",
+            "tags": _pick(rng, TAGS, int(rng.integers(1, 3))) if rng.random() < 0.5 else [],
+            "mentions": [f"@{_pick(rng, FIRST_NAMES).lower()}"] if rng.random() < 0.3 else []}
 
 
 def _say_post(a, r):
     text = f"post a tweet saying {r('content')}"
-    if "tags" in a:
+    if a.get("tags"):
         text += f" with the tags {r('tags')}"
-    if "mentions" in a:
+    if a.get("mentions"):
         text += f", mentioning {r('mentions')}"
     return text
 
@@ -577,6 +576,10 @@ def zip_pairs() -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def _date(rng) -> str:
     return f"2026-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}"
 
@@ -600,7 +603,7 @@ def _b_flight(rng, tr, init):
         return None
     a, b = _one(rng, flight_routes())
     return {"access_token": _token(tr, init), "card_id": card, "travel_date": _date(rng), "travel_from": a,
-            "travel_to": b, "travel_class": _pick(rng, _CLASSES)}
+            "travel_to": b, "travel_class": _pick(rng, _CLASSES), **_token_meta(tr, init)}
 
 
 def _airport(r: Ref, param: str) -> str:
@@ -610,14 +613,22 @@ def _airport(r: Ref, param: str) -> str:
 
 def _say_token(a: dict, r: Ref) -> str:
     value = r("access_token")
-    return f"(my access token is {value})" if value.startswith("'") else f"(use {value})"
+    if not value.startswith("'"):  # fed by this request's login
+        return f"(use {value})"
+    if a.get("_token_from_login"):  # a token an earlier turn's login returned: the user never saw it
+        return "(use the access token from my earlier login)"
+    return f"(my access token is {value})"
+
+
+def _token_meta(tr, init) -> dict[str, Any]:
+    return {"_token_from_login": True} if tr.access_token != init.get("access_token") else {}
 
 
 def _with_token(bind):
     def wrapped(rng, tr, init):
         out = bind(rng, tr, init)
         if out is not None:
-            out = {"access_token": _token(tr, init), **out}
+            out = {"access_token": _token(tr, init), **out, **_token_meta(tr, init)}
         return out
     return wrapped
 
@@ -630,16 +641,16 @@ TR: dict[str, Action] = {
         "grant_type": _pick(rng, ("read_write", "read")),
         "user_first_name": tr.user_first_name or _pick(rng, FIRST_NAMES),
         "user_last_name": tr.user_last_name or "Smith"},
-        lambda a, r: f"log me in to the travel system as {a['user_first_name']} {a['user_last_name']} with client ID "
+        lambda a, r: f"log in to the travel system as {a['user_first_name']} {a['user_last_name']} with client ID "
         f"{r('client_id')}, client secret {r('client_secret')}, refresh token {r('refresh_token')} and grant type "
         f"{r('grant_type')}", noun=lambda a, r: "the access token from that login", vague={"client_secret": "my secret"}),
-    "book_flight": Action("TravelAPI", _b_flight, lambda a, r: f"book a {a['travel_class']} class flight from "
+    "book_flight": Action("TravelAPI", _b_flight, lambda a, r: f"book {_a(a['travel_class'])} class flight from "
                           f"{_airport(r, 'travel_from')} to {_airport(r, 'travel_to')} on {r('travel_date')}, paid "
                           f"with {_numbered(r, 'card_id', 'card')} {_say_token(a, r)}", noun=lambda a, r: "the booking you just made",
                           vague={"travel_date": "a date that suits me", "card_id": "one of my cards"}),
     "get_flight_cost": Action("TravelAPI", lambda rng, tr, i: (lambda ab: {
         "travel_from": ab[0], "travel_to": ab[1], "travel_date": _date(rng), "travel_class": _pick(rng, _CLASSES)})(
-        _one(rng, flight_routes())), lambda a, r: f"tell me what a {a['travel_class']} class flight from "
+        _one(rng, flight_routes())), lambda a, r: f"tell me what {_a(a['travel_class'])} class flight from "
         f"{_airport(r, 'travel_from')} to {_airport(r, 'travel_to')} on {r('travel_date')} costs",
         vague={"travel_date": "a certain day"}),
     "get_nearest_airport_by_city": Action("TravelAPI", lambda rng, tr, i: {"location": _pick(rng, list(CITIES_AIRPORT))},
@@ -673,7 +684,7 @@ TR: dict[str, Action] = {
         "card_verification_number": int(rng.integers(100, 999))}),
         lambda a, r: f"register my card number {r('card_number')}, expiring {r('expiration_date')}, held by "
         f"{r('cardholder_name')}, security code {r('card_verification_number')} {_say_token(a, r)}",
-        noun=lambda a, r: "the card you just registered", vague={"card_verification_number": "its security code"}),
+        noun=lambda a, r: "the card you just registered", vague={"card_verification_number": "(which I still have to find)"}),
     "set_budget_limit": Action("TravelAPI", _with_token(lambda rng, tr, i: {
         "budget_limit": float(int(rng.integers(2, 40)) * 250)}),
         lambda a, r: f"set my travel budget limit to {r('budget_limit')} dollars {_say_token(a, r)}",
@@ -722,7 +733,8 @@ VC: dict[str, Action] = {
                           lambda a, r: "start the engine"),
     "fillFuelTank": Action("VehicleControlAPI", lambda rng, v, i: (lambda room: None if room < 1 else {
         "fuelAmount": float(int(rng.integers(1, max(2, int(room)))))})(50 - v.fuelLevel),
-        lambda a, r: f"add {r('fuelAmount')} gallons of fuel to the tank", vague={"fuelAmount": "some fuel"}),
+        lambda a, r: (lambda v: f"add {v} gallons of fuel to the tank" if v[:1].isdigit() else f"add {v} of fuel to the tank")(
+            r("fuelAmount")), vague={"fuelAmount": "some"}),
     "setHeadlights": Action("VehicleControlAPI", lambda rng, v, i: {"mode": _pick(rng, ("on", "off"))},
                             lambda a, r: f"turn the headlights {a['mode']}"),
     "adjustClimateControl": Action("VehicleControlAPI", lambda rng, v, i: {

@@ -79,7 +79,8 @@ CLASSES = tuple(CLASS_STEMS)
 _TASK_ATTEMPTS = 40
 _TURN_TRIES = 40
 _ID = re.compile(r"^bfcl_procedural_(train|val|test)_(\d+)$")
-_OPENERS = ("Could you {}?", "Please {}.", "I'd like you to {}.", "Can you {}?", "Next, {}.", "Help me {}, please.")
+_OPENERS = ("Could you {}?", "Please {}.", "I'd like you to {}.", "Can you {}?", "Help me {}, please.")
+_LATER = ("Next, {}.", "Now {}.", "After that, could you {}?")  # openers of a later turn only
 _JOINS = (", then ", ", and after that ", "; then ")
 
 
@@ -230,10 +231,11 @@ class ProceduralBFCL:
         return clauses
 
     @staticmethod
-    def _sentence(clauses: list[str], rng: np.random.Generator) -> str:
+    def _sentence(clauses: list[str], rng: np.random.Generator, later: bool) -> str:
         join = _JOINS[int(rng.integers(len(_JOINS)))]
         body = join.join(clauses)
-        text = _OPENERS[int(rng.integers(len(_OPENERS)))].format(body)
+        openers = _OPENERS + _LATER if later else _OPENERS
+        text = openers[int(rng.integers(len(openers)))].format(body)
         return text[0].upper() + text[1:]
 
     # -- one task ------------------------------------------------------------------------------
@@ -261,7 +263,7 @@ class ProceduralBFCL:
             if turn is None:
                 return None
             turns.append(turn)
-        texts = [self._sentence(self._clauses(t), rng) for t in turns]
+        texts = [self._sentence(self._clauses(t), rng, i > 0) for i, t in enumerate(turns)]
         truth = [[c.signature() for c in t.plan.calls] for t in turns]
         missed: dict[int, list[str]] = {}
         if variant == "miss_func":
@@ -285,7 +287,7 @@ class ProceduralBFCL:
             if not choices:
                 return None
             i, j, p = choices[int(rng.integers(len(choices)))]
-            texts[i] = self._sentence(self._clauses(turns[i], hide=(j, p)), rng)
+            texts[i] = self._sentence(self._clauses(turns[i], hide=(j, p)), rng, i > 0)
             texts.insert(i + 1, f"Sorry, I forgot to say: the {human(p)} is {lit(turns[i].plan.calls[j].arguments[p])}.")
             truth.insert(i + 1, truth[i])
             truth[i] = []

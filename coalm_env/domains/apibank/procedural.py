@@ -695,6 +695,10 @@ def _build(level: int, graph: ApiGraph, knobs: Mapping[str, Any], seed: int, spl
         for j, (param, value) in enumerate(free.items()):
             hold = j > 0 and _sayable(value) and p_held > 0 and rng.random() < p_held
             (held[i] if hold else said[i])[param] = value
+    spoken = {str(v) for d in said.values() for v in d.values()}
+    for i in held:  # a value the user says for another parameter is not held back (a password given twice)
+        for param in [p for p, v in held[i].items() if str(v) in spoken]:
+            said[i][param] = held[i].pop(param)
     # a value taken from one item of an earlier list result is named in the request (which one is the user's
     # choice); a whole earlier result (a token, coordinates) is not
     picked = {i: {p: plan.calls[i].arguments[p] for p, (_, path) in g.sources.items()

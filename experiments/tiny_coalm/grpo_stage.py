@@ -25,14 +25,14 @@ REWARD = {"success": 1.0, "graph_credit": 0.5, "parse_errors": -0.1}
 
 
 def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str, Any], prompt: dict[str, Any],
-                steps: int, scenarios: int, generations: int, lr: float) -> Any:
+                steps: int, scenarios: int, generations: int, lr: float, max_turns: int = 10) -> Any:
     """The GRPO run config (our keys + GRPOConfig fields), on the train split only."""
     policy_options = {"compact": int(prompt["compact"]), "history": prompt["history"], "results": prompt["results"],
                       "preamble": int(prompt["preamble"])}
     return tconfig.from_mapping({
         "trainer": "grpo", "model": str(base),
         "env": {"id": "coalm/Travel-v0", "user": "agenda", "split": "train", "scenarios": scenarios,
-                "options": {**env_options, "max_turns": 10}},
+                "options": {**env_options, "max_turns": max_turns}},
         "reward": REWARD,
         "rollout": {"adapter": "rollout_func", "policy": "react", "max_tokens": s["max_tokens"],
                     "max_episode_tokens": 768, "seed": 0, "policy_options": policy_options},
@@ -45,7 +45,7 @@ def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str,
 
 def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, Any], env_options: dict[str, Any],
                prompt: dict[str, Any], steps: int, scenarios: int = 64, generations: int = 8, lr: float = 2e-5,
-               seconds: float | None = None, tag: str = "grpo") -> dict[str, Any]:
+               seconds: float | None = None, tag: str = "grpo", max_turns: int = 10) -> dict[str, Any]:
     """Train GRPO from ``work/base`` into ``work/tag`` (at most ``steps`` steps or ``seconds`` of wall time),
     evaluate it; returns ``{"train": metrics, "eval": report, "wall_train_s", "wall_eval_s"}``."""
     from transformers import TrainerCallback
@@ -62,7 +62,7 @@ def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, An
                 control.should_training_stop = True
 
     t = time.perf_counter()
-    config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr)
+    config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr, max_turns)
     trainer = build_trainer(config)
     trainer.add_callback(_Cap())
     before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}

@@ -37,10 +37,13 @@ PROMPT = {"compact": True, "history": 1, "results": 1, "preamble": False}
 #: the rule policy teaches: it acts only on what the user said (the oracle fills slots from the goal)
 TEACHER = "rule"
 QUICK = {"train_episodes": 40, "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 20, "eval_episodes": 3,
-         "mine_random_episodes": 12, "dpo_steps": 2, "max_length": 512, "max_tokens": 32, "batch": 8, "lr": 2e-3}
-FULL = {"train_episodes": 600, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 900, "eval_episodes": 50,
-        "mine_scenarios": 24, "mine_samples": 4, "dpo_steps": 40, "max_length": 512, "max_tokens": 48, "batch": 8,
-        "lr": 1e-3, "sft_seconds": 1050}
+         "mine_random_episodes": 12, "dpo_steps": 2, "max_length": 512, "max_tokens": 32, "batch": 8, "lr": 2e-3,
+         "grpo_steps": 1, "grpo_scenarios": 2, "grpo_generations": 2, "grpo_lr": 1e-3, "grpo_max_turns": 2}
+#: SFT is capped by steps, not wall time (a wall cap on shared cores makes the result depend on the load)
+FULL = {"train_episodes": 3000, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 2000, "eval_episodes": 50,
+        "mine_scenarios": 48, "mine_samples": 4, "dpo_steps": 40, "max_length": 512, "max_tokens": 48, "batch": 8,
+        "lr": 1e-3, "sft_seconds": None, "grpo_steps": 15, "grpo_scenarios": 32, "grpo_generations": 4,
+        "grpo_lr": 2e-5, "grpo_max_turns": 6, "grpo_seconds": 900}
 
 
 def build_tokenizer(rows: list[dict], vocab: int):
@@ -213,9 +216,20 @@ def main(argv: list[str] | None = None) -> dict:
             res["dpo_skipped"] = f"no pairs ({exc})"
     res["pairs"] = json.loads((work / "dpo" / "pairs_summary.json").read_text()) \
         if (work / "dpo" / "pairs_summary.json").exists() else None
+    from experiments.tiny_coalm.grpo_stage import REWARD, grpo_stage
+
+    g = grpo_stage(work, s, "sft", _eval_spec(s), ENV_OPTIONS, PROMPT, s["grpo_steps"], s["grpo_scenarios"],
+                   s["grpo_generations"], s["grpo_lr"], s.get("grpo_seconds"), max_turns=s["grpo_max_turns"])
+    ev["grpo"] = g["eval"]
+    wall["grpo"], wall["eval_grpo"] = g["wall_train_s"], g["wall_eval_s"]
+    res["grpo"] = {"base": "sft", "steps_done": g["train"].get("steps_done"), "reward_weights": REWARD,
+                   "changed_params": g["train"].get("changed_params"),
+                   "reward_curve": [r["reward"] for r in g["train"]["log_history"] if "reward" in r],
+                   "success_curve": [r["env/success"] for r in g["train"]["log_history"] if "env/success" in r]}
     res["success"] = {k: v["success"] for k, v in ev.items()}
     res["paired"] = {f"{b}_vs_{a}": paired_compare(_outcomes(ev[b]), _outcomes(ev[a])).to_dict()
-                     for a, b in (("random", "sft"), ("scratch", "sft"), ("sft", "dpo"), ("random", "dpo"))
+                     for a, b in (("random", "sft"), ("scratch", "sft"), ("sft", "dpo"), ("random", "dpo"),
+                                  ("sft", "grpo"))
                      if a in ev and b in ev}
     res["wall_s"] = wall
     res["machine"]["load_avg_end"] = __import__("os").getloadavg()

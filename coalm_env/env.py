@@ -136,6 +136,7 @@ class ConversationEnv(gym.Env):
         self.scenario: Scenario | None = None
         self.backend = None
         self.trajectory: Trajectory | None = None
+        self._obs_cache = render.ObservationCache()
         self._done = True
 
     # -- gymnasium API -------------------------------------------------------------------
@@ -173,6 +174,7 @@ class ConversationEnv(gym.Env):
         if self.faults:  # calls fail at seeded rates before executing (coalm_env.backend.faults)
             self.backend = FaultyBackend(self.backend, self.faults, np.random.default_rng(fault_seed(backend_seed)))
         prompt = render.system_message(self.domain.system_prompt(self.scenario))
+        self._obs_cache = render.ObservationCache()
         self.trajectory = Trajectory(
             env_id=self.env_id,
             scenario_id=self.scenario.id,
@@ -439,7 +441,10 @@ class ConversationEnv(gym.Env):
 
     def _obs(self) -> dict[str, Any]:
         tools = self.backend.tool_schemas() if self.backend is not None else []
-        obs = render.observation(self.trajectory.messages if self.trajectory else [], tools)
+        if self.trajectory is None:
+            obs = render.observation([], tools)
+        else:  # renders only what was added since the last step (the same observation)
+            obs = self._obs_cache.observation(self.trajectory.messages, tools)
         if len(obs["text"]) > _MAX_OBS_CHARS:  # the declared space holds: the middle of the history is cut
             obs["text"] = limits.truncate_middle(obs["text"], _MAX_OBS_CHARS)
         return obs

@@ -9,7 +9,7 @@ from typing import Any
 from coalm_env.parsing import END_CONVERSATION
 from coalm_env.types import Message, to_json
 
-__all__ = ["render_text", "render_tools", "observation", "system_message", "END_CONVERSATION_TOOL"]
+__all__ = ["render_text", "render_tools", "observation", "system_message", "END_CONVERSATION_TOOL", "ObservationCache"]
 
 #: the schema of the reserved tool the env handles itself (the domains' tool lists stay as they are)
 END_CONVERSATION_TOOL = {
@@ -88,6 +88,69 @@ def observation(messages: Sequence[Message], tools: Sequence[dict[str, Any]]) ->
         "messages": tuple(_message_obs(m) for m in messages),
         "tools": json.dumps(list(tools), ensure_ascii=False),
     }
+
+
+class ObservationCache:
+    """:func:`observation` for one growing conversation, without redoing the work of the previous step:
+    each message is rendered (text line and observation dict) once, and the tools' JSON and text block
+    are computed once per tool list. The result equals ``observation(messages, tools)``.
+
+    A message is reused while the same object is at the same place with the same ``content`` (the env
+    only appends messages); a tool list is recognised by each tool's name, description and
+    ``parameters`` object (the API graph's schemas, which are never changed in place); any other tool
+    layout is rendered afresh. The observation's message dicts are fresh copies on every call."""
+
+    def __init__(self) -> None:
+        self._messages: list[tuple[Message, str, str | None, dict[str, str]]] = []
+        self._tools_key: tuple | None = None
+        self._tools_out: tuple[str, str] = ("", "")
+        self._tools_pin: list[Any] = []  # keeps the keyed parameters objects alive (their ids stay theirs)
+
+    def _tools(self, tools: Sequence[dict[str, Any]]) -> tuple[str, str]:
+        key = _tools_key(tools)
+        if key is None:
+            return json.dumps(list(tools), ensure_ascii=False), render_tools(tools)
+        if key != self._tools_key:
+            self._tools_out = (json.dumps(list(tools), ensure_ascii=False), render_tools(tools))
+            self._tools_key, self._tools_pin = key, [t["function"].get("parameters") for t in tools]
+        return self._tools_out
+
+    def observation(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        cache = self._messages
+        keep = 0
+        for cached, msg in zip(cache, messages):
+            if cached[0] is not msg or cached[1] is not msg.content:
+                break
+            keep += 1
+        del cache[keep:]
+        for msg in messages[keep:]:
+            line = None if msg.role == "system" else _render_message(msg)
+            cache.append((msg, msg.content, line, _message_obs(msg)))
+        tools_json, tools_text = self._tools(tools)
+        system = [c[0].content for c in cache if c[2] is None]
+        history = [c[2] for c in cache if c[2] is not None]
+        parts = [
+            "[Instruction]\n" + "\n".join(system),
+            "[Available tools]\n" + (tools_text or "(none)"),
+            "[Format]\n" + _FORMAT_BLOCK,
+            "[Conversation history]\n" + "\n".join(history),
+        ]
+        return {"text": "\n\n".join(parts), "messages": tuple(dict(c[3]) for c in cache), "tools": tools_json}
+
+
+def _tools_key(tools: Sequence[Any]) -> tuple | None:
+    """``(name, description, id(parameters))`` per tool, for tools laid out as the API graph writes them
+    (``{"type": "function", "function": {"name", "description", "parameters"}}``); else ``None``."""
+    key = []
+    for t in tools:
+        fn = t.get("function") if isinstance(t, dict) and len(t) == 2 and t.get("type") == "function" else None
+        if not isinstance(fn, dict) or not set(fn) <= {"name", "description", "parameters"}:
+            return None
+        name, desc = fn.get("name"), fn.get("description")
+        if not isinstance(name, str) or not isinstance(desc, (str, type(None))):
+            return None
+        key.append((name, desc, id(fn.get("parameters"))))
+    return tuple(key)
 
 
 def messages_from_observation(obs: dict[str, Any]) -> list[Message]:

@@ -35,10 +35,10 @@ options, seed, split, index).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import json
+import pickle
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -195,13 +195,13 @@ class ProceduralBFCL:
                 sk = sample_skeleton(graph, rng, n_calls, max_depth=0, allowed=allowed)
             if sk is None or split_of(sk.key(), salt=SPLIT_SALT) != split:
                 continue
-            snapshot = copy.deepcopy(session.state.instances)
+            snapshot = pickle.dumps(session.state.instances[cls])  # a turn touches its own class only
             n_out = len(session.state.outputs)
             metas: dict[int, dict[str, Any]] = {}
             plan = execute_skeleton(sk, self._binder(init, metas), lambda: session, rng)
             if plan is not None and not any(_failed(r.value) for r in plan.results) and _unambiguous(plan):
                 return _Turn(plan, metas, cls)
-            session.state.instances = snapshot
+            session.state.instances[cls] = pickle.loads(snapshot)
             del session.state.outputs[n_out:]
         return None
 
@@ -265,6 +265,8 @@ class ProceduralBFCL:
             turns.append(turn)
         texts = [self._sentence(self._clauses(t), rng, i > 0) for i, t in enumerate(turns)]
         truth = [[c.signature() for c in t.plan.calls] for t in turns]
+        # per ground-truth turn: the steps whose output feeds a later step of the turn (moved with the calls)
+        fed = [sorted({e.source for e in t.plan.skeleton.edges}) for t in turns]
         missed: dict[int, list[str]] = {}
         if variant == "miss_func":
             choices = [(i, c.name) for i, t in enumerate(turns) for c in t.plan.calls
@@ -275,13 +277,14 @@ class ProceduralBFCL:
             texts.insert(i + 1, None)
             truth.insert(i + 1, truth[i])
             truth[i] = []
+            fed.insert(i, [])
             missed = {i + 1: [name]}
         elif variant == "miss_param":
             choices = []
             for i, t in enumerate(turns):
-                fed = {e.source for e in t.plan.skeleton.edges}
+                feeding = {e.source for e in t.plan.skeleton.edges}
                 for j, call in enumerate(t.plan.calls):
-                    if ACTIONS[call.name].implicit and j in fed:
+                    if ACTIONS[call.name].implicit and j in feeding:
                         continue
                     choices.extend((i, j, p) for p in ACTIONS[call.name].vague if p in t.plan.gold[j].arguments)
             if not choices:
@@ -291,12 +294,16 @@ class ProceduralBFCL:
             texts.insert(i + 1, f"Sorry, I forgot to say: the {human(p)} is {lit(turns[i].plan.calls[j].arguments[p])}.")
             truth.insert(i + 1, truth[i])
             truth[i] = []
+            fed.insert(i, [])
         entry = BFCLEntry(id=f"bfcl_procedural_{split}_{index}", category=variant, turns=texts, ground_truth=truth,
                           initial_config=config, involved_classes=involved, missed_function=missed,
                           path=[f"{ACTIONS[c.name].cls}.{c.name}" for t in turns for c in t.plan.calls])
         if task_key(involved, [t.plan.calls for t in turns]) in benchmark_keys():
             return None
-        entry.__dict__["skeletons"] = [t.plan.skeleton.key() for t in turns]  # for disjointness checks
+        # the plan behind the words (split checks, policies that need the data flow)
+        entry.__dict__["skeletons"] = [t.plan.skeleton.key() for t in turns]
+        entry.__dict__["depths"] = [t.plan.skeleton.depth() for t in turns]
+        entry.__dict__["fed"] = fed
         return entry
 
     def entry(self, split: str, index: int) -> BFCLEntry:
@@ -371,7 +378,8 @@ class BFCLProceduralDomain(BFCLDomain):
         scenario.meta["generator"] = {"version": GENERATOR_VERSION, "seed": self.generator.seed,
                                       "options": dict(self.generator.options), "index": index,
                                       "attempt": entry.__dict__.get("attempt"),
-                                      "skeletons": entry.__dict__.get("skeletons")}
+                                      "skeletons": entry.__dict__.get("skeletons"),
+                                      "depths": entry.__dict__.get("depths"), "fed": entry.__dict__.get("fed")}
         self._built[sid] = (entry, calls, scenario)
         while len(self._built) > self._CACHE:
             self._built.popitem(last=False)

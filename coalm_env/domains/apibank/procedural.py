@@ -68,6 +68,7 @@ from coalm_env.backend.graph import ApiGraph, BackendSession
 from coalm_env.backend.plan import argument_key
 from coalm_env.domains.apibank.domain import APIBankDomain
 from coalm_env.domains.apibank.graph import build_graph, tool_searcher
+from coalm_env.domains.apibank.manual_procedural import MANUAL
 from coalm_env.domains.apibank.resources import base_store, recordings, reference
 from coalm_env.domains.apibank.retriever import retrieved_names
 from coalm_env.domains.apibank.samples import load_scenarios
@@ -814,6 +815,7 @@ class APIBankProceduralDomain(APIBankDomain):
         p_infeasible: probability of one infeasible sub-goal in the first request.
     """
 
+    MANUAL = MANUAL
     name = "apibank_procedural"
     default_user = "apibank_goal"
     splits = ("train", "val", "test")

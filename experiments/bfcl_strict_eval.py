@@ -16,7 +16,9 @@ call strings written below) and reports where it disagrees.
 from __future__ import annotations
 
 import argparse
+import datetime
 import itertools
+import platform
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -199,6 +201,10 @@ def perturbed(kind: str, entry: BFCLEntry, seed: int) -> list[list[list[ToolCall
     return None if flat is None else layout(flat, split=kind == "split_steps")
 
 
+NOTES = ("n: entries where the kind applies. Pass official: the project's checker (matched entry for entry with "
+         "bfcl_eval); the last column, where present, is the share where bfcl_eval's own checker gives the same "
+         "verdict. Expected reason: share of entries whose strict reasons include it.")
+
 _RUN = itertools.count()
 
 
@@ -239,6 +245,25 @@ def evaluate(entries: Sequence[BFCLEntry], seed: int, with_bfcl_eval: bool = Fal
     return rows
 
 
+def dependency_stats(entries: Sequence[BFCLEntry]) -> str:
+    """How the data-flow dependencies compare with the API graph's doc edges on the ground truths."""
+    edges = {(d.source, d.target) for d in full_graph().dependencies()}
+    flow = flow_on_edge = turns = doc_pairs = doc_only = 0
+    for entry in entries:
+        for calls, deps in zip(gold_calls(entry), turn_dependencies(entry)):
+            pairs = {(i, j) for i, j, _ in deps}
+            turns += bool(pairs)
+            flow += len(pairs)
+            flow_on_edge += sum((calls[i].name, calls[j].name) in edges for i, j in pairs)
+            for i, j in itertools.combinations(range(len(calls)), 2):
+                if (calls[i].name, calls[j].name) in edges and calls[i].name != calls[j].name:
+                    doc_pairs += 1
+                    doc_only += (i, j) not in pairs
+    return (f"Data dependencies in the ground truths: {flow} in {turns} turns, {flow_on_edge} of them along a doc "
+            f"edge of the API graph; {doc_pairs} ordered pairs of ground-truth calls of a turn are joined by a doc "
+            f"edge, {doc_only} of them without a value flowing.")
+
+
 def markdown(rows: Sequence[dict]) -> str:
     agree = "bfcl_eval_agree" in rows[0]
     head = "| kind | strict should | n | pass official | pass strict | expected reason (share) |"
@@ -263,13 +288,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     entries = [e for c in CATEGORIES for e in load_entries(c)[: args.per_category]]
     rows = evaluate(entries, args.seed, args.bfcl_eval)
-    table = markdown(rows)
-    print(table)
+    table, deps = markdown(rows), dependency_stats(entries)
+    print(table + "\n\n" + deps)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         command = "python experiments/bfcl_strict_eval.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        args.out.write_text(f"{table}\n\nCommand: `{command.strip()}` over {len(entries)} entries "
-                            f"({', '.join(CATEGORIES)}).\n", encoding="utf-8")
+        when = f"{datetime.date.today().isoformat()}, {platform.node() or 'unknown host'} ({platform.python_version()})"
+        args.out.write_text(f"# BFCL strict mode on perturbed ground truths\n\n{table}\n\n{deps}\n\n"
+                            f"Command: `{command.strip()}` over {len(entries)} entries ({', '.join(CATEGORIES)}), "
+                            f"seed {args.seed}; {when}. {NOTES}\n", encoding="utf-8")
     return 0
 
 

@@ -56,12 +56,12 @@ import inspect
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.backend.plan import argument_key
-from coalm_env.domains.bfcl.apis import full_graph
+from coalm_env.domains.bfcl.apis import full_graph, functions_of
 from coalm_env.domains.bfcl.calls import CallSyntaxError
 from coalm_env.domains.bfcl.checker import ModelTurns, Verdict, check_entry, gold_calls
 from coalm_env.domains.bfcl.entries import BFCLEntry
@@ -121,12 +121,12 @@ def _defaults(cls: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _known(classes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Function name -> its parameter defaults, for the functions of ``classes``."""
-    out: dict[str, dict[str, Any]] = {}
+def _known(classes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Function name -> its parameter defaults, for the (documented) functions of ``classes``."""
+    defaults: dict[str, dict[str, Any]] = {}
     for cls in classes:
-        out.update(_defaults(cls))
-    return out
+        defaults.update(_defaults(cls))
+    return {name: defaults.get(name, {}) for name in functions_of(classes)}
 
 
 def _call_key(call: ToolCall, defaults: dict[str, Any]) -> tuple[str, Any]:

@@ -141,3 +141,7 @@ def test_lazy_scenarios():
     assert pool[2:4] == ["s2", "s3"]
     with pytest.raises(IndexError):
         pool[10**9]
+    bounded = LazyScenarios(100, lambda i: made.append(i) or f"s{i}", max_cached=2)
+    made.clear()
+    assert [bounded[i] for i in (1, 2, 1, 3, 1)] == ["s1", "s2", "s1", "s3", "s1"]
+    assert made == [1, 2, 3, 1] and len(bounded.cache) == 2  # 1 was dropped when 3 came, then rebuilt

@@ -305,12 +305,15 @@ class LazyScenarios(Sequence):
     """A split's scenarios built on first access: ``make(index)`` returns scenario ``index``.
 
     Behaves as a read-only sequence of length ``n`` (the env's pool draws an index, then reads that one
-    scenario); built scenarios are kept (``cache``) so repeated reads return the same object.
+    scenario); built scenarios are kept (``cache``) so repeated reads return the same object. With
+    ``max_cached``, only that many are kept (the oldest built is dropped first; it is rebuilt, equal,
+    when read again), so a long training run over an endless split does not keep every scenario.
     """
 
-    def __init__(self, n: int, make: Callable[[int], Any]):
+    def __init__(self, n: int, make: Callable[[int], Any], max_cached: int | None = None):
         self._n = int(n)
         self._make = make
+        self.max_cached = max_cached
         self.cache: dict[int, Any] = {}
 
     def __len__(self) -> int:
@@ -326,6 +329,9 @@ class LazyScenarios(Sequence):
             raise IndexError(index)
         if i not in self.cache:
             self.cache[i] = self._make(i)
+            if self.max_cached is not None:
+                while len(self.cache) > max(int(self.max_cached), 1):
+                    del self.cache[next(iter(self.cache))]
         return self.cache[i]
 
     def __iter__(self) -> Iterator[Any]:

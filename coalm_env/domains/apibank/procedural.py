@@ -88,6 +88,7 @@ KNOBS: Mapping[str, Any] = {"n_calls": 3, "max_depth": None, "n_user_turns": 1, 
 SPLIT_SIZES: Mapping[str, int] = {"train": 1_000_000, "val": 1_000, "test": 1_000}
 _SALT = "apibank"
 _MAX_ATTEMPTS = 400
+_MAX_CACHED = 10_000  # built scenarios kept per split pool
 
 _TOKEN = ("GetUserToken",)
 #: level-1/2 families: the APIs one plan may use
@@ -851,7 +852,8 @@ class APIBankProceduralDomain(APIBankDomain):
         if split not in self.splits:
             raise UnknownNameError("split", split, self.splits)
         if split not in self._pools:
-            self._pools[split] = LazyScenarios(SPLIT_SIZES[split], lambda i, s=split: self.generate(s, i))
+            self._pools[split] = LazyScenarios(SPLIT_SIZES[split], lambda i, s=split: self.generate(s, i),
+                                               max_cached=_MAX_CACHED)
         return self._pools[split]
 
     def get_scenario(self, scenario_id: str) -> Scenario:

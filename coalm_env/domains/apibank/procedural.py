@@ -72,7 +72,7 @@ from coalm_env.domains.apibank.manual_procedural import MANUAL
 from coalm_env.domains.apibank.resources import base_store, recordings, reference
 from coalm_env.domains.apibank.retriever import retrieved_names
 from coalm_env.domains.apibank.samples import load_scenarios
-from coalm_env.domains.apibank.session import fork, run_on_copy
+from coalm_env.domains.apibank.session import run_on_copy
 from coalm_env.errors import ConfigError, UnknownNameError
 from coalm_env.types import Gold, GoldCall, Scenario, ToolCall, Trajectory
 

@@ -17,7 +17,7 @@ from coalm_env.version import __version__
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: subcommand modules under ``coalm_env.cli``, in the order ``--help`` lists them
-COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "score_apibank", "sweep", "stats", "export",
+COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "score_apibank", "score_multiwoz", "sweep", "stats", "export",
             "train", "report", "play", "generate")
 
 

@@ -6,6 +6,7 @@ English cue words; nothing comes from a scenario or its gold.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -138,10 +139,22 @@ class Ontology:
         return sorted({*train.get("departure", ()), *train.get("destination", ())})
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile`` kept for good: the patterns the rule policy builds from words and names (more
+    than ``re``'s own cache of 512 holds, which then recompiles them on every call)."""
+    return re.compile(pattern, flags)
+
+
+def bounded(word: str) -> re.Pattern[str]:
+    """``word`` (escaped) not inside a longer word or number: ``(?<![a-z0-9])word(?![a-z0-9])``."""
+    return rx(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
+
+
 def apply_synonyms(text: str) -> str:
     """Normalised text with synonyms rewritten to the enum values they stand for."""
     for surface, value in SYNONYMS.items():
-        text = re.sub(rf"(?<![a-z0-9]){re.escape(surface)}(?![a-z0-9])", value, text)
+        text = bounded(surface).sub(value, text)
     return text
 
 

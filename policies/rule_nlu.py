@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from coalm_env.text import find_mentions, find_numbers, word_key
-from policies.rule_lexicon import (DAYS, DOMAIN_WORDS, NUM, REQUEST_WORDS, Ontology, apply_synonyms, dontcare,
+from policies.rule_lexicon import (bounded, rx, DAYS, DOMAIN_WORDS, NUM, REQUEST_WORDS, Ontology, apply_synonyms, dontcare,
                                    is_asking, is_bye, is_thanks, negated, number, times_with_roles, wants_booking)
 from policies.rule_places import ENT_RE, PLACE_REFS, free_places, mask_names, place_role
 from policies.rule_values import detokenize, expand_stations, same_slots, values, values_mentions
@@ -111,7 +111,7 @@ def keyword_domains(text: str, onto: Ontology) -> list[str]:
     hits = []
     for d in onto.domains:
         spots = [m.start() for w in DOMAIN_WORDS.get(d, ())
-                 for m in [re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text)] if m]
+                 for m in [bounded(w).search(text)] if m]
         if spots:
             hits.append((min(spots), d))
     return [d for _p, d in sorted(hits)]
@@ -312,7 +312,7 @@ def _hotel_type(text: str, found: list[str], act: UserAct) -> list[str]:
 def _binary(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     for slot, words in (("parking", ("parking",)), ("internet", ("internet", "wifi", "wi fi", "wireless"))):
         values = ctx.onto.enums.get(c.domain, {}).get(slot)
-        if not values or not any(re.search(rf"\b{w}\b", c.text) for w in words):
+        if not values or not any(rx(rf"\b{w}\b").search(c.text) for w in words):
             continue
         if re.search(r"\b(does|do|did|is|has|have) (it|they|there|that|this)\b|\bwhat about\b|"
                      r"\bthe (parking|internet|wifi)\b", c.text):
@@ -359,7 +359,7 @@ def _taxi(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     for dom, words in PLACE_REFS.items():
         ref = ctx.refs.get(dom)
         for w in words:
-            m = re.search(rf"\b(?:the|my|our|that) {w}\b", c.text)
+            m = rx(rf"\b(?:the|my|our|that) {w}\b").search(c.text)
             if ref and m:
                 spots.append((m.start(), ref))
                 break
@@ -485,7 +485,7 @@ def _dontcare(c: Clause, act: UserAct, ctx: _Ctx) -> None:
         return
     api = ctx.onto.api("find", c.domain)
     params = [s for s in ctx.onto.arg_names(api) if s not in ("name", "trainID")]
-    slots = [s for s in params if any(re.search(rf"\b{re.escape(w)}\b", c.text) for w in REQUEST_WORDS.get(s, (s,)))]
+    slots = [s for s in params if any(rx(rf"\b{re.escape(w)}\b").search(c.text) for w in REQUEST_WORDS.get(s, (s,)))]
     if "area" in params and "area" not in slots and re.search(r"\banywhere\b|\bany (part|side|section|where)\b", c.text):
         slots.append("area")
     if not slots:
@@ -502,7 +502,7 @@ def _requests(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     told = act.informs.get(d, {})
     for slot in dict.fromkeys(slots):
         words = REQUEST_WORDS.get(slot, (slot,))
-        if slot in told or not any(re.search(rf"\b{re.escape(w)}\b", c.text) for w in words):
+        if slot in told or not any(rx(rf"\b{re.escape(w)}\b").search(c.text) for w in words):
             continue
         informable = slot in (schema.informable or ()) or slot in ("parking", "internet")
         if (c.asking if informable else not negated(c.text) or c.asking) and not _taken(slot, c.text):

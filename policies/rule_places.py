@@ -7,6 +7,7 @@ and train places get a role (departure or destination) from the words before the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -33,14 +34,20 @@ def mask_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:
     """``text`` with every known name replaced by a placeholder, and the names by placeholder index."""
     found: list[str] = []
     for name in sorted(set(names), key=lambda n: -len(n)):
-        words = word_key(name).removeprefix("the ").split()
-        if not words:
-            continue
-        pattern = r"(?<![A-Za-z0-9])(?:the\s+)?" + _name_body(words) + r"(?![A-Za-z0-9])"
-        if re.search(pattern, text, re.IGNORECASE):
-            text = re.sub(pattern, f" {_ENT.format(len(found))} ", text, flags=re.IGNORECASE)
+        pattern = _name_pattern(name)
+        if pattern is not None and pattern.search(text):
+            text = pattern.sub(f" {_ENT.format(len(found))} ", text)
             found.append(name)
     return text, found
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _name_pattern(name: str) -> re.Pattern[str] | None:
+    """The compiled pattern of a name (``None`` for a name without words), built once per name."""
+    words = word_key(name).removeprefix("the ").split()
+    if not words:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])(?:the\s+)?" + _name_body(words) + r"(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def _name_body(words: list[str]) -> str:

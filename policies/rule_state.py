@@ -34,6 +34,9 @@ ASK_PATTERNS = {
 }
 
 
+_ASK_RES = {slot: re.compile(pattern) for slot, pattern in ASK_PATTERNS.items()}
+
+
 @dataclass
 class Attempt:
     """One call the agent made and what came back (``value`` when ok, else ``error``)."""
@@ -246,7 +249,7 @@ def _asked(st: DialogueState, text: str) -> list[tuple[str, str]]:
         low = sentence.lower()
         keyed = keyword_domains(low, st.onto)
         d = keyed[0] if keyed else st.focus
-        out += [(d, s) for s, pat in ASK_PATTERNS.items() if d and re.search(pat, low)]
+        out += [(d, s) for s, pat in _ASK_RES.items() if d and pat.search(low)]
     return out
 
 

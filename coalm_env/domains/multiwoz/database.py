@@ -124,6 +124,7 @@ class MultiWOZDatabase:
     _rows: dict[str, list] = field(init=False, repr=False, default_factory=dict)
     _by_slot: dict[tuple, set] = field(init=False, repr=False, default_factory=dict)
     _slot_index: dict[tuple, tuple] = field(init=False, repr=False, default_factory=dict)
+    _row_by_key: dict[str, dict] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = Store({d: _keyed(d, rows) for d, rows in self.tables.items()})
@@ -181,7 +182,12 @@ class MultiWOZDatabase:
             hit = self._slot_hits(domain, slot, value)
             if hit is not None:
                 keep = hit if keep is None else keep & hit
-        return rows if keep is None else [(k, r) for k, r in rows if k in keep]
+        if keep is None:
+            return rows
+        by_key = self._row_by_key.get(domain)
+        if by_key is None:
+            by_key = self._row_by_key[domain] = dict(rows)
+        return [(k, by_key[k]) for k in sorted(keep)]  # rows are in key order (keys are unique)
 
     def _slot_hits(self, domain: str, slot: str, value: str) -> set[str] | None:
         """Keys of every row that can pass :func:`matches` on the one constraint ``slot=value`` (a superset:

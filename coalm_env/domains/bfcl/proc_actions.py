@@ -32,7 +32,7 @@ from coalm_env.backend.graph import Dependency
 from coalm_env.domains.bfcl.proc_world import (CITIES_AIRPORT, CITIES_ZIP, COMPANIES, DOORS, FIRST_NAMES,
                                                TAGS, WORDS, _pick, _sentence)
 
-__all__ = ["Action", "ACTIONS", "EDGES", "lit", "human", "flight_routes", "zip_pairs"]
+__all__ = ["Action", "ACTIONS", "EDGES", "LABELS", "lit", "human", "flight_routes", "zip_pairs"]
 
 
 def lit(value: Any) -> str:
@@ -57,6 +57,15 @@ def human(param: str) -> str:
 
 
 Ref = Callable[[str], str]
+
+#: how the user names a held-back value when saying it (miss_param's follow-up turn); else :func:`human`
+LABELS = {"b": "other number", "whole": "total", "exponent": "power", "precision": "precision",
+          "decimal_places": "number of decimal places", "content": "text", "comment_content": "comment",
+          "mentioned_usernames": "users to mention", "username_to_follow": "user to follow",
+          "username_to_unfollow": "user to unfollow", "user_name": "new contact's name", "receiver_id": "receiver",
+          "fuelAmount": "amount in gallons", "temperature": "temperature", "dir_name": "folder name",
+          "card_verification_number": "security code", "insurance_cost": "insurance cost in dollars",
+          "budget_limit": "budget limit in dollars", "amount": "amount", "price": "price per share"}
 
 
 @dataclass(frozen=True)
@@ -270,7 +279,7 @@ MSG: dict[str, Action] = {
                           lambda a, r: f"look up the user ID of {a['user']}", noun=lambda a, r: a["user"],
                           implicit=True),
     "send_message": Action("MessageAPI", _b_send, lambda a, r: f"send {r('receiver_id')} the message {r('message')}",
-                           vague={"message": "a message", "receiver_id": "someone"}),
+                           vague={"message": "(the text I will give you)", "receiver_id": "someone"}),
     "view_messages_sent": Action("MessageAPI", lambda rng, m, i: {}, lambda a, r: "show me every message I have sent"),
     "delete_message": Action("MessageAPI", _b_delete, lambda a, r: f"delete my latest message to {r('receiver_id')}",
                              vague={"receiver_id": "one of my contacts"}),
@@ -428,7 +437,7 @@ TK: dict[str, Action] = {
     "edit_ticket": Action("TicketAPI", _b_ticket(True, _edit_updates),
                           lambda a, r: "in {}, set the {} to {}".format(_ticket_ref(r), *next(iter(
                               (k, lit(v)) for k, v in a["updates"].items()))),
-                          vague={"updates": "some of its details"}),
+                          ),
     "get_user_tickets": Action("TicketAPI", lambda rng, t, i: {"status": _pick(rng, ("Open", "Closed", "In Progress"))}
                                if rng.random() < 0.6 else {},
                                lambda a, r: f"list my tickets with status {r('status')}" if "status" in a
@@ -770,8 +779,9 @@ VC: dict[str, Action] = {
         noun=lambda a, r: f"the distance between {_zip(r, 'cityA')} and {_zip(r, 'cityB')}"),
     "estimate_drive_feasibility_by_mileage": Action("VehicleControlAPI", lambda rng, v, i: {
         "distance": float(int(rng.integers(5, 80)) * 10)},
-        lambda a, r: f"check whether I can drive {r('distance')} miles on the fuel I have",
-        vague={"distance": "the trip"}),
+        lambda a, r: (lambda v: f"check whether I can drive {v} miles on the fuel I have" if v[:1].isdigit()
+                      else f"check whether I can drive {v} on the fuel I have")(r("distance")),
+        vague={"distance": "the length of my trip"}),
     "gallon_to_liter": Action("VehicleControlAPI", lambda rng, v, i: {"gallon": float(int(rng.integers(1, 30)))},
                               lambda a, r: f"convert {r('gallon')} gallons into liters",
                               noun=lambda a, r: f"{r('gallon')} gallons in liters"),

@@ -62,7 +62,7 @@ from coalm_env.domains.bfcl.apis import full_graph
 from coalm_env.domains.bfcl.checker import gold_calls
 from coalm_env.domains.bfcl.domain import BFCLDomain
 from coalm_env.domains.bfcl.entries import CATEGORIES, CLASS_STEMS, BFCLEntry, load_entries
-from coalm_env.domains.bfcl.proc_actions import ACTIONS, EDGES, human, lit
+from coalm_env.domains.bfcl.proc_actions import ACTIONS, EDGES, LABELS, human, lit
 from coalm_env.domains.bfcl.proc_world import make_config
 from coalm_env.domains.bfcl.runtime import open_session
 from coalm_env.domains.bfcl.scenarios import to_scenario
@@ -79,7 +79,7 @@ CLASSES = tuple(CLASS_STEMS)
 _TASK_ATTEMPTS = 40
 _TURN_TRIES = 40
 _ID = re.compile(r"^bfcl_procedural_(train|val|test)_(\d+)$")
-_OPENERS = ("Could you {}?", "Please {}.", "I'd like you to {}.", "Can you {}?", "Help me {}, please.")
+_OPENERS = ("Could you {}?", "Please {}.", "I'd like you to {}.", "Can you {}?", "I need you to {}.")
 _LATER = ("Next, {}.", "Now {}.", "After that, could you {}?")  # openers of a later turn only
 _JOINS = (", then ", ", and after that ", "; then ")
 
@@ -286,12 +286,14 @@ class ProceduralBFCL:
                 for j, call in enumerate(t.plan.calls):
                     if ACTIONS[call.name].implicit and j in feeding:
                         continue
-                    choices.extend((i, j, p) for p in ACTIONS[call.name].vague if p in t.plan.gold[j].arguments)
+                    choices.extend((i, j, p) for p in ACTIONS[call.name].vague if p in t.plan.gold[j].arguments
+                                   and self._clauses(t, hide=(j, p)) != self._clauses(t))  # the words lose it
             if not choices:
                 return None
             i, j, p = choices[int(rng.integers(len(choices)))]
             texts[i] = self._sentence(self._clauses(turns[i], hide=(j, p)), rng, i > 0)
-            texts.insert(i + 1, f"Sorry, I forgot to say: the {human(p)} is {lit(turns[i].plan.calls[j].arguments[p])}.")
+            texts.insert(i + 1, f"Sorry, I forgot to say: the {LABELS.get(p, human(p))} is "
+                                f"{lit(turns[i].plan.calls[j].arguments[p])}.")
             truth.insert(i + 1, truth[i])
             truth[i] = []
             fed.insert(i, [])

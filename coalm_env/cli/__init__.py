@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: subcommand modules under ``coalm_env.cli``, in the order ``--help`` lists them
 COMMANDS = ("list", "rollout", "score", "graph", "data", "score_bfcl", "score_apibank", "score_multiwoz", "sweep", "stats", "export",
-            "train", "report", "play", "generate")
+            "train", "report", "play", "generate", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -204,6 +204,68 @@ def _show(call: Any) -> str:
     return call.signature() if isinstance(call, ToolCall) else f"malformed call ({call})"
 
 
+@dataclass
+class _Turn:
+    """One turn as the rules see it: the model's calls and results, the ground truth's, and match keys."""
+
+    index: int
+    calls: list[Any]
+    results: list[str]
+    keys: list[tuple[str, Any] | None]  # None: a malformed call or an unknown function
+    gold: list[ToolCall]
+    gold_results: list[str]
+    gold_keys: list[tuple[str, Any]]
+
+    def reason(self, kind: str, detail: str) -> dict[str, Any]:
+        return {"kind": kind, "turn": self.index, "detail": detail}
+
+
+def _call_reasons(turn: _Turn, classes: Sequence[str]) -> list[dict[str, Any]]:
+    gold_errored = {c.name for c, r in zip(turn.gold, turn.gold_results) if is_error(r)}
+    out = []
+    for call, result, key in zip(turn.calls, turn.results, turn.keys):
+        if isinstance(call, ToolCall) and key is None:
+            out.append(turn.reason("unknown_function", f"{call.name} is a function of none of {list(classes)}"))
+        elif is_error(result) and _name(call) not in gold_errored:
+            out.append(turn.reason("errored_call", f"{_show(call)} -> {result[:200]}"))
+    return out
+
+
+def _write_reasons(turn: _Turn) -> list[dict[str, Any]]:
+    graph = full_graph()
+    writes = [(call, key) for call, key in zip(turn.calls, turn.keys) if key is not None and graph.spec(key[0]).writes]
+    gold_counts = Counter(turn.gold_keys)
+    out = []
+    for key, n in Counter(key for _, key in writes).items():
+        if n > max(1, gold_counts[key]):
+            out.append(turn.reason("repeated_write", f"{key[0]} made {n} times with the same arguments "
+                                                     f"(the ground truth makes it {gold_counts[key]} times)"))
+    if not turn.gold:
+        out += [turn.reason("write_in_empty_turn", f"{_show(call)} in a turn whose ground truth makes no call")
+                for call, _ in writes]
+    return out
+
+
+def _gold_reasons(turn: _Turn, user_text: str) -> list[dict[str, Any]]:
+    pool = Counter(k for k in turn.keys if k is not None)
+    out = []
+    for call, key in zip(turn.gold, turn.gold_keys):
+        if pool[key] > 0:
+            pool[key] -= 1
+        else:
+            out.append(turn.reason("missing_gold_call", f"{call.signature()} not made in this turn"))
+    positions: dict[Any, list[int]] = {}
+    for p, key in enumerate(turn.keys):
+        if key is not None:
+            positions.setdefault(key, []).append(p)
+    for i, j, value in gold_dependencies(turn.gold, turn.gold_results, user_text):
+        src, dst = positions.get(turn.gold_keys[i]), positions.get(turn.gold_keys[j])
+        if src and dst and max(dst) < min(src):
+            out.append(turn.reason("dependency_order", f"{turn.gold[j].signature()} uses {value!r} from "
+                                                       f"{turn.gold[i].signature()} but comes before it"))
+    return out
+
+
 def strict_check(entry: BFCLEntry, model_turns: ModelTurns, verdict: Verdict | None = None) -> StrictVerdict:
     """The strict verdict on ``entry`` for ``model_turns`` (per turn, per step, the model's calls).
 
@@ -214,52 +276,15 @@ def strict_check(entry: BFCLEntry, model_turns: ModelTurns, verdict: Verdict | N
     if not verdict.valid:
         reasons.append({"kind": "official", "turn": verdict.details.get("turn"), "detail": verdict.error_type})
     known = _known(entry.involved_classes)
-    graph = full_graph()
     model, gold = open_session(entry), open_session(entry)
     for t, gold_turn in enumerate(gold_calls(entry)):
         calls = _flat(model_turns[t]) if t < len(model_turns) else []
-        results = [execute(model, c) for c in calls]
-        gold_results = [execute(gold, c) for c in gold_turn]
-
-        def add(kind: str, detail: str) -> None:
-            reasons.append({"kind": kind, "turn": t, "detail": detail})
-
-        gold_errored = {c.name for c, r in zip(gold_turn, gold_results) if is_error(r)}
-        gold_keys = [_call_key(c, known.get(c.name, {})) for c in gold_turn]
-        keys: list[tuple[str, Any] | None] = []
-        for call, result in zip(calls, results):
-            known_call = isinstance(call, ToolCall) and call.name in known
-            keys.append(_call_key(call, known[call.name]) if known_call else None)
-            if isinstance(call, ToolCall) and not known_call:
-                add("unknown_function", f"{call.name} is a function of none of {entry.involved_classes}")
-            elif is_error(result) and _name(call) not in gold_errored:
-                add("errored_call", f"{_show(call)} -> {result[:200]}")
-        writes = [k for k in keys if k is not None and graph.spec(k[0]).writes]
-        gold_counts = Counter(gold_keys)
-        for key, n in Counter(writes).items():
-            if n > max(1, gold_counts[key]):
-                add("repeated_write", f"{key[0]} made {n} times with the same arguments "
-                                      f"(the ground truth makes it {gold_counts[key]} times)")
-        if not gold_turn:
-            for call, key in zip(calls, keys):
-                if key is not None and graph.spec(key[0]).writes:
-                    add("write_in_empty_turn", f"{_show(call)} in a turn whose ground truth makes no call")
-            continue
-        pool = Counter(k for k in keys if k is not None)
-        for call, key in zip(gold_turn, gold_keys):
-            if pool[key] > 0:
-                pool[key] -= 1
-            else:
-                add("missing_gold_call", f"{call.signature()} not made in this turn")
-        positions: dict[Any, list[int]] = {}
-        for p, key in enumerate(keys):
-            if key is not None:
-                positions.setdefault(key, []).append(p)
-        for i, j, value in gold_dependencies(gold_turn, gold_results, _user_text(entry, t)):
-            src, dst = positions.get(gold_keys[i]), positions.get(gold_keys[j])
-            if src and dst and max(dst) < min(src):
-                add("dependency_order", f"{gold_turn[j].signature()} uses {value!r} from "
-                                        f"{gold_turn[i].signature()} but comes before it")
+        keys = [_call_key(c, known[c.name]) if isinstance(c, ToolCall) and c.name in known else None for c in calls]
+        turn = _Turn(t, calls, [execute(model, c) for c in calls], keys, gold_turn,
+                     [execute(gold, c) for c in gold_turn], [_call_key(c, known.get(c.name, {})) for c in gold_turn])
+        reasons += _call_reasons(turn, entry.involved_classes) + _write_reasons(turn)
+        if gold_turn:
+            reasons += _gold_reasons(turn, _user_text(entry, t))
     order = {k: n for n, k in enumerate(REASON_KINDS)}
     reasons.sort(key=lambda r: (r["turn"] if r["turn"] is not None else -1, order[r["kind"]]))
     return StrictVerdict(not reasons, reasons)

@@ -24,6 +24,7 @@ is expected to make each turn's gold calls before replying) and ``apibank_goal``
 
 Deviations from the official evaluator (``evaluator.py``, ``evaluator_by_json.py``, ``lv3_evaluator.py``)
 ------------------------------------------------------------------------------------------------------
+(:mod:`.official` scores the official result files and lists the deviations of that scoring.)
 Fed its own gold calls, the official level-1 evaluator passes 338 of 399 samples. Here every gold call
 of every level passes (level 1: 389/389 calls = 399/399 official samples; level 2: 119/119 = 135/135;
 level 3: 245/245), because of these documented differences:
@@ -72,7 +73,14 @@ level 3: 245/245), because of these documented differences:
     call; here the agent's reply in each user turn that has gold calls is scored against that turn's
     final gold AI text with ``rouge-score`` (ROUGE-L/1/2) and ``sacrebleu`` (BLEU-4). The AI texts
     between calls of a turn are the oracle's thoughts and are not scored.
-14. **Arguments.** Required parameters are those every gold call of the API passes (``Translate``'s
+14. **Official checks followed.** Lookups compare the inputs their official checks compare
+    (DocumentQA ``question``, QueryHealthData's time range, every level-3 lookup, ...);
+    DeleteAgenda/DeleteReminder compare only ``time`` when both calls succeed; level-3
+    ``EmailReminder`` ignores ``content``; inputs are compared as the API types them
+    (``on='True'`` is ``True``). Stricter than the official checks, on purpose: Agenda/Reminder
+    writes compare the ``token`` too (the official ones do not, so another user's valid token
+    passes); ``Calculator`` stays lenient (another formula of the same value passes).
+15. **Arguments.** Required parameters are those every gold call of the API passes (``Translate``'s
     ``src_lang`` and the step-dependent ``ForgotPassword`` fields are optional); numbers and booleans
     may come as strings, as the gold calls pass them.
 """

@@ -2,7 +2,8 @@
 
 The original ``Dictionary`` and ``Translate`` call live web services and ``DocumentQA`` a model; here
 they replay the answers the dataset records for the same (normalized) input, and fail with a
-``not_recorded`` error naming the recorded inputs otherwise. ``Wiki``, ``ImageCaption`` and
+``not_recorded`` error naming the recorded inputs otherwise (``Translate`` first refuses a
+``src_lang`` that is no language, as the live service does; no recording has one). ``Wiki``, ``ImageCaption`` and
 ``SpeechRecognition`` read their init databases; ``SearchEngine`` replays recordings first and
 otherwise ranks the ``SearchEngine`` database documents with BM25; ``DocumentQA`` falls back to the
 ``QuestionAnswering`` database, then to the original's "too difficult" answer.
@@ -11,6 +12,7 @@ otherwise ranks the ``SearchEngine`` database documents with BM25; ``DocumentQA`
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +25,9 @@ __all__ = ["handlers", "replay", "TOO_DIFFICULT"]
 
 TOO_DIFFICULT = "The question is too difficult to answer."
 _SEARCH_RESULTS = 2
+#: a language as the translation service takes one: ``auto``, a code (``en``, ``zh-cn``) or a one-word
+#: name (``english``); anything else (a phrase, digits) is refused as the live service refuses it
+_LANGUAGE_RE = re.compile(r"^(?:auto|[A-Za-z]{2,3}(?:-[A-Za-z]{2,4})?|[A-Za-z]{4,20})$")
 
 
 def replay(recorded: Recordings, name: str, arguments: dict[str, Any], keys: tuple[str, ...] | None = None) -> Any:
@@ -60,6 +65,9 @@ def handlers(recorded: Recordings) -> dict[str, tuple[Callable[..., Any], bool]]
         return replay(recorded, "Dictionary", {"keyword": str(keyword).replace("_", " ")})
 
     def translate(state: StoreView, src: str, tgt_lang: str, src_lang: str | None = None) -> Any:
+        if src_lang is not None and not _LANGUAGE_RE.match(str(src_lang).strip()):
+            # the live service refuses a source language it does not know (recordings have none)
+            raise fail(f"invalid source language {src_lang!r}", "invalid_arguments")
         return replay(recorded, "Translate", {"src": src, "tgt_lang": tgt_lang}, ("src", "tgt_lang"))
 
     def search_engine(state: StoreView, keyword: str) -> Any:

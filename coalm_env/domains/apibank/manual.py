@@ -31,6 +31,13 @@ Domain options:
 - ``level``: ``int`` = ``1``: 1 (APIs described), 2 (retrieve with ToolSearcher, then call) or
   3 (plan, retrieve and call the level-3 APIs).
 
+## Official result files
+``coalm-env score-apibank FILE --level 1|2|3 [--field pred] [--out FILE]`` scores the dataset's
+``test-data`` files with a model prediction per row (the official ``API-Request: [Api(key='value')]``
+form, found anywhere in the text): per row ``valid`` and ``reason``, per level the call accuracy and
+ROUGE-L/1/2 and BLEU-4 against the expected output. Every deviation from the official evaluator is
+listed in :mod:`coalm_env.domains.apibank.official`.
+
 ## Default user
 ``apibank_replay`` (:mod:`simulators.apibank`): the dataset's user turns (the benchmark's protocol).
 

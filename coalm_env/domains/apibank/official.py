@@ -58,7 +58,9 @@ for the env-wide ones (mock APIs, ToolSearcher by BM25, recorded web answers, ra
    ``DeleteMeeting`` uses the meeting rule (the official check reads a ``time`` input DeleteMeeting
    does not have, a KeyError: always wrong); ``RecordHealthData``'s ``health_data`` is compared (the
    official check has the comparison commented out); ``AddScene``/``ModifyScene`` compare device names
-   as a set (official: the device dicts, name lower-cased); ``GetToday`` must return today's date of
+   as a set (official: the device dicts, name lower-cased); Agenda/Reminder writes compare the
+   ``token`` (the official checks compare content, time, location and result only, so another user's
+   valid token passes there: the token names whose agenda changes); ``GetToday`` must return today's date of
    the mock (official: any output); ``ToolSearcher`` compares the retrieved API names (official: the
    whole description dicts, which the dialogues record from an older version of the API classes).
 5. **Samples.** Every row of the file is scored once, in its order, as given; the official level-1/2

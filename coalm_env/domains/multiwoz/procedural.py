@@ -369,22 +369,32 @@ class GoalSampler:
                      domain)
 
     def _targets(self, domain: str, slots: tuple[str, ...]) -> tuple[list[dict], np.ndarray]:
-        """The database rows a pattern can describe, with weights ``prod p_data / p_db`` (add-one smoothed)."""
+        """The database rows a pattern can describe, as a cumulative distribution whose marginal over each
+        slot's values is the dataset's (add-one smoothed, over the values these rows have), fitted by
+        iterative proportional fitting from uniform (so correlated slots do not compound); a ``name``
+        slot weighs each venue by how often users name it."""
         key = (domain, slots)
         if key not in self._weights:
             rows = [r for r in self.database.tables[domain] if all(r.get(s) not in (None, "", UNKNOWN) for s in slots)]
             w = np.ones(len(rows))
             learned = self.stats["values"].get(domain, {})
+            margins = []
             for s in slots:
                 if s == "name" and domain != "train":
                     counts = learned.get("name", {})
                     w *= np.asarray([counts.get(r["name"], 0) + 1.0 for r in rows])
                     continue
-                have = Counter(dst_value(s, r[s]) for r in rows)
-                counts = learned.get(s, {})
-                total = sum(counts.values()) + len(have)
-                w *= np.asarray([(counts.get(dst_value(s, r[s]), 0) + 1.0) / total / (have[dst_value(s, r[s])] / len(rows))
-                                 for r in rows])
+                values = [dst_value(s, r[s]) for r in rows]
+                kinds = sorted(set(values))
+                codes = np.asarray([kinds.index(v) for v in values])
+                target = np.asarray([learned.get(s, {}).get(v, 0) + 1.0 for v in kinds])
+                margins.append((codes, target / target.sum()))
+            w /= w.sum()
+            for _ in range(50 if margins else 0):
+                for codes, target in margins:
+                    mass = np.bincount(codes, weights=w, minlength=len(target))
+                    w = w * (target / np.maximum(mass, 1e-300))[codes]
+                    w /= w.sum()
             self._weights[key] = (rows, np.cumsum(w) / w.sum())
         return self._weights[key]
 
@@ -478,6 +488,14 @@ class GoalSampler:
         drawn = self._pick(rng, table)
         return [r for r in drawn.split("|") if r and r not in info and r in SCHEMAS[d].requestable]
 
+    def _answerable(self, d: str, info: Mapping[str, str], reqt: list[str]) -> list[str]:
+        """``reqt`` without the attributes some matching entity lacks (some restaurants have no phone):
+        whichever match the agent offers, it can give every request."""
+        if d not in VENUES or not reqt:
+            return reqt
+        rows = self.database.query(None, d, info)
+        return [r for r in reqt if r == "reference" or all(row.get(r) not in (None, "") for row in rows)]
+
     def _taxi(self, rng: np.random.Generator, goal: dict[str, Any]) -> dict[str, Any]:
         slots = self._pick(rng, self.patterns["taxi"]).split("|")
         venues = [d for d in goal if d in VENUES]
@@ -537,7 +555,7 @@ class GoalSampler:
             fail_book = self._fail_book(rng, d, book) if book and d != "train" and rng.random() < self.p("p_fail_book", d) else {}
             if fail_book:
                 unavailable[d] = [{**book, **fail_book}]
-            goal[d] = {"info": info, "fail_info": fail, "reqt": self._reqt(rng, d, bool(book), info),
+            goal[d] = {"info": info, "fail_info": fail, "reqt": self._answerable(d, info, self._reqt(rng, d, bool(book), info)),
                        "book": book, "fail_book": fail_book}
         if content_key(goal) in exclude:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -43,7 +44,8 @@ def test_official_text_with_nested_quote_lists_parses() -> None:
 
 
 @pytest.mark.parametrize("text, thought", [
-    ("Sure, I will add it. API-Request: [AddMeeting(token='t', attendees='['John', 'Jane']')] Done.", "Sure, I will add it."),
+    ("Sure, I will add it. API-Request: [AddMeeting(token='t', attendees='['John', 'Jane']')] Done.",
+     "Sure, I will add it."),
     ("Sure, I will add it. [AddMeeting(token='t', attendees='['John', 'Jane']')] Done.", "Sure, I will add it."),
     ("[AddMeeting(token='t', attendees='['John', 'Jane']')]->success", None),
 ])
@@ -222,3 +224,36 @@ def test_json_array_files_are_read_as_the_dataset_ships_them(tmp_path) -> None:
     assert [s.valid for s in scores] == [True] * 4 + [False]
     assert scores[0].to_dict()["sample_id"] == rows[0]["sample_id"] and "api_id" in scores[0].to_dict()
     assert summary(scores)["api"]["call_accuracy"] == 1.0
+
+
+# -- the env takes the official form too ------------------------------------------------------------
+def _official_text(call) -> str:
+    def value(v):
+        return str(v) if isinstance(v, str) and v.isdigit() else repr(v)  # digits unquoted, as models write them
+    return "API-Request: [" + call.name + "(" + ", ".join(f"{k}={value(v)}" for k, v in call.arguments.items()) + ")]"
+
+
+def _hermes_numbers(call) -> str:
+    args = {k: int(v) if isinstance(v, str) and v.isdigit() else v for k, v in call.arguments.items()}
+    return "<tool_call>" + json.dumps({"name": call.name, "arguments": args}) + "</tool_call>"
+
+
+@pytest.mark.parametrize("render", [_official_text, _hermes_numbers])
+@pytest.mark.parametrize("scenario_id", ["L1-CancelRegistration-RecordHealthData-QueryRegistration-level-2-1",
+                                         "L1-TimedSwitch-level-1-1"])
+def test_env_episode_with_numbers_for_string_parameters_succeeds(scenario_id: str, render) -> None:
+    from coalm_env.env import ConversationEnv
+
+    env = ConversationEnv(domain="apibank", level=1, oracle_hints=True)
+    obs, info = env.reset(seed=0, options={"scenario_id": scenario_id})
+    sent = []
+    while True:
+        parsed = parse_action(info["oracle_action"])
+        action = render(parsed.calls[0]) if parsed.kind == "tool_calls" else info["oracle_action"]
+        sent.append(action)
+        obs, reward, terminated, truncated, info = env.step(action)
+        if terminated or truncated:
+            break
+    assert info["metrics"]["success"] == 1.0 and info["metrics"]["api_call_accuracy"] == 1.0
+    if "CancelRegistration" in scenario_id:  # the id went as a bare number
+        assert any(re.search(r"appointment_id\"?[=:] ?\d", a) for a in sent)

@@ -51,7 +51,8 @@ from coalm_env.domains.apibank.session import run_on_copy
 from coalm_env.errors import DependencyNotInstalled
 from coalm_env.types import Scenario, ToolCall, ToolResult, Trajectory
 
-__all__ = ["RULES", "LOOKUP_INPUTS", "rule_for", "check_call", "typed_outcome", "score_calls", "score_episode", "text_metrics", "agent_calls",
+__all__ = ["RULES", "LOOKUP_INPUTS", "rule_for", "check_call", "typed_outcome", "score_calls", "score_episode",
+           "text_metrics", "agent_calls",
            "segment_replies", "jaccard_match", "gold_end_hash"]
 
 Outcome = dict[str, Any]

@@ -2,6 +2,10 @@
 
 :class:`APIBankSession` is a :class:`~coalm_env.backend.graph.BackendSession` that makes the APIs a
 ``ToolSearcher`` call retrieves callable (levels 2 and 3 start with ``ToolSearcher`` alone).
+
+Every value is a string in the benchmark's own call format, so a number given for a ``string``
+parameter (``appointment_id=78901234``) is taken as its text (:func:`official_values`), in episodes
+and when calls are re-run for scoring alike.
 """
 
 from __future__ import annotations
@@ -13,7 +17,20 @@ from coalm_env.backend.store import Store, StoreView
 from coalm_env.domains.apibank.retriever import retrieved_names
 from coalm_env.types import ToolCall, ToolResult
 
-__all__ = ["APIBankSession", "fork", "outcome", "run_on_copy"]
+__all__ = ["APIBankSession", "fork", "outcome", "run_on_copy", "official_values"]
+
+
+def official_values(graph: ApiGraph, call: ToolCall) -> ToolCall:
+    """``call`` with numbers given for ``string`` parameters as their text (booleans, lists and every
+    other value unchanged); the call itself when nothing changes or the API is unknown."""
+    if call.name not in graph:
+        return call
+    props = graph.spec(call.name).parameters.get("properties", {})
+    changed = {k: str(v) for k, v in call.arguments.items() if isinstance(v, (int, float))
+               and not isinstance(v, bool) and props.get(k, {}).get("type") == "string"}
+    if not changed:
+        return call
+    return ToolCall(name=call.name, arguments={**call.arguments, **changed}, id=call.id)
 
 
 class APIBankSession(BackendSession):
@@ -24,7 +41,7 @@ class APIBankSession(BackendSession):
         self.store = store
 
     def call(self, call: ToolCall) -> ToolResult:
-        result = super().call(call)
+        result = super().call(official_values(self.graph, call))
         if call.name == "ToolSearcher" and result.ok:
             self.reveal(retrieved_names(result.value))
         return result
@@ -55,4 +72,5 @@ def outcome(call: ToolCall, result: ToolResult) -> dict[str, Any]:
 def run_on_copy(graph: ApiGraph, store: Store, view: StoreView, call: ToolCall) -> dict[str, Any]:
     """Execute ``call`` (every API visible) on a copy of ``view``; returns its :func:`outcome`."""
     session = BackendSession(graph, fork(store, view))
-    return outcome(call, session.call(ToolCall(name=call.name, arguments=dict(call.arguments))))
+    copied = ToolCall(name=call.name, arguments=dict(call.arguments))
+    return outcome(call, session.call(official_values(graph, copied)))

@@ -347,6 +347,25 @@ def render(r: dict[str, Any]) -> str:
         f"{d['functions_used']} (of the 118 the generator may ask for; 129 in the eight classes). Calls per class: "
         f"{d['class_calls']}.",
         "",
+        "## How the tasks are built, and caveats",
+        "",
+        "- Each turn is one skeleton of `sample_skeleton` over 118 of the 129 functions and 187 curated same-class "
+        "edges (`coalm_env/domains/bfcl/proc_actions.py`), bound to the current state and executed on one session "
+        "that carries over between turns; attempts with an error result are undone and drawn again. The file "
+        "system has no data edges: its turns are independent calls whose state (the working folder) carries over.",
+        "- Not requested: logins/logouts (`message_login`, `authenticate_twitter`, `ticket_login`, `trading_login`, "
+        "`trading_logout`, `logout`: configs start logged in; `authenticate_travel` is requested), `rmdir`, "
+        "`setCruiseControl` (needs a running engine), `update_stock_price`, `display_log`, `imperial_si_conversion`.",
+        "- Requests are template clauses; values are said literally except those fed by an earlier call of the "
+        "same turn, which are named by the source (\"the airport nearest to Rivermist\"); ids created in an "
+        "earlier turn are not referred to (binders pick ids from the initial config). Fillers are word salad "
+        "('Budget travel survey quarter!'): readable, not natural.",
+        "- `TwitterAPI.post_tweet`'s default `tags`/`mentions` are shared mutable lists in the official class: "
+        "`mention` on a tweet posted without them edits the default, which leaks into every later default tweet "
+        "of the process (our gold always passes both lists; an agent that omits them can trip over it).",
+        "- Split disjointness is by turn skeleton: a val/test turn plan never occurs in train, so some short plans "
+        "(e.g. a single `ls`) exist in one split only.",
+        "",
         "## Example generated tasks",
         "",
     ]

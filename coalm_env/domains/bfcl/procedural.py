@@ -405,7 +405,8 @@ class BFCLProceduralDomain(BFCLDomain):
         if split not in self.splits:
             raise UnknownNameError("split", split, self.splits)
         if split not in self._pools:
-            self._pools[split] = LazyScenarios(self.pool_size, functools.partial(self.generate, split))
+            self._pools[split] = LazyScenarios(self.pool_size, functools.partial(self.generate, split),
+                                               max_cached=self._CACHE)
         return self._pools[split]
 
     def get_scenario(self, scenario_id: str) -> Scenario:

@@ -93,11 +93,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--scenarios", type=int, default=64)
     ap.add_argument("--generations", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--max-turns", type=int, default=6, help="episode cap during GRPO rollouts (eval: the env's)")
     args = ap.parse_args(argv)
     work, s = Path(args.work), dict(FULL)
     res = json.loads(Path(args.results).read_text())
     out = grpo_stage(work, s, args.base, _eval_spec(s), ENV_OPTIONS, PROMPT, args.steps, args.scenarios,
-                     args.generations, args.lr, args.seconds, args.tag)
+                     args.generations, args.lr, args.seconds, args.tag, max_turns=args.max_turns)
     ev, tag = out["eval"], args.tag
     res["success"][tag] = ev["success"]
     base_eval = json.loads((work / args.base / "eval.json").read_text())
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
     res["wall_s"].update({tag: out["wall_train_s"], f"eval_{tag}": out["wall_eval_s"]})
     log = out["train"]["log_history"]
     res[tag] = {"base": args.base, "steps_done": out["train"].get("steps_done"), "lr": args.lr,
-                "scenarios": args.scenarios, "generations": args.generations, "reward_weights": REWARD,
+                "scenarios": args.scenarios, "generations": args.generations, "max_turns": args.max_turns, "reward_weights": REWARD,
                 "reward_curve": _rewards(log), "cap_s": args.seconds, "summary_metrics": ev["summary"]["metrics"]}
     Path(args.results).write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")
     print(json.dumps({tag: ev["success"], f"vs_{args.base}": res["paired"][f"{tag}_vs_{args.base}"]["verdict"],

@@ -234,3 +234,19 @@ def test_knobs_shape_the_tasks(gen):
         e = one.entry("train", i)
         assert len(e.turns) == 1 and len(e.ground_truth[0]) == 1 and e.category == "base"
         assert len(e.involved_classes) == 3  # one used, two distractors
+
+
+def test_same_tasks_in_another_process_and_hash_seed(gen):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json; from coalm_env.domains.bfcl.procedural import ProceduralBFCL; g = ProceduralBFCL(0); "
+            "print(json.dumps([[e.turns, e.ground_truth, e.initial_config] for e in "
+            "(g.entry(s, i) for s in ('train', 'test') for i in range(8))], sort_keys=True))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    here = [[e.turns, e.ground_truth, e.initial_config] for e in (gen.entry(s, i) for s in ("train", "test")
+                                                                  for i in range(8))]
+    assert json.loads(out.stdout) == json.loads(json.dumps(here, sort_keys=True))

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from coalm_env.errors import ConfigError, DataError
+from coalm_env.errors import ConfigError
 
 __all__ = ["add_parser", "run", "score_file", "bleu_normalise"]
 
@@ -132,7 +132,7 @@ def score_file(data: Mapping[str, list[Mapping[str, Any]]], domain: Any = None) 
         key = str(given).lower().removesuffix(".json")
         scenario = by_id.get(key)
         if scenario is None:
-            raise DataError(f"dialogue {given!r} is not a MultiWOZ val/test dialogue")
+            raise ConfigError(f"dialogue {given!r} is not a MultiWOZ val/test dialogue")
         system = scenario.meta["system_turns"]
         if len(turns) > len(system):
             raise ConfigError(f"dialogue {given!r}: {len(turns)} turns, but the dataset dialogue has {len(system)}")

@@ -154,6 +154,7 @@ class MultiWOZDomain:
         metrics["task_success"] = strict["success"]
         metrics.update(jga_scoring.joint_goal_accuracy(trajectory, scenario.user_turns,
                                                        scenario.meta.get("gold_states", [])))
+        metrics.update(mwz.mwzeval_metrics(trajectory, scenario, self.index))
         return metrics
 
     def goal_change(self, scenario: Scenario, rng: np.random.Generator) -> Scenario | None:

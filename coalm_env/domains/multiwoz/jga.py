@@ -15,15 +15,15 @@ are scored: the user turns must be the gold user turns (the replay user), else t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from coalm_env.domains.multiwoz.dialogues import DST_SLOTS
 from coalm_env.domains.multiwoz.apis import UPDATE_STATE
 from coalm_env.domains.multiwoz.values import alternatives
 from coalm_env.domains.multiwoz.vocab import value_key
-from coalm_env.types import Trajectory
+from coalm_env.types import StepRecord, Trajectory
 
-__all__ = ["slot_equal", "state_equal", "reported_states", "aligned_turns", "joint_goal_accuracy"]
+__all__ = ["slot_equal", "state_equal", "reported_states", "state_after_steps", "aligned_turns", "joint_goal_accuracy"]
 
 State = dict[str, dict[str, str]]
 
@@ -63,11 +63,10 @@ def _apply_call(state: State, name: str, arguments: Mapping) -> None:
         state.setdefault(domain, {}).update({k: str(v) for k, v in arguments.items() if k in slots})
 
 
-def reported_states(trajectory: Trajectory) -> list[State]:
-    """The agent's state at each of its replies (see the module docstring)."""
+def state_after_steps(trajectory: Trajectory) -> Iterator[tuple[StepRecord, State]]:
+    """Each step with the agent's state after it (see the module docstring; the state is a fresh copy)."""
     tracked = any(c.name == UPDATE_STATE and r.ok for s in trajectory.steps for c, r in zip(s.calls, s.results))
     state: State = {}
-    out: list[State] = []
     for step in trajectory.steps:
         for call, result in zip(step.calls, step.results):
             if not result.ok or not isinstance(call.arguments, Mapping):
@@ -76,9 +75,12 @@ def reported_states(trajectory: Trajectory) -> list[State]:
                 _apply_written(state, result.value)
             elif not tracked:
                 _apply_call(state, call.name, call.arguments)
-        if step.kind == "reply":
-            out.append({d: dict(v) for d, v in state.items() if v})
-    return out
+        yield step, {d: dict(v) for d, v in state.items() if v}
+
+
+def reported_states(trajectory: Trajectory) -> list[State]:
+    """The agent's state at each of its replies (see the module docstring)."""
+    return [state for step, state in state_after_steps(trajectory) if step.kind == "reply"]
 
 
 def aligned_turns(trajectory: Trajectory, gold_user_turns: Sequence[str]) -> int:

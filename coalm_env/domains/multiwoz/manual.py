@@ -11,13 +11,35 @@ with the domain APIs and reports the dialogue state with ``update_state(domain, 
 Needs the dataset: ``coalm-env data fetch multiwoz24 --from DIR``.
 
 ## Reward
-0 on every step; at the end ``success`` in {0, 1} is the MultiWOZ **Success** of mwzeval
-(:mod:`coalm_env.domains.multiwoz.scoring`): Inform (each goal venue domain had a venue matching the
-goal offered) and every requested slot provided. **Bookings are not part of it**, as in the
-benchmark: ``book_rate`` (ConvLab) and ``book`` report them, and ``task_success`` is the strict
-Inform + Requests + Book success of ``coalm/Travel-v0``. ``info["metrics"]`` also has ``inform``,
-``inform_precision``/``inform_recall``/``inform_f1``, ``requests``, ``goal_met``, ``jga``/``jga_turns``
-(joint goal accuracy of ``update_state`` on turns that follow the gold dialogue) and the dense terms.
+0 on every step; at the end ``success`` in {0, 1} is the MultiWOZ **Success** in the project's
+``entity`` definition (:mod:`coalm_env.domains.multiwoz.scoring`): Inform (each goal venue domain had a
+venue offered that itself fits the goal's final constraints) and every requested slot provided.
+**Bookings are not part of it**, as in the benchmark: ``book_rate`` (ConvLab) and ``book`` report them,
+and ``task_success`` is the strict Inform + Requests + Book success of ``coalm/Travel-v0``.
+
+## Two definitions of Inform / Success
+Both are reported, named plainly:
+
+- ``mwz_inform`` / ``mwz_success``: the **published (mwzeval) definition**
+  (:mod:`coalm_env.domains.multiwoz.mwzeval_def`, Budzianowski et al. 2018 as Nekvinda & Dušek's mwzeval
+  computes it). The offered venues of a domain are the database venues matching the **belief state** at the
+  turn a venue name (trainID) is given, not the named venue; the belief state is the agent's own
+  ``update_state`` table when it tracks state, else the constraints of its last search of that domain.
+  Replies are read as mwzeval's slot tokens (name, trainID, phone, address, postcode, reference), for the
+  turn's active domain (estimated from the state as mwzeval does); a reference counts once the domain is
+  booked. Quote these beside published MultiWOZ numbers.
+- ``inform`` / ``success``: the project's **entity definition** (stricter: the named or booked entity
+  itself must fit the goal; a train booking counts only when its trainID is shown in a reply). The keys
+  kept their names so that every reader of earlier runs (rescoring, stats, reports, sweeps) still works;
+  ``success`` stays the reward.
+
+Offline system outputs in mwzeval's input format are scored with ``coalm-env score-multiwoz FILE``
+(both definitions, BLEU). How close the two implementations of the published definition are, dialogue by
+dialogue, on the gold responses: ``experiments/results/mwzeval_parity/README.md``.
+
+``info["metrics"]`` also has ``inform_precision``/``inform_recall``/``inform_f1``, ``requests``,
+``goal_met``, ``jga``/``jga_turns`` (joint goal accuracy of ``update_state`` on turns that follow the gold
+dialogue) and the dense terms.
 
 ## Episode end
 The agenda user ends ``goal_met`` or ``user_gave_up``; the ``replay`` user ends ``user_ended`` once
@@ -43,6 +65,7 @@ user turns (for JGA and gold replay).
     + """
 
 ## Version history
-- v0: initial release.
+- v0: initial release; ``mwz_inform``/``mwz_success`` (mwzeval definition) added beside the entity
+  definition's ``inform``/``success``.
 """
 )

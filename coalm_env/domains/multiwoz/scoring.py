@@ -1,13 +1,18 @@
 """MultiWOZ metrics on lexicalised agent text and on the agent's calls, as the standard evaluators define them.
 
-**Inform / Success** follow Nekvinda & Dušek's mwzeval (``get_dialog_success``), which reads delexicalised
-responses (``[restaurant_name]``, ``[phone]``, ...). Here the agent's replies are lexicalised, so a reply
-is delexicalised against the database first:
+**Inform / Success** (``inform``/``success``) here are the project's **entity** definition: mwzeval's
+rules (Nekvinda & Dušek, ``get_dialog_success``), except that the offered venue is the entity the text
+names, checked against the goal's final constraints. The published definition, where the offered venues
+come from the belief-state query of the turn, is :mod:`coalm_env.domains.multiwoz.mwzeval_def`
+(``mwz_inform``/``mwz_success``, :func:`mwzeval_metrics`). mwzeval reads delexicalised responses
+(``[restaurant_name]``, ``[phone]``, ...); here the agent's replies are lexicalised, so a reply is
+delexicalised against the database first:
 
 - an entity of domain *d* is **named** in a reply when its name (trainID for trains) appears there
-  (word match, ``the``/possessive/spelling variants tolerated; ``the place`` and ``the junction`` only
-  with their ``the`` or capitalised, not "a good place"); a successful ``book_<d>`` call names its entity
-  too. The **offered venues** of *d* are the entities named in the last reply (or booking) that names any
+  (word match, ``the``/possessive/spelling variants tolerated, short forms :func:`short_forms`; ``the
+  place`` and ``the junction`` only with their ``the`` or capitalised, not "a good place", ``Ask``
+  capitalised); a successful ``book_<d>`` call names its entity too (a train's only when a reply shows
+  its trainID). The **offered venues** of *d* are the entities named in the last reply (or booking) that names any
   entity of *d*. mwzeval instead takes every venue matching the dialogue state of that turn;
   naming is the lexicalised equivalent and needs no state.
 - **Inform** per domain: the offered venues are a non-empty subset of the venues matching the goal's final
@@ -49,15 +54,17 @@ requested value and every booking: the interactive task complete). JGA: :mod:`co
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from coalm_env.domains.multiwoz.values import name_variants
 from coalm_env.domains.tod.schema import SCHEMAS
 from coalm_env.domains.tod.scoring import Booking, Episode, Reply, episode_events, offered
 from coalm_env.text import MentionIndex, alnum_key
 from coalm_env.types import Scenario
 
-__all__ = ["Episode", "Reply", "Booking", "episode_events", "TextIndex", "mwz_inform_success", "convlab_book_rate",
+__all__ = ["Episode", "Reply", "Booking", "episode_events", "TextIndex", "mwz_inform_success", "mwzeval_metrics",
+           "short_forms", "entity_inform_success_domains", "convlab_book_rate",
            "offered_venues", "provided_requestables", "convlab_inform_f1", "goal_requestables"]
 
 MWZ_REQUESTABLE = ("phone", "address", "postcode")
@@ -77,6 +84,8 @@ _TRAIN_ID = re.compile(r"\btr\s?(\d{4})\b", re.IGNORECASE)
 #: venues named by a common word ("a good place"): they count only with their "the" or capitalised
 _COMMON_WORD_NAMES = {n: re.compile(rf"(?i:\bthe\s+{w}\b)|\b{w.title()}\b") for n, w in
                       (("the place", "place"), ("the junction", "junction"))}
+#: "Ask" names the restaurant only capitalised and not opening a sentence, or with its "restaurant"
+_COMMON_WORD_NAMES["ask restaurant"] = re.compile(r"(?i:\bask\s+restaurant\b)|(?<![.!?]\s)(?<!^)(?<=\s)Ask\b")
 
 
 class TextIndex:
@@ -87,8 +96,9 @@ class TextIndex:
         self._vocab = vocab  # its ``understanding`` (loaded on first use) reads values and offers in any form
         self._canon: dict[tuple[str, str], set[str]] = {}
         self._addresses: dict[str, tuple[str, ...]] = {}
-        self._names = {d: MentionIndex(r["name"] for r in tables.get(d, ())) for d in ("restaurant", "hotel",
-                                                                                     "attraction")}
+        self._alias = {d: short_forms(r["name"] for r in tables.get(d, ())) for d in ("restaurant", "hotel",
+                                                                                    "attraction", "police")}
+        self._names = {d: MentionIndex(aliases) for d, aliases in self._alias.items()}
         self._train_ids = {r["trainID"].upper() for r in tables.get("train", ())}
         self._values = {
             d: {s: {alnum_key(r[s]) for r in rows if r.get(s) and r[s] not in ("?", "unknown")} for s in MWZ_REQUESTABLE}
@@ -101,8 +111,8 @@ class TextIndex:
             ids = [f"TR{m.group(1)}" for m in _TRAIN_ID.finditer(text)]
             return list(dict.fromkeys(i for i in ids if i in self._train_ids))
         index = self._names.get(domain)
-        found = index.find(text) if index is not None else []
-        return [n for n in found if n not in _COMMON_WORD_NAMES or _COMMON_WORD_NAMES[n].search(text)]
+        found = [self._alias[domain][a] for a in index.find(text)] if index is not None else []
+        return [n for n in dict.fromkeys(found) if n not in _COMMON_WORD_NAMES or _COMMON_WORD_NAMES[n].search(text)]
 
     @property
     def understanding(self) -> Any:
@@ -157,10 +167,69 @@ class TextIndex:
         return u is not None and u.gives_value(text, slot, value)
 
 
+#: a venue name's last word that the wizards often leave out ("Fitzbillies" for "fitzbillies restaurant")
+_DROPPABLE_TAIL = ("restaurant", "cafe")
+#: what is left must not be a common word ("ask restaurant", "j restaurant")
+_TOO_SHORT = 5
+
+
+def short_forms(names: Iterable[str]) -> dict[str, str]:
+    """``{alias: name}``: each name, its short form without a trailing ``restaurant`` ("fitzbillies"), and
+    its form with a possessive written apart ("all saint 's church" is read as "all saint church", so
+    "all saints church" also answers to that), ``guest house`` written as one word or two, and the
+    spelling variants of :func:`~coalm_env.domains.multiwoz.values.name_variants` ("caffee uno"). An alias
+    two names share is dropped."""
+    out: dict[str, str] = {}
+    shared: set[str] = set()
+    names = list(names)
+    variants: dict[str, set[str]] = {}
+    for written, canonical in name_variants().items():
+        variants.setdefault(canonical, set()).add(written)
+    for name in names:
+        words = name.split()
+        forms = {name} | {v for v in variants.get(name, ()) if v not in names}
+        if "guest house" in name or "guesthouse" in name:  # "Acorn Guesthouse" for "acorn guest house"
+            forms |= {name.replace("guest house", "guesthouse"), name.replace("guesthouse", "guest house")}
+        if name.endswith(" bed and breakfast"):  # "the Alexander B&B", "Alexander B and B"
+            stem = name.removesuffix(" bed and breakfast")
+            forms |= {f"{stem} b and b", f"{stem} b&b", f"{stem} bnb"}
+        if name == "ask restaurant":  # "the restaurant Ask": capitalised only (see _COMMON_WORD_NAMES)
+            forms.add("ask")
+        if len(words) > 1 and words[-1] in _DROPPABLE_TAIL and len(" ".join(words[:-1]).removeprefix("the ")) >= _TOO_SHORT:
+            forms.add(" ".join(words[:-1]))
+        plain = [w[:-1] if i < len(words) - 1 and len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                 for i, w in enumerate(words)]
+        if plain != words:
+            forms.add(" ".join(plain))
+        for form in forms:
+            if form in out and out[form] != name:
+                shared.add(form)
+            out.setdefault(form, name)
+    for form in shared - set(names):
+        out.pop(form, None)
+    return out
+
+
+def mwzeval_metrics(trajectory: Any, scenario: Scenario, index: TextIndex) -> dict[str, float]:
+    """``mwz_inform`` / ``mwz_success``: Inform and Success in mwzeval's definition
+    (:mod:`coalm_env.domains.multiwoz.mwzeval_def`) on the episode, against the scenario's (possibly changed)
+    goal."""
+    from coalm_env.domains.multiwoz import mwzeval_def as mwzdef
+
+    goal = mwzdef.goal_from_task(scenario.goal, scenario.gold.requested)
+    score = mwzdef.episode_inform_success(trajectory, goal, mwzdef.LexicalReader(index), mwzdef.VenueDatabase.load())
+    return {"mwz_inform": float(score.inform), "mwz_success": float(score.success)}
+
+
 def offered_venues(domain: str, episode: Episode, index: TextIndex) -> list[str]:
     """Entity keys of ``domain`` the agent offered last (named in its last reply naming any, or booked,
     whichever came later): :func:`~coalm_env.domains.tod.scoring.offered` with the database-grounded
-    naming of :class:`TextIndex`."""
+    naming of :class:`TextIndex`. A train booking counts only when some reply shows that trainID: the
+    user never learns which train a call booked otherwise (mwzeval reads only the text)."""
+    if domain == "train":  # a booked train is offered only if a reply shows its trainID (a text with no id offers none)
+        shown = {t for text in episode.replies for t in index.named("train", text)}
+        episode = Episode([e for e in episode.events if not (isinstance(e, Booking) and e.domain == "train"
+                                                               and e.key.upper() not in shown)])
     return offered(domain, episode, lambda text: index.offered_named(domain, text))
 
 
@@ -193,8 +262,17 @@ def provided_requestables(domain: str, episode: Episode, index: TextIndex) -> se
 
 def mwz_inform_success(scenario: Scenario, episode: Episode, index: TextIndex,
                        goal_venues: Mapping[str, set[str]]) -> dict[str, float]:
-    """mwzeval's Inform and Success of one episode against ``scenario.goal`` and the requested slots of
-    ``scenario.gold.requested`` (``goal_venues``: entity keys matching each domain's final constraints)."""
+    """The project's (``entity``) Inform and Success of one episode against ``scenario.goal`` and the
+    requested slots of ``scenario.gold.requested`` (``goal_venues``: entity keys matching each domain's
+    final constraints)."""
+    match, success = entity_inform_success_domains(scenario, episode, index, goal_venues)
+    inform = all(match.values())
+    return {"inform": float(inform), "success": float(inform and all(success.values()))}
+
+
+def entity_inform_success_domains(scenario: Scenario, episode: Episode, index: TextIndex,
+                                  goal_venues: Mapping[str, set[str]]) -> tuple[dict[str, bool], dict[str, bool]]:
+    """Per goal domain: (offered venues fit, requestables provided) of :func:`mwz_inform_success`."""
     match, success = {}, {}
     for d, sub in scenario.goal.items():
         if not sub or d not in SCHEMAS:
@@ -208,8 +286,7 @@ def mwz_inform_success(scenario: Scenario, episode: Episode, index: TextIndex,
         else:
             match[d] = bool(offered) and set(offered) <= goal_venues.get(d, set())
         success[d] = goal_requestables(d, sub, requested) <= provided_requestables(d, episode, index)
-    inform = all(match.values())
-    return {"inform": float(inform), "success": float(inform and all(success.values()))}
+    return match, success
 
 
 def _time_ok(slot: str, want: str, have: str) -> bool:

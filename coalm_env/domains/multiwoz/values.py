@@ -15,7 +15,7 @@ import re
 
 from coalm_env.domains.tod.vocab import DONTCARE, DONTCARE_VALUE, EMPTY, TIME_SLOTS
 
-__all__ = ["EMPTY", "dst_value", "dst_time", "name_spelling_key", "alternatives"]
+__all__ = ["EMPTY", "dst_value", "dst_time", "name_spelling_key", "alternatives", "name_variants"]
 
 
 _NAME_ALIASES = {
@@ -121,3 +121,8 @@ def name_spelling_key(name: str) -> str:
 def alternatives(value: str) -> list[str]:
     """MultiWOZ 2.4 writes several acceptable values as ``a|b`` (and ordered ones as ``a>b``, ``a<b``)."""
     return [v.strip() for v in re.split(r"[|<>]", value) if v.strip()]
+
+
+def name_variants() -> dict[str, str]:
+    """``{written form: database name}``: the venue-name variants of :func:`dst_value`'s table."""
+    return dict(_NAME_ALIASES)

@@ -250,3 +250,41 @@ def test_same_tasks_in_another_process_and_hash_seed(gen):
     here = [[e.turns, e.ground_truth, e.initial_config] for e in (gen.entry(s, i) for s in ("train", "test")
                                                                   for i in range(8))]
     assert json.loads(out.stdout) == json.loads(json.dumps(here, sort_keys=True))
+
+
+# (function, parameter) said in words rather than as the value itself
+_WORDED = {("wc", "mode"), ("lockDoors", "unlock"), ("ls", "a"), ("du", "human_readable"), ("cd", "folder"),
+           ("pressBrakePedal", "pedalPosition"), ("startEngine", "ignitionMode"), ("displayCarStatus", "option"),
+           ("lockDoors", "door"), ("post_tweet", "tags"), ("post_tweet", "mentions")}
+
+
+def _said(value, text: str) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_said(v, text) for v in value)
+    if isinstance(value, dict):
+        return all(_said(v, text) for v in value.values())
+    return str(value).lower() in text.lower()
+
+
+def test_requests_state_every_value_the_agent_cannot_look_up(sample):
+    """Every argument of the gold calls that no earlier call of the turn supplies is in the request's words
+    (for miss_param: in the request plus its follow-up), so a reader could do the task."""
+    checked = 0
+    for entries in sample.values():
+        for e in entries:
+            sig = signatures(e.involved_classes)
+            for k, turn in enumerate(e.ground_truth):
+                if not turn:
+                    continue
+                text = e.turns[k] or ""
+                if k and not e.ground_truth[k - 1]:  # reveal or follow-up: the request was the turn before
+                    text = (e.turns[k - 1] or "") + " " + text
+                for j, raw in enumerate(turn):
+                    call = parse_call(raw, sig)
+                    fed = e.__dict__["sources"][k][j]
+                    for param, value in call.arguments.items():
+                        if param in fed or (call.name, param) in _WORDED or param == "access_token":
+                            continue
+                        assert _said(value, text), (e.id, k, raw, param, text)
+                        checked += 1
+    assert checked > 300

@@ -267,6 +267,8 @@ class ProceduralBFCL:
         truth = [[c.signature() for c in t.plan.calls] for t in turns]
         # per ground-truth turn: the steps whose output feeds a later step of the turn (moved with the calls)
         fed = [sorted({e.source for e in t.plan.skeleton.edges}) for t in turns]
+        # per ground-truth turn, per call: the arguments taken from an earlier call's result ({param: [step, path]})
+        sources = [[dict(g.sources) for g in t.plan.gold] for t in turns]
         missed: dict[int, list[str]] = {}
         if variant == "miss_func":
             choices = [(i, c.name) for i, t in enumerate(turns) for c in t.plan.calls
@@ -278,6 +280,7 @@ class ProceduralBFCL:
             truth.insert(i + 1, truth[i])
             truth[i] = []
             fed.insert(i, [])
+            sources.insert(i, [])
             missed = {i + 1: [name]}
         elif variant == "miss_param":
             choices = []
@@ -297,6 +300,7 @@ class ProceduralBFCL:
             truth.insert(i + 1, truth[i])
             truth[i] = []
             fed.insert(i, [])
+            sources.insert(i, [])
         entry = BFCLEntry(id=f"bfcl_procedural_{split}_{index}", category=variant, turns=texts, ground_truth=truth,
                           initial_config=config, involved_classes=involved, missed_function=missed,
                           path=[f"{ACTIONS[c.name].cls}.{c.name}" for t in turns for c in t.plan.calls])
@@ -306,6 +310,7 @@ class ProceduralBFCL:
         entry.__dict__["skeletons"] = [t.plan.skeleton.key() for t in turns]
         entry.__dict__["depths"] = [t.plan.skeleton.depth() for t in turns]
         entry.__dict__["fed"] = fed
+        entry.__dict__["sources"] = sources
         return entry
 
     def entry(self, split: str, index: int) -> BFCLEntry:
@@ -381,7 +386,8 @@ class BFCLProceduralDomain(BFCLDomain):
                                       "options": dict(self.generator.options), "index": index,
                                       "attempt": entry.__dict__.get("attempt"),
                                       "skeletons": entry.__dict__.get("skeletons"),
-                                      "depths": entry.__dict__.get("depths"), "fed": entry.__dict__.get("fed")}
+                                      "depths": entry.__dict__.get("depths"), "fed": entry.__dict__.get("fed"),
+                                      "sources": entry.__dict__.get("sources")}
         self._built[sid] = (entry, calls, scenario)
         while len(self._built) > self._CACHE:
             self._built.popitem(last=False)

@@ -33,6 +33,7 @@ from typing import Any
 
 __all__ = ["informed_action", "play", "run_cell", "main"]
 
+_IMPATIENT = "apibank_goal:patience=2"
 _OUT = Path(__file__).resolve().parent / "results" / "procedural" / "apibank.md"
 _CLOSING = "Is there anything else I can help you with?"
 
@@ -41,10 +42,12 @@ def _user_text(env: Any) -> str:
     return " ".join(m.content for m in env.trajectory.messages if m.role == "user")
 
 
-def informed_action(env: Any, ask: bool = True, decline: bool = True) -> Any:
+def informed_action(env: Any, ask: bool = True, decline: bool = True, chain: bool = True) -> Any:
     """The gold next action restricted to the facts the user has said: the next gold call when every
     scalar fact it takes occurs in the user's messages, else a question for the missing facts
-    (``ask``) or a neutral reply; the final summary without its refusal when not ``decline``."""
+    (``ask``) or a neutral reply; the final summary without its refusal when not ``decline``; without
+    ``chain`` it cannot use an earlier result as an argument (a call fed by one is never made: it
+    answers with the final summary instead)."""
     from coalm_env.domains.apibank.domain import _gold_progress, _said_verbatim
     from coalm_env.parsing import format_reply
 
@@ -56,6 +59,8 @@ def informed_action(env: Any, ask: bool = True, decline: bool = True) -> Any:
         facts = scenario.gold.calls[done].arguments
         missing = [p for p, v in facts.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
                    and len(str(v)) >= 2 and not _said_verbatim(v, said)]
+        if not chain and scenario.gold.calls[done].sources:
+            return format_reply(scenario.meta["replies"][-1], "react", thought="I can answer the user now.")
         if missing:
             if ask:
                 return format_reply("Could you tell me the " + " and the ".join(p.replace("_", " ") for p in missing)
@@ -92,22 +97,25 @@ def _policies() -> dict[str, Callable[[Any, dict, dict], Any]]:
         "ask": lambda env, obs, info: informed_action(env, ask=True),
         "no-ask": lambda env, obs, info: informed_action(env, ask=False),
         "no-decline": lambda env, obs, info: informed_action(env, ask=True, decline=False),
+        "no-chain": lambda env, obs, info: informed_action(env, ask=True, chain=False),
         "random": lambda env, obs, info: rand.act([obs], [info])[0],
     }
 
 
-def run_cell(level: int, split: str, n: int, policy: str, start: int = 0, **knobs: Any) -> dict[str, Any]:
-    """Mean metrics of ``policy`` x apibank_goal on scenarios ``start..start+n-1`` of ``split``."""
+def run_cell(level: int, split: str, n: int, policy: str, start: int = 0, user: str = "apibank_goal",
+             **knobs: Any) -> dict[str, Any]:
+    """Mean metrics of ``policy`` x ``user`` on scenarios ``start..start+n-1`` of ``split``."""
     import gymnasium as gym
 
     import coalm_env  # noqa: F401  (registers the ids)
 
-    env = gym.make("coalm/APIBank-Procedural-v0", split=split, level=level, oracle_hints=True, **knobs).unwrapped
+    env = gym.make("coalm/APIBank-Procedural-v0", split=split, level=level, oracle_hints=True, user=user,
+                   **knobs).unwrapped
     fn = _policies()[policy]
     play(env, f"APIBankP-L{level}-{split}-{start}", fn)  # warm-up (per-process caches), not counted
     rows = [play(env, f"APIBankP-L{level}-{split}-{i}", fn, seed=i) for i in range(start, start + n)]
     mean = lambda key: statistics.fmean(r["metrics"].get(key, 0.0) for r in rows)  # noqa: E731
-    return {"level": level, "split": split, "n": n, "policy": policy, "knobs": knobs,
+    return {"level": level, "split": split, "n": n, "policy": policy, "user": user, "knobs": knobs,
             "success": mean("success"), "calls_success": mean("calls_success"),
             "api_call_accuracy": mean("api_call_accuracy"), "infeasible_declined": mean("infeasible_declined"),
             "results_told": mean("results_told"), "steps": statistics.fmean(r["steps"] for r in rows),
@@ -129,13 +137,15 @@ def generation_cost(level: int, n: int, split: str = "train", **knobs: Any) -> d
     return {"ms_per_scenario": 1000 * (time.perf_counter() - t0) / n, "attempts_per_scenario": attempts / n}
 
 
-_KNOB_ROWS: list[tuple[str, list[Any]]] = [
-    ("n_calls", [1, 2, 3, 4, 5]),
-    ("max_depth", [0, 1, 2]),
-    ("n_user_turns", [1, 2, 3]),
-    ("n_distractors", [0, 4, 12]),
-    ("p_held_back", [0.0, 0.5, 1.0]),
-    ("p_infeasible", [0.0, 0.5, 1.0]),
+#: (knob, values, levels, other knobs set away from the defaults)
+_KNOB_ROWS: list[tuple[str, list[Any], tuple[int, ...], dict[str, Any]]] = [
+    ("n_calls", [1, 2, 3, 4, 5], (1, 2, 3), {}),
+    ("max_depth", [0, 1, 2], (1, 3), {}),
+    ("n_user_turns", [1, 2, 3], (1, 3), {}),
+    ("n_distractors", [0, 4, 12], (1,), {}),
+    ("p_held_back", [0.0, 0.5, 1.0], (1,), {}),
+    ("p_held_back", [0.0, 0.5, 1.0], (1,), {"n_user_turns": 3}),
+    ("p_infeasible", [0.0, 0.5, 1.0], (1,), {}),
 ]
 
 
@@ -161,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train", type=int, default=1000, help="train scenarios per level for the oracle")
     parser.add_argument("--heldout", type=int, default=300, help="val and test scenarios per level")
-    parser.add_argument("--knob-n", type=int, default=100, help="scenarios per knob cell")
+    parser.add_argument("--knob-n", type=int, default=60, help="scenarios per knob cell")
     parser.add_argument("--gen-n", type=int, default=300, help="scenarios timed per level")
     parser.add_argument("--out", default=str(_OUT))
     args = parser.parse_args(argv)
@@ -180,12 +190,15 @@ def main(argv: list[str] | None = None) -> int:
                                                                                             **knobbed)})
         result["examples"][level] = _examples(level)
         print(f"level {level} done ({time.perf_counter() - t_start:.0f} s)", flush=True)
-    for knob, values in _KNOB_ROWS:
-        levels = {"n_calls": (1, 2, 3), "max_depth": (1, 3), "n_user_turns": (1, 3)}.get(knob, (1,))
+    for knob, values, levels, base in _KNOB_ROWS:
         for level in levels:
             for value in values:
-                for policy in ("oracle", "ask", "no-ask", "no-decline", "random"):
-                    result["knobs"].append(run_cell(level, "train", args.knob_n, policy, **{knob: value}))
+                knobs = {**base, knob: value}
+                for policy in ("oracle", "ask", "no-ask", "no-decline", "no-chain", "random"):
+                    result["knobs"].append(run_cell(level, "train", args.knob_n, policy, **knobs))
+                for policy in ("ask", "no-ask"):  # an impatient user: two replies without progress
+                    result["knobs"].append(run_cell(level, "train", args.knob_n, policy, user=_IMPATIENT,
+                                                    **knobs))
         print(f"knob {knob} done ({time.perf_counter() - t_start:.0f} s)", flush=True)
     result["seconds"] = time.perf_counter() - t_start
     out = Path(args.out)
@@ -214,12 +227,17 @@ def _report(r: dict[str, Any]) -> str:
               "Weaker policies (there is no rule policy for API-Bank): `ask` = the oracle restricted to the facts "
               "the user has said, asking for the others; `no-ask` = the same, never asking (it waits with a "
               "neutral reply until the user volunteers the facts); `no-decline` = `ask` that never says it cannot "
-              "do an infeasible sub-goal; `random` = policies.random. The oracle is privileged (it knows every "
-              "fact) and never asks.", "",
+              "do an infeasible sub-goal; `no-chain` = `ask` that cannot pass an earlier result on as an argument "
+              "(it answers instead of making a call fed by one); `random` = policies.random. The oracle is "
+              "privileged (it knows every fact) and never asks. The last two columns play `ask` and `no-ask` "
+              f"against `{_IMPATIENT}` (the user gives up after two replies without progress; default "
+              "patience: its turns + 2).", "",
               "| knob | value | level | oracle steps | oracle success | ask success | ask turns | no-ask success | "
-              "no-ask turns | no-ask gave up | no-decline success | random success | random api_call_accuracy |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    cells = {(c["level"], json.dumps(c["knobs"]), c["policy"]): c for c in r["knobs"]}
+              "no-ask turns | no-decline success | no-chain success | random success | random api_call_accuracy | "
+              "ask success, patience 2 | no-ask success, patience 2 |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    cells = {(c["level"], json.dumps(c["knobs"]), c["policy"] + ("@2" if c["user"] == _IMPATIENT else "")): c
+             for c in r["knobs"]}
     seen = []
     for c in r["knobs"]:
         key = (c["level"], json.dumps(c["knobs"]))
@@ -227,12 +245,14 @@ def _report(r: dict[str, Any]) -> str:
             continue
         seen.append(key)
         g = lambda p: cells[(*key, p)]  # noqa: E731
-        (knob, value), = c["knobs"].items()
+        *others, (knob, value) = c["knobs"].items()
+        knob += "".join(f" ({k}={v})" for k, v in others)
         lines.append(f"| {knob} | {value} | {c['level']} | {g('oracle')['steps']:.2f} | {_fmt(g('oracle')['success'])} | "
                      f"{_fmt(g('ask')['success'])} | {g('ask')['turns']:.2f} | {_fmt(g('no-ask')['success'])} | "
-                     f"{g('no-ask')['turns']:.2f} | {_fmt(g('no-ask')['gave_up'])} | "
-                     f"{_fmt(g('no-decline')['success'])} | {_fmt(g('random')['success'])} | "
-                     f"{_fmt(g('random')['api_call_accuracy'])} |")
+                     f"{g('no-ask')['turns']:.2f} | {_fmt(g('no-decline')['success'])} | "
+                     f"{_fmt(g('no-chain')['success'])} | {_fmt(g('random')['success'])} | "
+                     f"{_fmt(g('random')['api_call_accuracy'])} | {_fmt(g('ask@2')['success'])} | "
+                     f"{_fmt(g('no-ask@2')['success'])} |")
     lines += ["", "## Generation cost", "",
               "Per scenario, after the per-process caches are warm (graph, databases, benchmark keys); "
               "attempts = skeleton draws until one lands in the split, binds, executes and is not a benchmark "

@@ -608,8 +608,16 @@ def _summary(name: str, output: Any) -> str:
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
     if isinstance(output, str) and output.lower() == "success" or output is None:
         return f"{words}: done."
-    text = json.dumps(output, ensure_ascii=False, default=str) if not isinstance(output, str) else output
-    return f"{words}: {text}"
+    return f"{words}: {_plain(output)}"
+
+
+def _plain(value: Any) -> str:
+    """A result as plain text (every scalar verbatim, unlike JSON, which escapes quotes)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
 
 
 def _must_tell(name: str, graph: ApiGraph, output: Any) -> list[Any]:

@@ -357,8 +357,8 @@ def render(r: dict[str, Any]) -> str:
         "`trading_logout`, `logout`: configs start logged in; `authenticate_travel` is requested), `rmdir`, "
         "`setCruiseControl` (needs a running engine), `update_stock_price`, `display_log`, `imperial_si_conversion`.",
         "- Requests are template clauses; values are said literally except those fed by an earlier call of the "
-        "same turn, which are named by the source (\"the airport nearest to Rivermist\"); ids created in an "
-        "earlier turn are not referred to (binders pick ids from the initial config). Fillers are word salad "
+        "same turn, which are named by the source (\"the airport nearest to Rivermist\"), and ids an earlier "
+        "turn created (once), named by that request (\"the ticket you opened for me in an earlier request\"). Fillers are word salad "
         "('Budget travel survey quarter!'): readable, not natural.",
         "- `TwitterAPI.post_tweet`'s default `tags`/`mentions` are shared mutable lists in the official class: "
         "`mention` on a tweet posted without them edits the default, which leaks into every later default tweet "

@@ -32,7 +32,7 @@ from coalm_env.backend.graph import Dependency
 from coalm_env.domains.bfcl.proc_world import (CITIES_AIRPORT, CITIES_ZIP, COMPANIES, DOORS, FIRST_NAMES,
                                                TAGS, WORDS, _pick, _sentence)
 
-__all__ = ["Action", "ACTIONS", "EDGES", "LABELS", "lit", "human", "flight_routes", "zip_pairs"]
+__all__ = ["Action", "ACTIONS", "CREATORS", "EDGES", "LABELS", "lit", "human", "flight_routes", "zip_pairs"]
 
 
 def lit(value: Any) -> str:
@@ -294,8 +294,14 @@ MSG: dict[str, Action] = {
 
 
 # -- posting ----------------------------------------------------------------------------------------
+def _created(init, kind: str) -> list:
+    """Ids an earlier turn of the task created (and the user can name: see :data:`CREATORS`)."""
+    return list((init.get("_created") or {}).get(kind, ()))
+
+
 def _tweet_ids(tw, init) -> list[int]:
-    return [int(k) for k in (init.get("tweets") or {}) if int(k) in tw.tweets]
+    ids = [int(k) for k in (init.get("tweets") or {})] + _created(init, "tweet_id")
+    return [i for i in ids if i in tw.tweets]
 
 
 def _b_post(rng, tw, init):
@@ -378,7 +384,7 @@ TW: dict[str, Action] = {
 
 # -- tickets ----------------------------------------------------------------------------------------
 def _ticket_ids(t, init, open_only=False) -> list[int]:
-    initial = {q["id"] for q in init.get("ticket_queue", [])}
+    initial = {q["id"] for q in init.get("ticket_queue", [])} | set(_created(init, "ticket_id"))
     return [q["id"] for q in t.ticket_queue if q["id"] in initial and (not open_only or q["status"] != "Closed")]
 
 
@@ -464,7 +470,7 @@ def _b_order(rng, tb, init):
 
 
 def _initial_orders(tb, init, active=False):
-    ids = [int(k) for k in (init.get("orders") or {})]
+    ids = [int(k) for k in (init.get("orders") or {})] + _created(init, "order_id")
     return [i for i in ids if i in tb.orders and (not active or tb.orders[i]["status"] in ("Open", "Pending"))]
 
 
@@ -598,12 +604,14 @@ def _token(tr, init) -> str:
 
 
 def _card(rng, tr, init):
-    initial = [c for c in (init.get("credit_card_list") or {}) if c in tr.credit_card_list]
+    initial = [c for c in [*(init.get("credit_card_list") or {}), *_created(init, "card_id")]
+               if c in tr.credit_card_list]
     return _one(rng, initial)
 
 
 def _booking(rng, tr, init):
-    return _one(rng, [b for b in (init.get("booking_record") or {}) if b in tr.booking_record])
+    return _one(rng, [b for b in [*(init.get("booking_record") or {}), *_created(init, "booking_id")]
+                      if b in tr.booking_record])
 
 
 def _b_flight(rng, tr, init):
@@ -855,6 +863,17 @@ MA: dict[str, Action] = {
                                                                            "unit_out": u[1]})(_pick(rng, _UNITS_SI, 2)),
                                  lambda a, r: f"convert {r('value')} {a['unit_in']} into {a['unit_out']}",
                                  noun=lambda a, r: f"{r('value')} {a['unit_in']} in {a['unit_out']}", implicit=True),
+}
+
+#: creating function -> (id parameter of later calls, result field, how the user names it in a later turn);
+#: an id a task created once in an earlier turn may be used again ("close the ticket you opened for me in
+#: an earlier request"); a kind created twice is not offered (the words could not tell the two apart)
+CREATORS: dict[str, tuple[str, str, str]] = {
+    "create_ticket": ("ticket_id", "id", "the ticket you opened for me in an earlier request"),
+    "post_tweet": ("tweet_id", "id", "the tweet you posted for me in an earlier request"),
+    "place_order": ("order_id", "order_id", "the order you placed for me in an earlier request"),
+    "book_flight": ("booking_id", "booking_id", "the flight you booked for me in an earlier request"),
+    "register_credit_card": ("card_id", "card_id", "the card you registered for me in an earlier request"),
 }
 
 #: function name -> its :class:`Action` (the functions a generated request may ask for)

@@ -10,8 +10,8 @@ A task is built like a benchmark entry, from a seed:
    ``max_depth``; a class without an edge for the drawn size gets independent calls), bound by the
    per-function binders against the *current* state and executed with
    :func:`~coalm_env.backend.generate.execute_skeleton` on one session that carries over from turn to
-   turn (a file-system turn starts in the folder the last one ended in; a later turn cancels an order
-   an earlier one did not touch). An attempt whose call fails (an exception or an ``{"error": ...}``
+   turn (a file-system turn starts in the folder the last one ended in; a later turn may use an id an
+   earlier turn created: "close the ticket you opened for me in an earlier request"). An attempt whose call fails (an exception or an ``{"error": ...}``
    result), or whose list-fed argument is ambiguous, is undone and drawn again;
 3. words: each turn's request joins one clause per call (templates per function from its
    description and its argument values); a read-only lookup that feeds a later call of the turn is
@@ -62,7 +62,7 @@ from coalm_env.domains.bfcl.apis import full_graph
 from coalm_env.domains.bfcl.checker import gold_calls
 from coalm_env.domains.bfcl.domain import BFCLDomain
 from coalm_env.domains.bfcl.entries import CATEGORIES, CLASS_STEMS, BFCLEntry, load_entries
-from coalm_env.domains.bfcl.proc_actions import ACTIONS, EDGES, LABELS, human, lit
+from coalm_env.domains.bfcl.proc_actions import ACTIONS, CREATORS, EDGES, LABELS, human, lit
 from coalm_env.domains.bfcl.proc_world import make_config
 from coalm_env.domains.bfcl.runtime import open_session
 from coalm_env.domains.bfcl.scenarios import to_scenario
@@ -161,6 +161,17 @@ class _Turn:
     plan: ExecutedPlan
     metas: dict[int, dict[str, Any]]
     cls: str
+    earlier: dict[tuple[int, str], str] = dataclasses.field(default_factory=dict)
+
+    def created(self) -> dict[str, dict[Any, str]]:
+        """The ids this turn created (kind -> {id: how the user names it later})."""
+        out: dict[str, dict[Any, str]] = {}
+        for call, result in zip(self.plan.calls, self.plan.results):
+            if call.name in CREATORS and isinstance(result.value, dict):
+                kind, fld, phrase = CREATORS[call.name]
+                if fld in result.value:
+                    out.setdefault(kind, {})[result.value[fld]] = phrase
+        return out
 
 
 class ProceduralBFCL:
@@ -183,7 +194,10 @@ class ProceduralBFCL:
         return bind
 
     def _turn(self, session: Any, cls: str, rng: np.random.Generator, split: str,
-              init: dict[str, Any]) -> _Turn | None:
+              init: dict[str, Any], created: dict[str, dict[Any, str]] | None = None) -> _Turn | None:
+        created = created or {}
+        unique = {kind: list(ids) for kind, ids in created.items() if len(ids) == 1}
+        init = {c: {**cfg, "_created": unique} for c, cfg in init.items()}
         k = self.knobs
         graph = proc_graph()
         allowed = _functions(cls)
@@ -200,7 +214,12 @@ class ProceduralBFCL:
             metas: dict[int, dict[str, Any]] = {}
             plan = execute_skeleton(sk, self._binder(init, metas), lambda: session, rng)
             if plan is not None and not any(_failed(r.value) for r in plan.results) and _unambiguous(plan):
-                return _Turn(plan, metas, cls)
+                earlier = {}  # (step, param) -> how the user names an id an earlier turn created
+                for j, call in enumerate(plan.calls):
+                    for p, v in call.arguments.items():
+                        if p not in plan.gold[j].sources and len(created.get(p, {})) == 1 and v in created[p]:
+                            earlier[(j, p)] = created[p][v]
+                return _Turn(plan, metas, cls, earlier)
             session.state.instances[cls] = pickle.loads(snapshot)
             del session.state.outputs[n_out:]
         return None
@@ -221,6 +240,8 @@ class ProceduralBFCL:
                     return action.vague.get(p, f"the right {human(p)}")
                 if p in sources:
                     return nouns[int(sources[p][0])]
+                if (j, p) in turn.earlier:
+                    return turn.earlier[(j, p)]
                 return lit(call.arguments[p])
 
             args = {**call.arguments, **turn.metas.get(j, {})}
@@ -258,17 +279,21 @@ class ProceduralBFCL:
                           involved_classes=involved)
         session = open_session(probe)
         turns: list[_Turn] = []
+        created: dict[str, dict[Any, str]] = {}
         for _ in range(k.n_turns):
-            turn = self._turn(session, classes[int(rng.integers(len(classes)))], rng, split, config)
+            turn = self._turn(session, classes[int(rng.integers(len(classes)))], rng, split, config, created)
             if turn is None:
                 return None
             turns.append(turn)
+            for kind, ids in turn.created().items():
+                created.setdefault(kind, {}).update(ids)
         texts = [self._sentence(self._clauses(t), rng, i > 0) for i, t in enumerate(turns)]
         truth = [[c.signature() for c in t.plan.calls] for t in turns]
         # per ground-truth turn: the steps whose output feeds a later step of the turn (moved with the calls)
         fed = [sorted({e.source for e in t.plan.skeleton.edges}) for t in turns]
         # per ground-truth turn, per call: the arguments taken from an earlier call's result ({param: [step, path]})
-        sources = [[dict(g.sources) for g in t.plan.gold] for t in turns]
+        sources = [[{**g.sources, **{p: ["earlier_turn"] for (jj, p) in t.earlier if jj == j}}
+                    for j, g in enumerate(t.plan.gold)] for t in turns]
         missed: dict[int, list[str]] = {}
         if variant == "miss_func":
             choices = [(i, c.name) for i, t in enumerate(turns) for c in t.plan.calls

@@ -117,13 +117,22 @@ def keyword_domains(text: str, onto: Ontology) -> list[str]:
     return [d for _p, d in sorted(hits)]
 
 
+def _value_owners(onto: Ontology) -> dict[str, set[str]]:
+    """Enum value -> the domains whose enums hold it (computed once per ontology; it never changes)."""
+    owners = onto.__dict__.get("_value_owners")
+    if owners is None:
+        owners = {}
+        for d, slots in onto.enums.items():
+            for s, values in slots.items():
+                if s not in _SPECIAL or s == "type":
+                    for v in values:
+                        owners.setdefault(v, set()).add(d)
+        onto.__dict__["_value_owners"] = owners
+    return owners
+
+
 def _value_domains(text: str, onto: Ontology) -> list[str]:
-    owners: dict[str, set[str]] = {}
-    for d, slots in onto.enums.items():
-        for s, values in slots.items():
-            if s not in _SPECIAL or s == "type":
-                for v in values:
-                    owners.setdefault(v, set()).add(d)
+    owners = _value_owners(onto)
     found = find_mentions(apply_synonyms(text), owners)
     return [next(iter(owners[v])) for v in found if len(owners[v]) == 1]
 

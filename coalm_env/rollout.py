@@ -166,7 +166,8 @@ def episode_plan(domain: Any, split: str, episodes: int, seed: int, scenario_ids
         return _Plan(episodes, [{"scenario_id": sid} for sid in scenario_ids], None, seed)
     if split not in domain.splits:
         raise UnknownNameError("split", split, domain.splits)
-    pool = [s.id for s in domain.scenarios(split)]
+    lazy = getattr(domain, "scenario_ids", None)  # generated splits: the ids, without generating the split
+    pool = list(lazy(split)) if lazy is not None else [s.id for s in domain.scenarios(split)]
     if not pool:
         raise ConfigError(f"domain {domain.name!r} has no scenarios in split {split!r}")
     return _Plan(episodes, [{"scenario_id": sid, "split": split} for sid in pool], split, seed)

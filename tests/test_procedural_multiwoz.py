@@ -69,6 +69,17 @@ def test_splits_are_lazy_sequences(gen):
         gen.get_scenario("mwzgen-train-0010000")
 
 
+def test_a_rollout_over_the_train_split_generates_only_what_it_plays():
+    need_data("multiwoz24")
+    domain = proc.MultiWOZProceduralDomain(n_train=5000)
+    assert domain.scenario_ids("train")[4321] == domain.generate("train", 4321).id
+    res = run_rollouts(RolloutConfig(ENV_ID, "oracle", user="agenda", episodes=3, split="train",
+                                     env_options={"n_train": 5000}), progress=False)
+    played = get_domain("multiwoz_procedural", n_train=5000)
+    assert len(played._generated) <= 4 and res.summary["success_rate"] == 1.0
+    assert {t.scenario_id for t in res.trajectories} <= {s.id for s in played._generated.values()}
+
+
 def test_no_generated_goal_repeats_a_dataset_val_or_test_goal(gen, dataset_goals, train300):
     real = {proc.content_key(g) for goals in dataset_goals.values() for g in goals}
     assert real <= gen._exclude  # the exclusion list holds every real val and test goal

@@ -651,6 +651,7 @@ class MultiWOZProceduralDomain(MultiWOZDomain):
     name = "multiwoz_procedural"
     splits = ("train", "val", "test")
     extra_options = tuple(MwzKnobs.__dataclass_fields__)
+    scenario_ids_format = "mwzgen-{split}-{index:07d}"
     _CACHE_SIZE = 4096
 
     def __init__(self, seed: int = 0, n_train: int = 10_000, n_val: int = 1000, n_test: int = 1000, **knobs: Any):
@@ -686,6 +687,12 @@ class MultiWOZProceduralDomain(MultiWOZDomain):
     def num_scenarios(self, split: str) -> int:
         return self.sizes[split]
 
+    def scenario_ids(self, split: str) -> Sequence[str]:
+        """The ids of ``split`` without generating it (the rollout plan draws its order from these)."""
+        if split not in self.splits:
+            raise UnknownNameError("split", split, self.splits)
+        return [self.scenario_ids_format.format(split=split, index=i) for i in range(self.sizes[split])]
+
     def generate(self, split: str, index: int) -> Scenario:
         """Scenario ``index`` of ``split``: a function of (generator version, knobs, seed, split, index)."""
         if split not in self.splits:
@@ -704,7 +711,7 @@ class MultiWOZProceduralDomain(MultiWOZDomain):
             raise ConfigError(f"no {split} goal found in {_MAX_ATTEMPTS} draws with these knobs")
         goal, unavailable = drawn
         scenario = Scenario(
-            id=f"mwzgen-{split}-{int(index):07d}", domain=self.name, split=split, goal=goal,
+            id=self.scenario_ids_format.format(split=split, index=int(index)), domain=self.name, split=split, goal=goal,
             tools=list(self.graph.names),
             gold=Gold(calls=gold_plan(goal, self.graph), requested={d: list(g["reqt"]) for d, g in goal.items()}),
             initial_state={"unavailable": unavailable},

@@ -53,9 +53,11 @@ _MAX_DEPTH = limits.MAX_DEPTH
 _TOOL_CALL_RE = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _REACT_KEY_RE = re.compile(r"^\s*(Thought|Action|Response|System|Observation)\s*:\s?", re.MULTILINE)
 _API_REQUEST_RE = re.compile(r"API-Request\s*:\s*")
-#: API-Bank's call as its official extractor finds it anywhere in the text: ``[`` Name ``(`` ... ``)]``,
-#: greedy to the last ``)]`` of the line (so nested quotes and text after the call are no obstacle)
-_OFFICIAL_CALL_RE = re.compile(r"\[\s*(?P<name>[A-Za-z_]\w*)\s*\((?P<params>.*)\)\s*\]")
+#: API-Bank's call as its official extractor finds it anywhere in the text: the first ``[`` Name ``(``
+#: of a line up to the last ``)]`` of that line (so nested quotes and text after the call are no
+#: obstacle); found with two linear scans, not one backtracking pattern (hostile text stays cheap)
+_OFFICIAL_START_RE = re.compile(r"\[[ \t]*(?P<name>[A-Za-z_]\w*)[ \t]*\(")
+_OFFICIAL_END_RE = re.compile(r"\)[ \t]*\]")
 #: the start of one ``key=`` of an official argument list (``==`` is not an assignment)
 _OFFICIAL_KEY_RE = re.compile(r"(?:^|,)\s*(?P<key>[A-Za-z_]\w*)\s*=(?!=)")
 _EMBEDDED_START_RE = re.compile(r"(?P<json>\[?\s*\{\s*\"name\"\s*:)|(?<![\w.])(?:\[\s*)?[A-Za-z_][\w.]*\(")
@@ -354,21 +356,27 @@ def _official_scalar(value: Any) -> Any:
 
 def _official_call(text: str, camel_case_only: bool = False) -> ParsedAction | None:
     """The first ``[Name(key=value, ...)]`` of ``text`` read as API-Bank's official extractor finds it
-    (see :data:`_OFFICIAL_CALL_RE`), with :func:`_official_arguments`; None when there is none or its
+    (see :data:`_OFFICIAL_START_RE`), with :func:`_official_arguments`; None when there is none or its
     arguments cannot be read. ``camel_case_only``: only API-Bank-style ``CamelCase`` names (used when
     the text has no ``API-Request:`` marker, so that other malformed calls stay errors)."""
-    for line in text.splitlines():
-        match = _OFFICIAL_CALL_RE.search(line)
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        start, offset = offset, offset + len(line)
+        end = None
+        for end in _OFFICIAL_END_RE.finditer(line):
+            pass
+        match = _OFFICIAL_START_RE.search(line, 0, end.start()) if end is not None else None
         if match is None:
             continue
         name = match.group("name")
         if camel_case_only and not (name[0].isupper() and "_" not in name):
             return None
         try:
-            arguments = {k: _official_scalar(v) for k, v in _official_arguments(match.group("params"), name).items()}
+            params = line[match.end(): end.start()]
+            arguments = {k: _official_scalar(v) for k, v in _official_arguments(params, name).items()}
         except _ParseError:
             return None
-        thought = (text[: text.index(line)] + line[: match.start()]).strip() or None
+        thought = (text[:start] + line[: match.start()]).strip() or None
         return ParsedAction(kind=StepKind.TOOL_CALLS, calls=[ToolCall(name=name, arguments=arguments)],
                             format="apibank", thought=thought)
     return None

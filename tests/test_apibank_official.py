@@ -70,6 +70,15 @@ def test_broken_official_text_is_an_error_not_a_call() -> None:
     assert parse_action("API-Request: [AddAlarm('x')]").kind == "error"  # positional: not the official form
 
 
+def test_hostile_text_in_the_official_form_is_an_error_read_in_linear_time() -> None:
+    from coalm_env.limits import MAX_ACTION_CHARS
+
+    # many call starts with no end: a backtracking pattern would take minutes on this
+    for text in ("[a(" * (MAX_ACTION_CHARS // 3), "[Ab(" * (MAX_ACTION_CHARS // 4),
+                 "API-Request: " + "[Ab(x=" * (MAX_ACTION_CHARS // 8)):
+        assert parse_action(text).kind == "error"
+
+
 # -- the gold text of every level ------------------------------------------------------------------
 @pytest.mark.parametrize("name, level", [("level-1-api.json", 1), ("level-2-api.json", 2),
                                          ("level-3-batch-inf.json", 3)])

@@ -312,7 +312,9 @@ def render(r: dict[str, Any]) -> str:
         "of the same turn (it passes their values without calling them, so their results are missing). "
         "*turns*: user turns incl. reveal/follow-up turns; *turn depth*: mean longest data-dependency chain of a "
         "turn's plan; *oracle steps*: agent steps per episode (the oracle sends a turn's calls in one action, then "
-        "replies).",
+        "replies). Both weaker policies are handed the gold, so `distractors` (more tools listed) and the miss_func / "
+        "miss_param variants (an empty-gold turn where the agent must say it cannot, then a reveal or follow-up) "
+        "leave them unchanged; those knobs act on a real agent's tool choice and asking, not measured here.",
         "",
         "| knob | turns | gold calls | turn depth | tools listed | oracle steps | oracle success | noisy success | no-lookup success | gen ms |",
         "|---|---|---|---|---|---|---|---|---|---|",

@@ -53,6 +53,7 @@ __all__ = [
     "episode_plan",
     "summarize",
     "read_trajectories",
+    "check_pairing",
 ]
 
 # spawn-key prefix of the scenario-order streams; episode seeds use spawn_key=(i,)
@@ -301,6 +302,7 @@ class _Runner:
         self.user_name = str(self.slots[0].env.user_spec)
         domain = self.slots[0].env.domain
         self.plan = episode_plan(domain, config.split, config.episodes, config.seed, config.scenario_ids)
+        check_pairing(self.slots[0].env, self.policy, self.policy_name, self.plan[0]["scenario_id"])
         self.trajectories: list[Trajectory | None] = [None] * config.episodes
         self.clock = {"policy_s": 0.0, "user_s": 0.0}
         self.progress = progress
@@ -429,6 +431,27 @@ class _Runner:
             return fn(*args)
         finally:
             self.clock[key] += time.perf_counter() - start
+
+
+def check_pairing(env: Any, policy: Any, policy_name: Any, scenario_id: str) -> None:
+    """Refuse, before any episode runs, a policy or a user that cannot play ``env`` (a run at 0% that
+    says nothing): a policy whose ``can_play(tool_names)`` gives a reason, a user that replays recorded
+    user turns (``follows_dataset``) on scenarios that have none."""
+    from coalm_env.protocols import follows_dataset
+
+    scenario = env.domain.get_scenario(scenario_id)
+    hook = getattr(policy, "can_play", None)
+    if callable(hook):
+        problem = hook(list(env.domain.api_graph(scenario).names))
+        if problem:
+            raise ConfigError(f"policy {policy_name!r} cannot play {env.env_id}: {problem}",
+                              hint="use --policy oracle, gold_replay, react (with a model) or random; "
+                                   f"`coalm-env list --details {env.env_id}` shows what the env offers")
+    if follows_dataset(env.user) and not scenario.user_turns:
+        raise ConfigError(f"user {str(env.user_spec)!r} replays a scenario's recorded user turns, but the scenarios "
+                          f"of {env.env_id} have none (it would end every episode at once)",
+                          hint=f"use the env's default user ({env.domain.default_user!r}), or an env with dialogues "
+                               "(coalm/MultiWOZ-v0, coalm/BFCL-MultiTurn-v0, coalm/APIBank-v0)")
 
 
 def _guarded(env: Any, where: str, fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -34,7 +34,7 @@ from typing import Any
 from coalm_env.protocols import UserRequest
 from coalm_env.rollout import (
     RolloutConfig, RolloutResult, _abort, _broken, _guarded, _name, _timeout, _timing, _unplayable, _write_outputs,
-    _Writer, episode_plan, episode_seed, summarize,
+    _Writer, check_pairing, episode_plan, episode_seed, summarize,
 )
 
 __all__ = ["arun_rollouts", "run_rollouts_async"]
@@ -60,6 +60,7 @@ class _AsyncRunner:
         self.user = first.user
         self.user_name = str(first.user_spec)
         self.plan = episode_plan(first.domain, c.split, c.episodes, c.seed, c.scenario_ids)
+        check_pairing(first, self.policy, self.policy_name, self.plan[0]["scenario_id"])
         self.trajectories: list[Any] = [None] * c.episodes
         self.clock = {"policy_s": 0.0, "user_s": 0.0}  # summed over episodes (they overlap in time)
 

@@ -50,6 +50,15 @@ class RulePolicy:
         self.max_episodes = max_episodes
         self._trackers: OrderedDict[Any, Tracker] = OrderedDict()
 
+    @staticmethod
+    def can_play(tool_names: Sequence[str]) -> str | None:
+        """Why this policy cannot play an env offering ``tool_names`` (``None``: it can): it searches and
+        books through ``find_<domain>`` / ``book_<domain>`` tools (the runners refuse such a pairing)."""
+        if any(n.startswith("find_") for n in tool_names):
+            return None
+        return ("the rule policy plays task-oriented domains (Travel, MultiWOZ): it searches with find_<domain> "
+                "tools and books with book_<domain>, and this env has none")
+
     def act(self, observations: Sequence[dict[str, Any]], infos: Sequence[dict[str, Any]] | None = None) -> list:
         """One action per observation: a list with one :class:`ToolCall`, or a reply text."""
         infos = list(infos) if infos is not None else [{}] * len(observations)

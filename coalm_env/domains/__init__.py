@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from coalm_env.errors import UnknownNameError
+from coalm_env.errors import ConfigError, UnknownNameError
 from coalm_env.registry import DOMAINS
 from coalm_env.specs import ENV_SPECS, EnvSpec
 
@@ -59,8 +59,25 @@ def get_domain(name: str, **options: Any) -> Any:
     key = (name, json.dumps(options, sort_keys=True, default=str))
     if key not in _CACHE:
         check_options(name, options)
+        _check_numbers(name, options)
         _CACHE[key] = DOMAINS.make(name, **options)
     return _CACHE[key]
+
+
+def _check_numbers(name: str, options: dict[str, Any]) -> None:
+    """A boolean given for a numeric option (``level=true``) is refused: Python would take it as 1 or 0."""
+    import re
+
+    try:
+        params = inspect.signature(DOMAINS.resolve(name)).parameters
+    except (TypeError, ValueError):
+        return
+    for key, value in options.items():
+        ann = params[key].annotation if key in params else None
+        ann = ann if isinstance(ann, str) else getattr(ann, "__name__", "")
+        if isinstance(value, bool) and re.search(r"\b(int|float)\b", ann) and not re.search(r"\bbool\b", ann):
+            raise ConfigError(f"option {key}={str(value).lower()} of domain {name!r}: a number is expected, not a "
+                              f"boolean", hint=f"give {key} as a number ({ann})")
 
 
 def clear_cache() -> None:

@@ -440,6 +440,12 @@ class BFCLProceduralDomain(BFCLDomain):
                                                max_cached=self._CACHE)
         return self._pools[split]
 
+    def scenario_ids(self, split: str) -> list[str]:
+        """The ids of ``split`` without generating it (the rollout plan draws its order from these)."""
+        if split not in self.splits:
+            raise UnknownNameError("split", split, self.splits)
+        return [f"bfcl_procedural_{split}_{i}" for i in range(self.pool_size)]
+
     def get_scenario(self, scenario_id: str) -> Scenario:
         return self._build(*self._parse(scenario_id))[2]
 

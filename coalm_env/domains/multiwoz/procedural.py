@@ -399,10 +399,10 @@ class GoalSampler:
         return self._weights[key]
 
     # - one domain -
-    def _venue_info(self, rng: np.random.Generator, d: str) -> dict[str, str] | None:
+    def _venue_info(self, rng: np.random.Generator, d: str, by_constraints: bool = False) -> dict[str, str] | None:
         patterns = self.patterns.get(d) or {}
-        if self.knobs.p_name is not None:
-            named = rng.random() < self.knobs.p_name
+        if self.knobs.p_name is not None or by_constraints:
+            named = not by_constraints and rng.random() < self.knobs.p_name
             if (d, named) not in self._named:
                 kept = {k: c for k, c in patterns.items() if (k == "name") == named}
                 self._named[(d, named)] = kept or ({"name": 1} if named else {})
@@ -415,6 +415,23 @@ class GoalSampler:
             return None
         target = rows[_index(rng, cdf)]
         return {s: target[s] for s in slots}
+
+    def _venue(self, rng: np.random.Generator, d: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        """``(info, fail_info)`` of a venue domain. A venue asked for by constraints fails over with the
+        learned rate (or ``p_fail_info``); one whose constraints no single change can empty (every area has
+        attractions) is redrawn among the constraint patterns, so the rate is kept and, as in the dataset,
+        fail-overs sit on the patterns that admit one."""
+        info = self._venue_info(rng, d)
+        if info is None or "name" in info or rng.random() >= self.p("p_fail_info", d):
+            return (info, {}) if info is not None else None
+        for _ in range(30):
+            fail = self._fail_info(rng, d, info)
+            if fail:
+                return info, fail
+            info = self._venue_info(rng, d, by_constraints=True)
+            if info is None:
+                return None
+        return None
 
     def _route(self, info: Mapping[str, str]) -> tuple[int, int]:
         """(latest departure, earliest arrival) in minutes of the trains on ``info``'s route and day."""
@@ -533,10 +550,10 @@ class GoalSampler:
         for d in combo:
             if d == "taxi":
                 continue
-            info = self._train_info(rng) if d == "train" else self._venue_info(rng, d)
-            if info is None:
+            drawn = (self._train_info(rng), {}) if d == "train" else self._venue(rng, d)
+            if drawn is None or drawn[0] is None:
                 return None
-            goal[d] = {"info": info}
+            goal[d] = {"info": drawn[0], "fail_info": drawn[1]}
         if "taxi" in combo:
             goal["taxi"] = self._taxi(rng, goal)
         if signature_bucket(goal, seed) not in buckets:
@@ -545,12 +562,7 @@ class GoalSampler:
         for d, sub in goal.items():
             if d == "taxi":
                 continue
-            info = sub["info"]
-            can_fail = d in VENUES and "name" not in info
-            fail = self._fail_info(rng, d, info) if can_fail and rng.random() < self.p("p_fail_info", d) else None
-            if fail == {}:
-                return None  # a fail-over was drawn but no single change empties this search: redraw
-            fail = fail or {}
+            info, fail = sub["info"], sub["fail_info"]
             book = self._book(rng, d) if d in _BOOKABLE and rng.random() < self.p("p_book", d) else {}
             fail_book = self._fail_book(rng, d, book) if book and d != "train" and rng.random() < self.p("p_fail_book", d) else {}
             if fail_book:

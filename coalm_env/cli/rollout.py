@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
@@ -57,6 +58,21 @@ def parse_options(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def check_out_dir(out: str) -> None:
+    """Refuse, before any episode runs, an ``--out`` that is a file or a place that cannot be written."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a directory", hint="pass a directory (it is created if needed)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".coalm-write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot write there ({exc.strerror or exc})",
+                          hint="pass --out DIR in a writable place") from exc
+
+
 def default_out(env_id: str, policy: str, seed: int) -> str:
     slug = "".join(c if c.isalnum() or c in "-." else "_" for c in f"{env_id}-{policy}")
     return f"runs/{slug}-s{seed}"
@@ -77,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         out_dir=out,
         faults=args.faults,
     )
+    check_out_dir(out)
     if args.runner == "async":
         from coalm_env.rollout_async import run_rollouts_async
 

@@ -111,8 +111,14 @@ class ObservationCache:
         if key is None:
             return json.dumps(list(tools), ensure_ascii=False), render_tools(tools)
         if key != self._tools_key:
-            self._tools_out = (json.dumps(list(tools), ensure_ascii=False), render_tools(tools))
-            self._tools_key, self._tools_pin = key, [t["function"].get("parameters") for t in tools]
+            shared = _TOOLS_SEEN.get(key)  # the same tool list in an earlier episode (any env of this process)
+            if shared is None:
+                shared = (json.dumps(list(tools), ensure_ascii=False), render_tools(tools),
+                          [t["function"].get("parameters") for t in tools])
+                _TOOLS_SEEN[key] = shared
+                while len(_TOOLS_SEEN) > 256:
+                    _TOOLS_SEEN.pop(next(iter(_TOOLS_SEEN)))
+            self._tools_key, self._tools_out, self._tools_pin = key, shared[:2], shared[2]
         return self._tools_out
 
     def observation(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -136,6 +142,11 @@ class ObservationCache:
             "[Conversation history]\n" + "\n".join(history),
         ]
         return {"text": "\n\n".join(parts), "messages": tuple(dict(c[3]) for c in cache), "tools": tools_json}
+
+
+#: tools JSON and text block by tool-list key (oldest dropped past 256); each entry pins the keyed
+#: ``parameters`` objects, so an id in a key cannot be reused by another object while the entry lives
+_TOOLS_SEEN: dict[tuple, tuple[str, str, list[Any]]] = {}
 
 
 def _tools_key(tools: Sequence[Any]) -> tuple | None:

@@ -51,10 +51,28 @@ def understanding_of(info_or_vocab: Any) -> Any:
 
 
 def values(u: Any, text: str, slot: str, candidates: Sequence[str] | None = None) -> list[str]:
-    """Values of ``slot`` stated in ``text`` (left to right), by the understanding ``u``; ``[]`` without one."""
+    """Values of ``slot`` stated in ``text`` (left to right), by the understanding ``u``; ``[]`` without one.
+    The same question in one user turn is asked again by several readers: the last answers are kept
+    (the understanding is a pure function of its arguments)."""
     if u is None or not text:
         return []
-    return [m.value for m in u.find_values(text, slot, candidates)]
+    key = (text, slot, tuple(candidates) if candidates is not None else None)
+    memo = _VALUES.get(id(u))
+    if memo is None or memo[0] is not u:
+        memo = _VALUES[id(u)] = (u, {})
+        while len(_VALUES) > 8:
+            _VALUES.pop(next(iter(_VALUES)))
+    found = memo[1].get(key)
+    if found is None:
+        found = [m.value for m in u.find_values(text, slot, candidates)]
+        if len(memo[1]) >= 4096:
+            memo[1].clear()
+        memo[1][key] = found
+    return list(found)
+
+
+#: per understanding (held, so its id stays its own): (text, slot, candidates) -> values
+_VALUES: dict[int, tuple[Any, dict[tuple, list[str]]]] = {}
 
 
 def values_mentions(u: Any, text: str, slot: str, domain: str | None = None) -> list[Any]:

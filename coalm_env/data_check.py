@@ -11,8 +11,9 @@ calls :func:`verify` on each path it hands out:
   truncated, not UTF-8, replaced...) and the fix;
 - a folder the loaders list (``*.jsonl`` sample folders) must hold exactly the manifest's files (one
   missing or one more would silently change the test set);
-- the dataset folder itself (handed to loaders that read many files) has every manifest file it holds
-  checked.
+- the first time a dataset is touched in a process, every manifest file it holds is checked, and a
+  folder of the dataset must be either absent (a partial download: its loaders fall back or say
+  what is missing) or complete.
 
 Two modes, chosen with ``COALM_ENV_DATA_CHECK``:
 
@@ -45,8 +46,13 @@ ENV_VAR = "COALM_ENV_DATA_CHECK"
 MODES = ("checksum", "schema")
 #: folders whose files the loaders find by listing them (their listing must equal the manifest's)
 LISTED = {"apibank": ("lv1-lv2-samples/level-1-given-desc", "lv1-lv2-samples/level-2-toolsearcher")}
+#: files a copy may lack although their folder is there (the mirror's additions to the official files)
+OPTIONAL = {"bfcl": ("version_diffs.json",)}
 #: files read as plain text although named ``.json`` (MultiWOZ's list files: one dialogue id a line)
 TEXT_FILES = {"multiwoz24": ("testListFile.json", "valListFile.json")}
+#: files whose set of lines is the same in every version (the MultiWOZ splits are fixed since 2.0): the
+#: schema mode compares it too, so that the val list in place of the test list is refused
+FIXED_LINES = {"multiwoz24": ("testListFile.json", "valListFile.json")}
 
 _cache: dict[tuple[str, int, int, str], None] = {}
 _checked_roots: set[tuple[str, str]] = set()
@@ -130,6 +136,8 @@ def describe(name: str, rel: str, raw: bytes) -> dict[str, Any]:
         out.update(_structure(_kind(name, rel), raw))
     except ValueError as exc:
         raise ValueError(f"{rel}: {exc}") from None
+    if rel in FIXED_LINES.get(name, ()):
+        out["lines_sha256"] = _lines_digest(raw)
     return out
 
 
@@ -146,7 +154,14 @@ def _schema_problem(name: str, rel: str, raw: bytes, record: dict[str, Any]) -> 
     missing = sorted(set(record.get("keys") or ()) - set(got.get("keys") or ()))
     if missing:
         return f"its entries lack the keys {missing[:5]} every entry of the dataset has: replaced by another file?"
+    if "lines_sha256" in record and _lines_digest(raw) != record["lines_sha256"]:
+        return "its lines are not the dataset's (these ids are the same in every version): replaced by another file?"
     return None
+
+
+def _lines_digest(raw: bytes) -> str:
+    lines = sorted({line.strip() for line in raw.decode("utf-8", "replace").splitlines() if line.strip()})
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _checksum_problem(name: str, rel: str, raw: bytes, record: dict[str, Any]) -> str | None:
@@ -225,6 +240,8 @@ def verify(name: str, root: Path, path: Path) -> None:
         _checked_roots.add((str(root), how))
     if path.is_file():
         _check_file(name, rel, path, how)
+    elif rel in _version(name)["files"]:
+        raise DataCorruptError(str(path), "is a folder (or a special file), not a file", _fix(name))
     elif rel in LISTED.get(name, ()):
         _check_listing(name, rel, path, how)
 
@@ -236,6 +253,10 @@ def _check_root(name: str, root: Path, how: str) -> None:
             _check_file(name, r, path, how)
         elif path.exists():
             raise DataCorruptError(str(path), "is a folder (or a special file), not a file", _fix(name))
+        elif path.parent.is_dir() and r not in OPTIONAL.get(name, ()):
+            # a folder of the dataset is absent (a partial download) or complete: one missing file
+            # would silently change what the loaders fall back on
+            raise DataNotFoundError(str(path), f"its folder holds the other files of {name}; {_fix(name)}")
     for r in LISTED.get(name, ()):
         if (root / r).is_dir():
             _check_listing(name, r, root / r, how)

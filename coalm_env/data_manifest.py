@@ -3625,6 +3625,7 @@ MANIFEST = {
    "testListFile.json": {
     "count": 1000,
     "kind": "text",
+    "lines_sha256": "b2ec019f4b0456c7b58d46e9ca91042beb1e59a922c13fbd6c50e7fa73a2d66f",
     "sha256": "56fff5bf8c7b0a64fba8672241a7bdd947c3a58986bf06f46d37f33288f73ce0",
     "size": 13497,
     "top": "lines"
@@ -3632,6 +3633,7 @@ MANIFEST = {
    "valListFile.json": {
     "count": 1000,
     "kind": "text",
+    "lines_sha256": "0539bf9022739bc6c70fd77c90cc122edb5e16878c766b2265615627aa127c84",
     "sha256": "8e19240b90576c3ed83a0d44ef5e7ca8916e47356662ed4621e6b39d8c327d80",
     "size": 13507,
     "top": "lines"

@@ -57,9 +57,10 @@ ENV_SPECS: dict[str, EnvSpec] = _table(
     # API-Bank: option level=1|2|3 (default 1); see coalm_env.domains.apibank
     EnvSpec("coalm/APIBank-v0", "apibank", "coalm_env.domains.apibank:APIBankDomain", dataset="apibank"),
     # generated API-Bank tasks (train/val/test by plan skeleton); options level, seed, knobs (see
-    # coalm_env.domains.apibank.procedural)
+    # coalm_env.domains.apibank.procedural); a level-2/3 plan of n calls takes 2n tool steps + a reply
     EnvSpec("coalm/APIBank-Procedural-v0", "apibank_procedural",
-            "coalm_env.domains.apibank.procedural:APIBankProceduralDomain", dataset="apibank"),
+            "coalm_env.domains.apibank.procedural:APIBankProceduralDomain", {"max_steps_per_turn": 24},
+            dataset="apibank"),
 )
 
 

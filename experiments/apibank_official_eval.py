@@ -134,7 +134,8 @@ def variants(rows: list[dict[str, Any]], level: int, rng: np.random.Generator) -
                    and any(_unquote(v).strip().lower() != o.strip().lower() for o in values[(name, k)])]
         if choices:
             j, k = choices[int(rng.integers(len(choices)))]
-            alternatives = sorted(o for o in values[(name, k)] if o.strip().lower() != _unquote(args[j][1]).strip().lower())
+            mine = _unquote(args[j][1]).strip().lower()
+            alternatives = sorted(o for o in values[(name, k)] if o.strip().lower() != mine)
             new = alternatives[int(rng.integers(len(alternatives)))]
             kind = "other_keywords" if name == "ToolSearcher" else "other_value"
             out[kind].append((i, _render(name, args[:j] + [(k, f"'{new}'")] + args[j + 1:])))
@@ -236,13 +237,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="write the table (markdown) here too")
     args = ap.parse_args(argv)
     lines = ["| level | kind | expect | n | pass rate | target met |"
-             + (" official n | official pass | agreement |" if args.official else ""),
-             "|---|---|---|---|---|---|" + ("---|---|---|" if args.official else "")]
+             + (" official n | official pass | agreement | n (official passes gold) | agreement there |"
+                if args.official else ""),
+             "|---|---|---|---|---|---|" + ("---|---|---|---|---|" if args.official else "")]
     notes: list[str] = []
     for level in (int(x) for x in args.levels.split(",")):
         rows = json.loads(data.require("apibank", "test-data", FILES[level]).read_text())
         rng = np.random.default_rng([args.seed, level])
         official = Official(args.official, level) if args.official else None
+        gold_ok: dict[int, bool | None] = {}
         made = variants(rows, level, rng)
         for kind in ("gold", *EQUAL, *WRONG, *INFO):
             items = made.get(kind)
@@ -258,10 +261,14 @@ def main(argv: list[str] | None = None) -> int:
             line = f"| {level} | {kind} | {expect} | {len(verdicts)} | {rate:.4f} | {shown} |"
             if official is not None:
                 theirs = [official.judge(row, row["pred"]) for row in batch]
+                if kind == "gold":
+                    gold_ok = {i: b for (i, _), b in zip(items, theirs)}
                 pairs = [(a, b) for a, b in zip(verdicts, theirs) if b is not None]
                 agree = sum(a == b for a, b in pairs) / len(pairs) if pairs else float("nan")
                 passed = sum(b for _, b in pairs) / len(pairs) if pairs else float("nan")
-                line += f" {len(pairs)} | {passed:.4f} | {agree:.4f} |"
+                clean = [(a, b) for (i, _), a, b in zip(items, verdicts, theirs) if b is not None and gold_ok.get(i)]
+                clean_agree = sum(a == b for a, b in clean) / len(clean) if clean else float("nan")
+                line += f" {len(pairs)} | {passed:.4f} | {agree:.4f} | {len(clean)} | {clean_agree:.4f} |"
                 if kind == "gold":
                     failed = Counter(official._gold_result(row)[0] for row, b in zip(batch, theirs) if b is False)
                     notes.append(f"- level {level}: gold rows the official rules fail, by API: "
@@ -271,6 +278,23 @@ def main(argv: list[str] | None = None) -> int:
     header = (f"API-Bank official-format scoring on variants of the gold rows (seed {args.seed}); "
               f"{dt.date.today().isoformat()}, {platform.machine()} {platform.python_version()}; "
               f"command: `python experiments/apibank_official_eval.py{' --official DIR' if args.official else ''}`\n")
+    if args.official:
+        notes[:0] = [
+            "Official columns: the official extractor, ToolManager (a fresh database per call, as its",
+            "scripts run) and check_api_call_correctness, run from the DAMO-ConvAI checkout; ToolSearcher,",
+            "Dictionary, Translate and SearchEngine rows are not judged by it (model / web service / nltk",
+            "data); `n (official passes gold)`: the variants of rows whose gold text the official rules",
+            "pass. Its gold failures are the documented deviations (coalm_env/domains/apibank/official.py):",
+            "list arguments it cannot parse (AddMeeting, ModifyMeeting, QueryMeeting, RecordHealthData,",
+            "MovieRecommendations), calls that need an earlier call's state (ForgotPassword, GetUserToken,",
+            "RegisterUser, QueryRegistration), `on='True'` vs the recorded boolean and device_id vs name",
+            "(TimedSwitch, CancelTimedSwitch), QueryScene's capitalised recordings, DeleteMeeting's KeyError.",
+            "Other disagreements: unquoted decimals (`latitude=37.7749`), which its bare-value pattern `\\w+`",
+            "reads as `37` (level-3 unquoted_numbers), and Agenda writes with another user's valid token, which",
+            "its AddAgenda/ModifyAgenda checks accept (they compare content, time, location and result, not",
+            "the token; level-1 other_value): here the token must match (documented in official.py).",
+            "",
+        ]
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(header + "\n" + "\n".join(lines) + "\n" + ("\n" + "\n".join(notes) + "\n" if notes else ""))

@@ -30,9 +30,61 @@ limit                          value       what happens beyond it
 =============================  ==========  =======================================================
 
 Numbers inside trajectories and observations: an integer too long to print (more than
-:data:`MAX_PRINTABLE_INT_DIGITS` digits; Python refuses to convert such integers to text) is written as the string ``"<int of ~N digits>"`` by :func:`coalm_env.types.json_safe` and by
-:func:`safe_repr`. Per-call limits of backends that can run long live with those backends
-(BFCL: :data:`coalm_env.domains.bfcl.apis.GUARDS`).
+:data:`MAX_PRINTABLE_INT_DIGITS` digits; Python refuses to convert such integers to text) is written as
+the string ``"<int of ~N digits>"`` by :func:`coalm_env.types.json_safe`.
+
+What the agent sees. A parse error is a tool message named ``parse_error`` whose content starts with
+``Error:`` (``info["parse_error"]`` holds the reason, ``info["reward_components"]["parse_errors"]``
+counts them), e.g. ``Error: the action is 200001 characters long; at most 200000 are read``. A call
+refused by a bound of a backend is a tool result ``{"error": {"type": "limit_exceeded", "message":
+...}}`` (``invalid_arguments`` for a schema bound), counted in ``tool_errors``. Neither is an
+exception out of ``step()``, nor an internal error.
+
+Per-call bounds of the backends that can run long. No call is timed out or interrupted: each call
+whose CPU time or memory could grow without bound is refused *before* it runs when its inputs would
+cross a bound that keeps it well under a second and a few hundred MB (the ground truth of every
+dataset stays far inside them; tests/test_hostile_inputs.py, the fuzz suite's ``max_step_s``).
+
+===============================================  ==============  ========================================
+backend call                                     bound           refusal
+===============================================  ==============  ========================================
+BFCL ``MathAPI.power``                           result of at    ``limit_exceeded`` (e.g. a 4000-digit
+                                                 most 100,000    base to the 10,000th: minutes before)
+                                                 bits
+BFCL ``MathAPI.round_number``                    ``|decimal_     ``limit_exceeded``
+                                                 places|`` <=
+                                                 10,000
+BFCL ``MathAPI`` ``exponent`` / ``precision``    +-10,000 /      ``invalid_arguments`` (schema bound)
+                                                 0..10,000
+BFCL ``GorillaFileSystem`` ``cp``/``echo``/      10,000 paths,   ``limit_exceeded``: "no space left on
+``du``/``find``                                  20,000,000      the device" (shared directories counted
+                                                 characters      at every path they appear at)
+API-Bank ``Calculator`` / level-3 calculators    500 characters, ``invalid_arguments``; parsed with ``ast``,
+                                                 exponents <= 64 never evaluated; float results, non-finite
+                                                 in magnitude    refused
+===============================================  ==============  ========================================
+
+The values live with those backends (:data:`coalm_env.domains.bfcl.apis.GUARDS`, ``MAX_RESULT_BITS``,
+``MAX_DECIMAL_PLACES``, ``MAX_FS_ENTRIES``, ``MAX_FS_CHARS``; ``coalm_env.domains.apibank.apis_home.calculate``);
+each tool result is then bounded by ``MAX_TOOL_RESULT_CHARS`` / ``MAX_STEP_RESULT_CHARS`` above.
+
+Per-episode wall time. ``RolloutConfig(max_episode_s=...)`` (lock-step and async runners; default
+none): checked between steps, an episode past it ends ``errored`` with ``errors[-1]["kind"] ==
+"timeout"``; a single step is bounded by the per-call bounds above, not interrupted. A run asks for at
+most ``coalm_env.rollout.MAX_EPISODES`` (1,000,000) episodes (refused at once beyond: every trajectory
+is kept in memory); a sweep worker (:mod:`coalm_env.sweep.worker`) ends only the broken episode.
+
+Observation size inside the declared space. Every text field of the observation space is
+``UnicodeText(0, MAX_OBS_CHARS)`` (message ``name``/``tool_call_id``: ``MAX_NAME_CHARS``); the renderer cuts
+the middle of the history (marked) so that ``text`` stays within it, whatever the tool results, replies
+and user turns (each bounded above) add up to. ``tests/test_fuzz_ci.py`` checks
+``observation_space.contains(obs)`` for 100,000 fuzzed actions per CI run.
+
+Isolation. One bad episode never takes others down: a hostile action is an observation, so the workers
+of a ``gymnasium`` ``AsyncVectorEnv`` survive it, and :class:`coalm_env.vector.CoalmAsyncVectorEnv`
+reports a worker process that dies anyway (index, pid, exit code); the runners end only the episode
+whose policy or env call raised (see :mod:`coalm_env.rollout`) and still write ``summary.json``.
+Damaged dataset files are refused when first loaded (:mod:`coalm_env.data_check`).
 
 This module imports nothing from the project (every layer may use it).
 """

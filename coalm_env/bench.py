@@ -12,8 +12,8 @@ Sections:
    env-only rate for BFCL/API-Bank (:data:`REFERENCES`: figures measured on this machine, not re-run
    here: neither package is installed).
 2. **Flatness**: Travel with a stalling agent (a search, then a reply that moves nothing) against an
-   agenda user with endless patience, up to ``turns`` turns: env ms per step and the rule policy's ms
-   per call (incremental state and, for contrast, a state rebuilt from every message) by turn index.
+   agenda user with endless patience, up to ``turns`` turns: env ms per step (wall and CPU; the last
+   step of a dialogue includes its scoring) and the rule policy's ms per call (incremental state and, for contrast, a state rebuilt from every message) by turn index.
 3. **Reset**: Travel ``reset()`` ms against ``db_size`` (the copy-on-write store keeps it flat).
 4. **Memory**: RSS of ``concurrent`` Travel episodes held open at once (reset plus one exchange each),
    measured in a fresh interpreter.
@@ -171,18 +171,19 @@ def flatness(cfg: BenchConfig) -> list[dict[str, Any]]:
         step = 0
         while True:
             turn = int(info.get("turn", 0))
-            cell = by_turn.setdefault(turn, {"env": [], "rule": [], "rebuild": []})
+            cell = by_turn.setdefault(turn, {"env": [], "env_cpu": [], "rule": [], "rebuild": []})
             t0 = time.perf_counter()
             policy.act([obs], [info])
             t1 = time.perf_counter()
             decide(track(obs, info["vocab"].schemas, understanding_of(info)))
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             action = _STALL_CALL if step % 2 == 0 else _STALL_REPLY
             obs, _r, term, trunc, info = env.step(action)
-            t3 = time.perf_counter()
+            t3, c3 = time.perf_counter(), time.process_time()
             cell["rule"].append(t1 - t0)
             cell["rebuild"].append(t2 - t1)
             cell["env"].append(t3 - t2)
+            cell["env_cpu"].append(c3 - c2)
             step += 1
             if term or trunc:
                 break
@@ -193,10 +194,12 @@ def flatness(cfg: BenchConfig) -> list[dict[str, Any]]:
         env_t = [x for c in cells for x in c["env"]]
         if not env_t:
             continue
+        cpu_t = [x for c in cells for x in c["env_cpu"]]
         rule_t = [x for c in cells for x in c["rule"]]
         rebuild_t = [x for c in cells for x in c["rebuild"]]
         rows.append({"turns": f"{lo}-{hi}" if hi > lo else str(lo), "steps": len(env_t),
                      "env_ms_per_step": 1000 * sum(env_t) / len(env_t), "env_steps_per_s": len(env_t) / sum(env_t),
+                     "env_cpu_ms_per_step": 1000 * sum(cpu_t) / len(cpu_t),
                      "rule_ms_per_call": 1000 * sum(rule_t) / len(rule_t),
                      "rule_rebuild_ms_per_call": 1000 * sum(rebuild_t) / len(rebuild_t)})
     return rows

@@ -38,12 +38,13 @@ for the env-wide ones (mock APIs, ToolSearcher by BM25, recorded web answers, ra
    needs an earlier call's effect fails (a token registered earlier, ``ForgotPassword``'s second step,
    an appointment queried after it was made). Here gold and prediction run on the state the dialogue's
    earlier gold calls leave (level 3: the sample's earlier calls).
-2. **Parsing.** The official regex (``\\[(\\w+)\\((.*)\\)\\]`` then ``key='value'`` pairs, non-greedy)
-   cuts the gold text's list values (``attendees='['John', 'Jane']'`` reads as ``'['``; 31 level-1 gold
-   rows), a value with an apostrophe or a comma-free quote of the other kind, and reads double-quoted
-   values only up to the first quote of either kind. Here Python literals are read as such and the
-   official text otherwise value by value (:func:`coalm_env.parsing._official_arguments`); lists
-   may be lists or list text. A prediction with several calls is judged on its first.
+2. **Parsing.** The official regex (``\\[(\\w+)\\((.*)\\)\\]`` then ``key='value'`` pairs, non-greedy up to
+   the first quote of either kind) cuts the gold text's list values (``attendees='['John', 'Jane']'``
+   reads as ``'['``; 31 level-1 gold rows) and any value holding a quote character (an apostrophe),
+   and reads a bare value only as ``\\w+`` (``latitude=37.7749`` reads as ``37``). Here Python literals
+   are read as such and the official text otherwise value by value
+   (:func:`coalm_env.parsing._official_arguments`); lists may be lists or list text. A prediction with
+   several calls is judged on its first.
 3. **Types.** The official ``ToolManager`` converts ``int``/``float`` parameters only when the text is
    all digits and ``bool`` as ``== 'True'``; a check then compares Python values, so ``on='True'``
    (the gold text) against the recorded ``True`` fails. Here both calls' inputs are converted to the

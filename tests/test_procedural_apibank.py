@@ -122,6 +122,13 @@ def test_oracle_succeeds_through_gym_make(level):
     assert info["metrics"]["success"] == 0.0
 
 
+def test_long_level3_plans_end_with_the_user_satisfied_not_truncated():
+    env = gym.make("coalm/APIBank-Procedural-v0", split="train", level=3, n_calls=5, oracle_hints=True).unwrapped
+    info = _play(env, "APIBankP-L3-train-1", _oracle)
+    assert info["stop_reason"] == "goal_met" and info["metrics"]["success"] == 1.0
+    assert len([s for s in env.scenario.meta["steps"] if s["name"] != "ToolSearcher"]) == 5
+
+
 def test_the_replay_user_plays_generated_turns_too():
     env = gym.make("coalm/APIBank-Procedural-v0", split="val", level=1, user="apibank_replay", oracle_hints=True,
                    p_held_back=1.0, n_user_turns=2).unwrapped
@@ -241,7 +248,7 @@ def test_knobs_change_the_plan_shape():
             plan = {x["name"] for x in s.meta["steps"]}
             assert len(s.meta["apis"]) == len(plan) + k == len(s.tools) and plan <= set(s.tools)
     assert not any(proc.APIBankProceduralDomain(level=1).generate("train", i).meta["held_back"] for i in range(5))
-    for bad in ({"n_calls": 0}, {"p_held_back": 1.5}, {"max_depth": -1}, {"n_user_turns": "2"}, {"level": 4}):
+    for bad in ({"n_calls": 0}, {"n_calls": 9}, {"p_held_back": 1.5}, {"max_depth": -1}, {"n_user_turns": "2"}, {"level": 4}):
         with pytest.raises(ConfigError):
             proc.APIBankProceduralDomain(**bad)
 

@@ -89,6 +89,7 @@ SPLIT_SIZES: Mapping[str, int] = {"train": 1_000_000, "val": 1_000, "test": 1_00
 _SALT = "apibank"
 _MAX_ATTEMPTS = 400
 _MAX_CACHED = 10_000  # built scenarios kept per split pool
+_MAX_CALLS = 8
 
 _TOKEN = ("GetUserToken",)
 #: level-1/2 families: the APIs one plan may use
@@ -816,7 +817,7 @@ class APIBankProceduralDomain(APIBankDomain):
         level: 1 (plan APIs and ``n_distractors`` others described), 2 (ToolSearcher first) or 3
             (the level-3 APIs, ToolSearcher first).
         seed: the generator seed (scenario ``i`` of a split is a pure function of it and the knobs).
-        n_calls: API calls per plan (ToolSearcher retrievals not counted).
+        n_calls: API calls per plan (ToolSearcher retrievals not counted; at most 8).
         max_depth: longest data-dependency chain (``None``: up to ``n_calls - 1``; 0: independent calls).
         n_user_turns: request turns the plan's intents are spread over.
         n_distractors: extra visible APIs at level 1.
@@ -838,6 +839,9 @@ class APIBankProceduralDomain(APIBankDomain):
                                 ("n_distractors", n_distractors, 0), ("seed", seed, 0)):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ConfigError(f"{key} must be an integer >= {low}, got {value!r}")
+        if n_calls > _MAX_CALLS:
+            raise ConfigError(f"n_calls must be at most {_MAX_CALLS} (a level-2/3 plan takes 2 steps a call), "
+                              f"got {n_calls}")
         if max_depth is not None and (not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 0):
             raise ConfigError(f"max_depth must be None or an integer >= 0, got {max_depth!r}")
         for key, value in (("p_held_back", p_held_back), ("p_infeasible", p_infeasible)):

@@ -149,6 +149,30 @@ _KNOB_ROWS: list[tuple[str, list[Any], tuple[int, ...], dict[str, Any]]] = [
 ]
 
 
+def variety(level: int, split: str, n: int, **knobs: Any) -> dict[str, Any]:
+    """Distinct plan skeletons and tasks (:func:`~coalm_env.domains.apibank.procedural.task_key`)
+    among scenarios ``0..n-1`` of ``split``."""
+    from coalm_env.domains.apibank.procedural import APIBankProceduralDomain, task_key
+
+    domain = APIBankProceduralDomain(level=level, **knobs)
+    rows = [domain.generate(split, i) for i in range(n)]
+    return {"level": level, "split": split, "n": n, "knobs": knobs,
+            "skeletons": len({s.meta["procedural"]["skeleton_key"] for s in rows}),
+            "tasks": len({task_key(s.meta["steps"]) for s in rows})}
+
+
+def _variety_report(rows: list[dict[str, Any]], command: str) -> str:
+    lines = ["# coalm/APIBank-Procedural-v0: variety of the generated splits (issue 11)", "",
+             f"Measured {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} with `{command}`: distinct "
+             "plan skeletons and distinct tasks (gold calls as a multiset of API + normalized arguments) among "
+             "the first n scenarios of each split.", "",
+             "| level | knobs | split | n | skeletons | distinct tasks |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        knobs = json.dumps(r["knobs"]) if r["knobs"] else "defaults"
+        lines.append(f"| {r['level']} | {knobs} | {r['split']} | {r['n']} | {r['skeletons']} | {r['tasks']} |")
+    return "\n".join(lines) + "\n"
+
+
 def _examples(level: int, n: int = 2) -> list[dict[str, Any]]:
     from coalm_env.domains.apibank.procedural import APIBankProceduralDomain
 
@@ -174,7 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knob-n", type=int, default=60, help="scenarios per knob cell")
     parser.add_argument("--gen-n", type=int, default=300, help="scenarios timed per level")
     parser.add_argument("--out", default=str(_OUT))
+    parser.add_argument("--variety", type=int, default=0, metavar="N",
+                        help="only count distinct skeletons/tasks in N scenarios per split and level "
+                             "(writes apibank-variety.md next to --out)")
     args = parser.parse_args(argv)
+    if args.variety:
+        rows = [variety(level, split, args.variety, **knobs) for level in (1, 2, 3)
+                for knobs in ({}, {"n_calls": 1}) for split in ("train", "val", "test")]
+        path = Path(args.out).with_name("apibank-variety.md")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_variety_report(rows, f"python -m experiments.procedural_apibank --variety {args.variety}"))
+        print(f"wrote {path}")
+        return 0
     t_start = time.perf_counter()
     result: dict[str, Any] = {"machine": f"{platform.machine()} {platform.processor() or ''} ".strip(),
                               "python": platform.python_version(),

@@ -198,10 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knob-n", type=int, default=60, help="scenarios per knob cell")
     parser.add_argument("--gen-n", type=int, default=300, help="scenarios timed per level")
     parser.add_argument("--out", default=str(_OUT))
+    parser.add_argument("--render", metavar="JSON", help="only re-render the report from a results JSON")
     parser.add_argument("--variety", type=int, default=0, metavar="N",
                         help="only count distinct skeletons/tasks in N scenarios per split and level "
                              "(writes apibank-variety.md next to --out)")
     args = parser.parse_args(argv)
+    if args.render:  # re-render the report from a results JSON
+        result = json.loads(Path(args.render).read_text())
+        result["examples"] = {int(k): v for k, v in result["examples"].items()}
+        Path(args.out).write_text(_report(result))
+        print(f"wrote {args.out}")
+        return 0
     if args.variety:
         rows = [variety(level, split, args.variety, **knobs) for level in (1, 2, 3)
                 for knobs in ({}, {"n_calls": 1}) for split in ("train", "val", "test")]
@@ -298,6 +305,19 @@ def _report(r: dict[str, Any]) -> str:
     for g in r["generation"]:
         lines.append(f"| {g['level']} | {json.dumps(g['knobs']) if g['knobs'] else 'defaults'} | "
                      f"{g['ms_per_scenario']:.2f} | {g['attempts_per_scenario']:.1f} | {roll[g['level']]:.1f} |")
+    lines += ["", "## Notes", "",
+              "- The oracle is privileged (it reads the gold); success 1.0 says the generated tasks are solvable, "
+              "executable and scored consistently (scorer, oracle and user agree), not that they are easy.",
+              "- `apibank_goal` says an unsaid turn when the agent does not ask, so held-back facts cost turns, "
+              "and they cost success only against an impatient user (last two columns), most when the requests "
+              "are spread over several turns.",
+              "- `infeasible_declined` reads refusal cues (cannot, unable, not possible, no API, failed, ...) in "
+              "the agent's replies: a heuristic, not a judge.",
+              "- `n_distractors` changes what an agent sees (level 1), not what these gold-driven policies do; "
+              "random's accuracy is near 0 either way.",
+              "- Level-3 lookups answer only the inputs `level-3.json` records, so level-3 variety is small "
+              "(see `apibank-variety.md`; with n_calls=1 the test split has one skeleton).",
+              "- ms/episode figures are wall times on 2 shared, loaded cores: noisy."]
     lines += ["", "## Example generated tasks (train; p_held_back=0.5, p_infeasible=0.5, n_user_turns=2)", ""]
     for level, examples in r["examples"].items():
         lines.append(f"### Level {level}")

@@ -47,8 +47,8 @@ OUT = ROOT / "experiments" / "results" / "damaged_data"
 #: dataset -> (folder under the data root, env id played, files damaged)
 DATASETS: dict[str, tuple[str, str, list[str]]] = {
     "multiwoz24": ("multiwoz24", "coalm/MultiWOZ-v0", [
-        "ontology.json", "testListFile.json", "valListFile.json", "db/restaurant_db.json", "db/train_db.json",
-        "db_convlab2/police_db.json", "convlab_mwz21_valtest/test.json", "dialogues/mwz24_test_reconstructed.json",
+        "ontology.json", "testListFile.json", "db/restaurant_db.json", "db_convlab2/police_db.json",
+        "convlab_mwz21_valtest/test.json", "dialogues/mwz24_test_reconstructed.json",
     ]),
     "apibank": ("api-bank", "coalm/APIBank-v0", [
         "api_descriptions.json", "lv3_api_descriptions.json", "init_database/Agenda.json", "test-data/level-3.json",
@@ -57,8 +57,7 @@ DATASETS: dict[str, tuple[str, str, list[str]]] = {
     ]),
     "bfcl": ("bfcl/v3", "coalm/BFCL-MultiTurn-v0", [
         "BFCL_v3_multi_turn_base.json", "possible_answer/BFCL_v3_multi_turn_base.json",
-        "multi_turn_func_doc/math_api.json", "multi_turn_func_doc/gorilla_file_system.json",
-        "BFCL_v3_multi_turn_miss_func.json",
+        "multi_turn_func_doc/math_api.json", "BFCL_v3_multi_turn_miss_func.json",
     ]),
 }
 #: the file another file is replaced by (a valid file of the same dataset, of another structure)
@@ -200,18 +199,58 @@ def _restore(path: Path, original: Path) -> None:
     shutil.copy2(original, path)
 
 
-def run_cases(mirror: Path, mode: str, only: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _case(mirror: Path, dataset: str, root: Path, rel: str, dname: str, damage: Any, mode: str) -> dict[str, Any]:
+    """Apply one damage to the copy under ``root``, run every command, restore the copy."""
+    sub, env_id, _ = DATASETS[dataset]
+    folder, out_dir = root / sub, root.parent / "run"
+    commands = _commands(env_id, out_dir)
+    path, original = folder / rel, mirror / sub / rel
+    if damage == "extra":
+        target = path / "Injected-level-1-1.jsonl"
+        shutil.copy2(next(iter(sorted(original.glob("*.jsonl")))), target)
+        needle = target.name
+    else:
+        _apply(path, damage, original.read_bytes(), (mirror / sub / REPLACEMENT[dataset]).read_bytes())
+        needle = Path(rel).name
+    row: dict[str, Any] = {"dataset": dataset, "file": rel, "damage": dname}
+    try:
+        for name, argv in commands.items():
+            rc, so, se, wall = _run(argv, root, mode)
+            row[name] = classify(name, env_id, rc, so, se, needle)
+            row[f"{name}_s"] = round(wall, 1)
+            lines = se.strip().splitlines() or [""]
+            row[f"{name}_stderr"] = (lines[-1] if row[name] != "traceback" else se[-1500:])[:600]
+            if name == "list":
+                shown = [line for line in so.splitlines() if line.startswith(env_id + " ")]
+                row["list_row"] = shown[0][:600] if shown else so[-300:]
+    finally:
+        if damage == "extra":
+            target.unlink()
+        else:
+            _restore(path, original)
+    print(f"{dataset} {rel} | {dname}: list={row['list']} rollout={row['rollout']}", flush=True)
+    return row
+
+
+def run_cases(mirror: Path, mode: str, only: str | None, workers: int = 1) -> tuple[list[dict[str, Any]],
+                                                                                    list[dict[str, Any]]]:
+    """Every case, ``workers`` at a time (each worker damages its own copy of the dataset)."""
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
     cases, baseline = [], []
     for dataset, (sub, env_id, files) in DATASETS.items():
         if only and only not in dataset and not any(only in f for f in files):
             continue
         with tempfile.TemporaryDirectory(prefix="damaged-") as tmp:
-            root = Path(tmp) / "data"
-            shutil.copytree(mirror / sub, root / sub)
-            folder, out_dir = root / sub, Path(tmp) / "run"
-            commands = _commands(env_id, out_dir)
-            for name, argv in commands.items():  # the intact copy first: every command must pass
-                rc, so, se, wall = _run(argv, root, mode)
+            roots: queue.Queue[Path] = queue.Queue()
+            for k in range(max(1, workers)):
+                root = Path(tmp) / f"w{k}" / "data"
+                shutil.copytree(mirror / sub, root / sub)
+                roots.put(root)
+            first = roots.queue[0]
+            for name, argv in _commands(env_id, first.parent / "run").items():  # intact: every command passes
+                rc, so, se, wall = _run(argv, first, mode)
                 baseline.append({"dataset": dataset, "command": name, "outcome": classify(name, env_id, rc, so, se, None),
                                  "wall_s": round(wall, 1), "stderr": se[-500:]})
                 print(f"[intact] {dataset} {name}: {baseline[-1]['outcome']} ({wall:.1f} s)", flush=True)
@@ -222,34 +261,16 @@ def run_cases(mirror: Path, mode: str, only: str | None) -> tuple[list[dict[str,
                 plan.extend((rel, dname, dmg) for dname, dmg in damages(dataset, rel).items())
             for listed in LISTED.get(dataset, []):
                 plan.append((listed, "extra file in the folder", "extra"))
-            for rel, dname, damage in plan:
-                path = folder / rel
-                original = mirror / sub / rel
-                if damage == "extra":
-                    target = path / "Injected-level-1-1.jsonl"
-                    shutil.copy2(next(iter(sorted(original.glob("*.jsonl")))), target)
-                    needle = target.name
-                else:
-                    _apply(path, damage, original.read_bytes(), (mirror / sub / REPLACEMENT[dataset]).read_bytes())
-                    needle = Path(rel).name
-                row = {"dataset": dataset, "file": rel, "damage": dname}
+
+            def one(item: tuple[str, str, Any]) -> dict[str, Any]:
+                root = roots.get()
                 try:
-                    for name, argv in commands.items():
-                        rc, so, se, wall = _run(argv, root, mode)
-                        row[name] = classify(name, env_id, rc, so, se, needle)
-                        row[f"{name}_s"] = round(wall, 1)
-                        lines = [line for line in (se.strip().splitlines() or [""])]
-                        row[f"{name}_stderr"] = (lines[-1] if row[name] != "traceback" else se[-1500:])[:600]
-                        if name == "list":
-                            shown = [line for line in so.splitlines() if line.startswith(env_id + " ")]
-                            row["list_row"] = shown[0][:600] if shown else so[-300:]
+                    return _case(mirror, dataset, root, *item, mode)
                 finally:
-                    if damage == "extra":
-                        target.unlink()
-                    else:
-                        _restore(path, original)
-                cases.append(row)
-                print(f"{dataset} {rel} | {dname}: list={row['list']} rollout={row['rollout']}", flush=True)
+                    roots.put(root)
+
+            with ThreadPoolExecutor(max(1, workers)) as pool:
+                cases.extend(pool.map(one, plan))  # in plan order
     return cases, baseline
 
 
@@ -291,9 +312,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror", default=os.environ.get("COALM_ENV_DATA") or str(DEFAULT_MIRROR))
     parser.add_argument("--only", help="only the datasets or files whose name holds this")
     parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--workers", type=int, default=1, help="cases run at once (each on its own copy)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    cases, baseline = run_cases(Path(args.mirror), args.mode, args.only)
+    cases, baseline = run_cases(Path(args.mirror), args.mode, args.only, args.workers)
     wall = time.perf_counter() - start
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,11 @@
 """Fuzz benchmark (issue 16): seeded hostile actions over every env, counting what must never happen.
 
-    python -m experiments.benchmarks.fuzz --actions 20000 --seed 0
+    python -m experiments.benchmarks.fuzz --actions 20000 --seed 0            # the heavy mix
+    python -m experiments.benchmarks.fuzz --ci                                 # what the test suite runs
+
+``--ci`` (tests/test_fuzz_ci.py): 100,000 actions over every env id (split evenly), the cost bombs and
+the other heavy kinds drawn for 0.5% of the actions instead of 5/12 (the heavy mix is the benchmark's
+default), 20% of user turns hostile, two worker processes (each env's actions in two seeded shards).
 
 For each registered env (the data-backed ones where their data is present), episodes are reset with
 seeds ``seed, seed+1, ...`` and stepped with actions drawn from a seeded generator mixing every format
@@ -10,7 +15,14 @@ shared-reference structures, thousands of calls, huge texts, broken syntax, the 
 bombs of the issue, replies of 200 k characters, and the domain's own tool names with junk arguments.
 Reported per env: actions, exceptions escaping ``step()``/``reset()`` (must be 0), internal errors
 (must be 0), observations outside the space (0), trajectories that are not strict JSON (0), steps over
-2 s (0), max and mean step time. JSON under ``experiments/results/fuzz.json``.
+2 s (counted; the issue asks for 0), max and mean step time. JSON under ``experiments/results/fuzz.json``.
+
+Users too (``--hostile-user P``): with probability P a user turn is replaced by a hostile one (text of
+10 MB, of control characters and lone surrogates, an empty text, a text that is not a string, meta that
+is not a dict). A string text of any size or content must cost no internal error; a turn that is not a
+well-formed ``UserTurn`` is a user simulator's bug, which the env records (the episode ends
+``internal_error`` with ``errors[-1]["where"] == "user"``): counted apart as ``user_bugs_recorded``,
+and an escape or a non-JSON trajectory there still counts as a failure.
 """
 
 from __future__ import annotations
@@ -30,12 +42,18 @@ from tabulate import tabulate
 import coalm_env  # noqa: F401  (registers the ids)
 from coalm_env.errors import CoalmError
 from coalm_env.parsing import FORMATS, format_calls
+from coalm_env.specs import ENV_SPECS
 from coalm_env.types import Message, ToolCall
 from experiments.benchmarks import save_results
 
-ENVS = {"coalm/Travel-v0": {"user": "agenda"}, "coalm/MultiWOZ-v0": {}, "coalm/BFCL-MultiTurn-v0": {},
-        "coalm/APIBank-v0": {}}
+#: every registered id (a new one is fuzzed without being listed here), with its make() options
+ENVS = {env_id: {"user": "agenda"} if env_id == "coalm/Travel-v0" else {} for env_id in sorted(ENV_SPECS)}
 SLOW_S = 2.0
+#: the kinds of :func:`fuzz_action` that cost the most per step (bombs, shared/deep structures, many
+#: calls, long texts); ``heavy`` is the probability of drawing one of them
+HEAVY_KINDS = (0, 5, 6, 7, 8)
+LIGHT_KINDS = tuple(k for k in range(12) if k not in HEAVY_KINDS)
+CI = {"actions": 100_000, "heavy": 0.005, "hostile_user": 0.2, "workers": 2}
 
 BOMBS = [
     "[round_number(number=1, decimal_places=-10000000)]",
@@ -85,12 +103,16 @@ def _nested(depth: int) -> list:
     return x
 
 
-def fuzz_action(rng: random.Random, tools: list[str]) -> Any:
-    """One seeded hostile action (see the module docstring)."""
+def fuzz_action(rng: random.Random, tools: list[str], heavy: float | None = None) -> Any:
+    """One seeded hostile action (see the module docstring); ``heavy``: the probability of a heavy kind
+    (``None``: every kind equally likely)."""
     names = tools + ["", "end_conversation", "__import__", "os.system", "x" * 300]
     calls = [ToolCall(rng.choice(names), {rng.choice(["area", "a", "name", "file_name", "x"]): _junk_value(rng)
                                           for _ in range(rng.randint(0, 3))}) for _ in range(rng.randint(1, 3))]
-    kind = rng.randrange(12)
+    if heavy is None:
+        kind = rng.randrange(12)
+    else:
+        kind = rng.choice(HEAVY_KINDS) if rng.random() < heavy else rng.choice(LIGHT_KINDS)
     if kind == 0:
         return rng.choice(BOMBS)
     if kind == 1:
@@ -129,11 +151,65 @@ def _strict_json(text: str) -> bool:
         return False
 
 
-def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12) -> dict[str, Any]:
+_TEN_MB = "word " * 2_000_000
+
+
+class HostileUser:
+    """Wraps a user simulator: with probability ``rate`` (seeded) a turn it returns is replaced by a
+    hostile one. ``bad_turns`` counts, per episode, the turns that are not a well-formed UserTurn."""
+
+    def __init__(self, inner: Any, rate: float, seed: str):
+        self.inner, self.rate, self.rng = inner, rate, random.Random(seed)
+        self.bad_turns = 0
+        self.name = getattr(inner, "name", "hostile")
+
+    def __getattr__(self, item: str) -> Any:  # capabilities, persona specs...: those of the wrapped user
+        return getattr(self.inner, item)
+
+    def _spoil(self, turn: Any) -> Any:
+        import dataclasses
+
+        from coalm_env.types import UserTurn
+
+        if self.rng.random() >= self.rate or not isinstance(turn, UserTurn):
+            return turn
+        roll, text = self.rng.randrange(8), turn.text
+        if roll == 0 and self.rng.random() < 0.05:
+            text = _TEN_MB  # 10 MB: truncated with a mark
+        elif roll <= 1:
+            text = "".join(self.rng.choice("\x00\x1b\ud800\udfff\u202e\ufeff{}<>\"'\\ \n") for _ in
+                           range(self.rng.randint(0, 2_000)))
+        elif roll == 2:
+            text = ""
+        elif roll == 3:
+            text = "<tool_call>{\"name\": \"end_conversation\"}</tool_call> " * self.rng.randint(1, 500)
+        elif roll == 4:
+            self.bad_turns += 1
+            return dataclasses.replace(turn, text=self.rng.choice([None, 5, b"bytes", ["x"], {"a": 1}, 10**5000]))
+        elif roll == 5:
+            self.bad_turns += 1
+            return dataclasses.replace(turn, meta=self.rng.choice([None, [], "meta"]))
+        elif roll == 6:
+            text = f"{text} {10 ** self.rng.randint(10, 4_000)}"
+        else:
+            text = text * self.rng.randint(1, 200)
+        return dataclasses.replace(turn, text=text)
+
+    def begin(self, requests: list[Any]) -> list[Any]:
+        return [self._spoil(t) for t in self.inner.begin(requests)]
+
+    def respond(self, requests: list[Any]) -> list[Any]:
+        return [self._spoil(t) for t in self.inner.respond(requests)]
+
+
+def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12, heavy: float | None = None,
+             hostile_user: float = 0.0, shard: int = 0) -> dict[str, Any]:
     """Fuzz one env with ``actions`` actions; counts of every failure the issue names."""
     import gymnasium as gym
 
-    rng = random.Random(f"{env_id}:{seed}")
+    tag = f"{env_id}:{seed}" if shard == 0 else f"{env_id}:{seed}:{shard}"
+    rng = random.Random(tag)
+    cpu_start = time.process_time()
     try:
         env = gym.make(env_id, **ENVS.get(env_id, {})).unwrapped
         env.reset(seed=seed)
@@ -141,13 +217,20 @@ def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12) -> dict[
         env.abort()
     except CoalmError as exc:  # data not present: reported, not fuzzed
         return {"env_id": env_id, "skipped": str(exc)[:200]}
+    user = None
+    if hostile_user > 0:
+        user = env.user = HostileUser(env.user, hostile_user, "user:" + tag)
     row = {"env_id": env_id, "actions": 0, "episodes": 0, "escapes": 0, "internal_errors": 0,
-           "obs_outside_space": 0, "not_strict_json": 0, "slow_steps": 0, "max_step_s": 0.0, "total_step_s": 0.0}
+           "user_bugs_recorded": 0, "obs_outside_space": 0, "not_strict_json": 0, "slow_steps": 0,
+           "max_step_s": 0.0, "total_step_s": 0.0}
     examples: list[str] = []
     episode = 0
+    base = seed * 1_000_003 + shard * 100_000_007
     while row["actions"] < actions:
+        if user is not None:
+            user.bad_turns = 0
         try:
-            env.reset(seed=seed + episode)
+            env.reset(seed=base + episode)
         except Exception:
             row["escapes"] += 1
             examples.append("reset: " + traceback.format_exc(limit=2)[-300:])
@@ -157,7 +240,7 @@ def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12) -> dict[
         episode += 1
         tools = [t["function"]["name"] for t in env.backend.tool_schemas()] if env.backend is not None else []
         for _ in range(max_steps):
-            action = fuzz_action(rng, tools)
+            action = fuzz_action(rng, tools, heavy)
             row["actions"] += 1
             start = time.perf_counter()
             try:
@@ -177,8 +260,12 @@ def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12) -> dict[
         traj = env.trajectory
         if traj.stop_reason is None:
             env.abort()
-        if any(e.get("where") != "oracle" for e in traj.errors) or (traj.stop_reason and traj.stop_reason.value
-                                                                     == "internal_error"):
+        errors = [e for e in traj.errors if e.get("where") != "oracle"]
+        user_bug = (user is not None and user.bad_turns and errors and all(
+            e.get("where") == "user" and "user simulator returned" in str(e.get("error")) for e in errors))
+        if user_bug:
+            row["user_bugs_recorded"] += 1
+        elif errors or (traj.stop_reason and traj.stop_reason.value == "internal_error"):
             row["internal_errors"] += 1
             examples.append("internal: " + str(traj.errors[-1].get("error") if traj.errors else "")[:300])
         try:
@@ -188,8 +275,46 @@ def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12) -> dict[
         row["not_strict_json"] += not ok
     row["mean_step_ms"] = round(1000 * row.pop("total_step_s") / max(1, row["actions"]), 2)
     row["max_step_s"] = round(row["max_step_s"], 3)
+    row["cpu_s"] = round(time.process_time() - cpu_start, 1)  # the whole shard, env construction included
     row["examples"] = examples[:5]
     return row
+
+
+def _task(args: tuple) -> dict[str, Any]:
+    return fuzz_env(*args)
+
+
+def _merge(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row per env from its shards."""
+    if any("skipped" in r for r in rows):
+        return rows[0]
+    out = {"env_id": rows[0]["env_id"]}
+    for key in ("actions", "episodes", "escapes", "internal_errors", "user_bugs_recorded", "obs_outside_space",
+                "not_strict_json", "slow_steps"):
+        out[key] = sum(r[key] for r in rows)
+    out["max_step_s"] = max(r["max_step_s"] for r in rows)
+    out["cpu_s"] = round(sum(r["cpu_s"] for r in rows), 1)
+    out["mean_step_ms"] = round(sum(r["mean_step_ms"] * r["actions"] for r in rows) / max(1, out["actions"]), 2)
+    out["examples"] = [e for r in rows for e in r["examples"]][:5]
+    return out
+
+
+def run(actions: int, seed: int, env_ids: list[str], heavy: float | None = None, hostile_user: float = 0.0,
+        workers: int = 1) -> list[dict[str, Any]]:
+    """Every env fuzzed with ``actions // len(env_ids)`` actions, each in ``workers`` seeded shards run
+    by ``workers`` processes; one merged row per env. The same arguments give the same counts."""
+    per_env = actions // len(env_ids)
+    shards = max(1, workers)
+    tasks = [(env_id, per_env // shards + (1 if k < per_env % shards else 0), seed, 12, heavy, hostile_user, k)
+             for env_id in env_ids for k in range(shards)]
+    if workers <= 1:
+        results = [_task(t) for t in tasks]
+    else:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_task, tasks, chunksize=1)
+    return [_merge([r for r, t in zip(results, tasks) if t[0] == env_id]) for env_id in env_ids]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -197,20 +322,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--actions", type=int, default=20_000, help="fuzzed actions in total, split over the envs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--envs", default=",".join(ENVS))
+    parser.add_argument("--heavy", type=float, default=None, help="probability of a heavy kind (default: 5/12)")
+    parser.add_argument("--hostile-user", type=float, default=0.0, help="probability of a hostile user turn")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--ci", action="store_true", help="the test suite's settings: " + json.dumps(CI))
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
+    if args.ci:
+        args.actions, args.heavy, args.hostile_user, args.workers = (CI["actions"], CI["heavy"], CI["hostile_user"],
+                                                                     CI["workers"])
     env_ids = [e for e in args.envs.split(",") if e]
     start = time.perf_counter()
-    rows = [fuzz_env(env_id, args.actions // len(env_ids), args.seed) for env_id in env_ids]
+    rows = run(args.actions, args.seed, env_ids, args.heavy, args.hostile_user, args.workers)
     shown = [{k: v for k, v in r.items() if k != "examples"} for r in rows]
     print(tabulate(shown, headers="keys"))
     results = {
         "benchmark": "fuzz", "date": dt.date.today().isoformat(), "seed": args.seed,
+        "settings": {"actions": args.actions, "heavy": args.heavy, "hostile_user": args.hostile_user,
+                     "workers": args.workers, "ci": args.ci},
         "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_avg": os.getloadavg() if hasattr(os, "getloadavg") else None},
-        "wall_s": round(time.perf_counter() - start, 1), "rows": rows,
+        "wall_s": round(time.perf_counter() - start, 1),
+        "cpu_s": round(sum(r.get("cpu_s", 0.0) for r in rows), 1), "rows": rows,
     }
-    save_results(results, args.out, "fuzz.json")
+    print(f"wall {results['wall_s']} s, CPU {results['cpu_s']} s in the workers "
+          f"(load average {results['machine']['load_avg']})")
+    save_results(results, args.out, "fuzz-ci.json" if args.ci else "fuzz.json")
     return results
 
 

@@ -62,6 +62,7 @@ from coalm_env.domains.bfcl.apis import full_graph
 from coalm_env.domains.bfcl.checker import gold_calls
 from coalm_env.domains.bfcl.domain import BFCLDomain
 from coalm_env.domains.bfcl.entries import CATEGORIES, CLASS_STEMS, BFCLEntry, load_entries
+from coalm_env.domains.bfcl.manual_procedural import MANUAL
 from coalm_env.domains.bfcl.proc_actions import ACTIONS, CREATORS, EDGES, LABELS, human, lit
 from coalm_env.domains.bfcl.proc_world import make_config
 from coalm_env.domains.bfcl.runtime import open_session
@@ -379,6 +380,7 @@ class BFCLProceduralDomain(BFCLDomain):
             category: the difficulty knobs (:class:`Knobs`).
     """
 
+    MANUAL = MANUAL  # the env's manual (coalm_env.manual composes it)
     name = "bfcl_procedural"
     splits = ("train", "val", "test")
     _CACHE = 4096

@@ -47,21 +47,20 @@ sys.path.insert(0, sys.argv[1])
 from mwzeval.normalization import normalize_data
 from mwzeval.utils import get_domain_estimates_from_state, load_goals, load_booked_domains
 from mwzeval.database import MultiWOZVenueDatabase
-from mwzeval.metrics import get_dialog_success, get_success
+from mwzeval.metrics import get_dialog_success
 data = json.load(open(sys.argv[2]))
 normalize_data(data)
-get_domain_estimates_from_state(data)
+if not all("active_domains" in t for turns in data.values() for t in turns):
+    get_domain_estimates_from_state(data)
 db, goals, booked = MultiWOZVenueDatabase(), load_goals(), load_booked_domains()
 out = {}
 for did, turns in data.items():
     match, success = get_dialog_success(goals[did], booked[did], [t["response"] for t in turns],
                                         [t["state"] for t in turns], [t["active_domains"] for t in turns], db)
     out[did] = {"inform": int(match["total"]), "success": int(success.get("total", False)),
-                "match": {k: int(v) for k, v in match.items()}, "active": [t["active_domains"] for t in turns],
-                "responses": [t["response"] for t in turns]}
-again = json.load(open(sys.argv[2]))
-normalize_data(again)
-agg = get_success(again, db, goals, booked)
+                "match": {k: int(v) for k, v in match.items()}, "active": [t["active_domains"] for t in turns]}
+# mwzeval's get_success totals, from the same per-dialogue verdicts (it rounds 100 * mean to one decimal)
+agg = {m: {"total": round(100 * sum(v[m] for v in out.values()) / len(out), 1)} for m in ("inform", "success")}
 json.dump({"dialogues": out, "aggregate": agg}, open(sys.argv[3], "w"))
 '''
 
@@ -179,7 +178,17 @@ def cause(goal: dict, inputs: list, readings: list, gold_booked: list, theirs: d
         return "several token kinds differ", next((k for k, (e, g) in enumerate(zip(env, gold)) if e != g), None)
     if _rescore(goal, inputs, gold, gold_booked) == target:
         return "tokens and bookings differ", None
-    return "scorer: same tokens and bookings, another verdict (venue query / normalisation)", None
+    values = [(k, str(v).lower()) for k, t in enumerate(inputs) for slots in t["state"].values() for v in slots.values()]
+    junction = next((k for k, v in values if v == "the junction"), None)
+    if junction is not None:
+        return ("scorer, deliberate: mwzeval's normaliser rewrites the state's 'the junction' to 'junction theatre', "
+                "a name its database lacks, so no venue matches"), junction
+    hall = next((k for k, v in values if v == "concert hall"), None)
+    if hall is not None:
+        return ("scorer, deliberate: the state's type 'concert hall' is the database's 'concerthall' for the project; "
+                "mwzeval compares it as written and finds no venue"), hall
+    return ("scorer, deliberate: fuzzy names; rapidfuzz's partial_ratio (best alignment) admits another venue than "
+            "fuzzywuzzy's heuristic alignment ('arbury lodge guest house' ~ 'bridge guest house': 90.9, under 85 in fuzzywuzzy)"), None
 
 
 def write_readme(path: Path, summary: dict[str, Any], causes: dict[str, list[dict[str, Any]]], command: str) -> None:
@@ -198,7 +207,8 @@ def write_readme(path: Path, summary: dict[str, Any], causes: dict[str, list[dic
              "(the replayed 2.4 state). mwzeval's `goals.json` is absent from the repository copy available here "
              "(blob over the size limit), so it is rebuilt from the dataset goals in its layout (informable = "
              "`info`, requestable = `reqt` mapped to PHONE/ADDRESS/POST/TRAINID plus REFERENCE with a booking; "
-             "checked by hand against the first 35 entries of a public copy); its `booked_domains.json` is used "
+             "equal, on the val/test dialogues among the first entries of a public copy (jennycs0830/Confidence_Score_DST), "
+             "to SNG0073 and PMUL1635 as written there); its `booked_domains.json` is used "
              "as shipped (equal to the dataset's booking records on all 1,000 dialogues).", "",
              "| Inform / Success (%) | env (online, lexicalised replies) | ours offline (same delexicalised file) "
              "| mwzeval |", "|---|---:|---:|---:|"]
@@ -217,7 +227,11 @@ def write_readme(path: Path, summary: dict[str, Any], causes: dict[str, list[dic
               "mwzeval's published gold row (93.7 / 90.9) uses the MultiWOZ 2.2 spans and states, which are not "
               "available here.", "", "## Remaining differences, env against mwzeval (every disagreeing dialogue)", "",
               "Cause found by ablation on the env's reading: the smallest change (one token kind added or removed, or "
-              "the dataset's bookings instead of the episode's) that gives mwzeval's verdict.", "",
+              "the dataset's bookings instead of the episode's) that gives mwzeval's verdict. A cause `env reads X "
+              "where the gold delexicalisation has none` is a value the wizard's text holds that the 2.1 span "
+              "annotation left as plain text (or put under another slot); `gold has a X placeholder the env does not "
+              "read` would be a miss of the env's reader. Per dialogue and turn: `differences.jsonl`, `causes.json`.",
+              "",
               "| cause | dialogues | example |", "|---|---:|---|"]
     for why, rows in sorted(causes.items(), key=lambda kv: -len(kv[1])):
         ex = next((r for r in rows if r["example"]), rows[0])
@@ -227,9 +241,18 @@ def write_readme(path: Path, summary: dict[str, Any], causes: dict[str, list[dic
             text = " ".join(e["env_text"].split())[:160].replace("|", "/")
             delex = " ".join(e["delex"].split())[:160].replace("|", "/")
             detail = f" turn {e['turn']}: env reads `{text}` as {e['env_tokens']}; gold `{delex}` has {e['gold_tokens']}"
-        ids = ", ".join(r["id"] for r in rows[:12]) + (" ..." if len(rows) > 12 else "")
+        ids = ", ".join(r["id"] for r in rows)
         lines.append(f"| {why} | {len(rows)} | {ex['id']} (env {ex['env']['inform']}/{ex['env']['success']}, mwzeval "
                      f"{ex['mwzeval']['inform']}/{ex['mwzeval']['success']}){detail}. All: {ids} |")
+    if summary.get("predictions"):
+        lines += ["", "## Published system outputs (mwzeval's `predictions/`, with their own states)", "",
+                  "`coalm-env score-multiwoz` (the offline scorer) against mwzeval on the same files:", "",
+                  "| file | dialogues | Inform ours / mwzeval | Success ours / mwzeval | agreement Inform / Success |",
+                  "|---|---:|---:|---:|---:|"]
+        for p in summary["predictions"]:
+            lines.append(f"| {p['file']} | {p['dialogues']} | {p['ours']['inform']} / {p['mwzeval']['inform']} | "
+                         f"{p['ours']['success']} / {p['mwzeval']['success']} | {100 * p['agreement']['inform']:.1f}% / "
+                         f"{100 * p['agreement']['success']:.1f}% |")
     lines += ["", "## Deliberate differences of the project's implementation", "",
               "- Fuzzy venue matching with rapidfuzz's `partial_ratio` (rounded as fuzzywuzzy rounds), not fuzzywuzzy.",
               "- State values normalised with the project's `dst_value` (mwzeval's tables and a few more forms: "
@@ -244,12 +267,36 @@ def write_readme(path: Path, summary: dict[str, Any], causes: dict[str, list[dic
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def compare_predictions(files: list[Path], checkout: Path, python: str, goals: dict) -> list[dict[str, Any]]:
+    """mwzeval and ``score-multiwoz``'s scorer on published system outputs in mwzeval's format (those with
+    states: mwzeval would fall back to MultiWOZ 2.2 gold states, which are not here)."""
+    from coalm_env.cli.score_multiwoz import score_file
+
+    out = []
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not all("state" in t for turns in data.values() for t in turns):
+            continue
+        ours_rows, ours = score_file(data)
+        theirs = run_mwzeval(checkout, python, data, goals)
+        per = {r["id"]: r for r in ours_rows}
+        keys = sorted(set(per) & set(theirs["dialogues"]))
+        agree = {m: sum(per[k][m] == theirs["dialogues"][k][m] for k in keys) / len(keys) for m in ("inform", "success")}
+        out.append({"file": path.name, "dialogues": len(keys), "ours": {m: ours["mwzeval"][m] for m in ("inform", "success")},
+                    "mwzeval": {m: theirs["aggregate"][m]["total"] for m in ("inform", "success")}, "agreement": agree,
+                    "active_domains_given": all("active_domains" in t for turns in data.values() for t in turns)})
+        print(json.dumps(out[-1]), file=sys.stderr)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", type=Path, required=True, help="gold-replay run directory (test split)")
     parser.add_argument("--mwzeval", type=Path, default=Path("/tmp/mwzeval"), help="mwzeval checkout")
     parser.add_argument("--python", default=sys.executable, help="a Python with mwzeval's requirements")
     parser.add_argument("--out", type=Path, default=Path("experiments/results/mwzeval_parity"))
+    parser.add_argument("--predictions", nargs="*", type=Path, default=[],
+                        help="also compare on these system-output files (mwzeval's predictions/*.json with states)")
     args = parser.parse_args(argv)
     raw = data.read_json("multiwoz24", "convlab_mwz21_valtest", "test.json")
     raw_goals = {k.lower(): v["goal"] for k, v in raw.items()}
@@ -267,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         summary["mwzeval_aggregate"] = {m: result["aggregate"][m]["total"] for m in ("inform", "success")}
         summary["agreement_env_vs_mwzeval"] = {m: _agreement(env, theirs, m) for m in ("inform", "success")}
         summary["agreement_offline_vs_mwzeval"] = {m: _agreement(ours_offline, theirs, m) for m in ("inform", "success")}
+        if args.predictions:
+            all_goals = {k.lower(): goal_json(mwzdef.goal_from_dataset(v["goal"]), v["goal"]) for k, v in raw.items()}
+            summary["predictions"] = compare_predictions(args.predictions, args.mwzeval, args.python, all_goals)
         summary["goals_json"] = "rebuilt from the dataset goals (absent from the checkout)" \
             if not (args.mwzeval / "mwzeval" / "data" / "goals.json").exists() else "the checkout's"
     else:

@@ -238,3 +238,15 @@ def test_score_multiwoz_bad_files_give_one_error_line(mwz, tmp_path, capsys, con
     assert main(["score-multiwoz", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
+
+
+def test_a_delexicalised_file_is_read_by_its_placeholders_only(mwz, raw):
+    from coalm_env.cli.score_multiwoz import score_file
+
+    turns = [{"response": mwzdef.delexicalise(t["text"], t["span_info"])} for t in raw["SNG0073"]["log"][1::2]]
+    assert any("[value_phone]" in t["response"] for t in turns)
+    (row,), _ = score_file({"sng0073": turns}, mwz)
+    assert row["inform"] == 1 and row["success"] == 1  # the taxi's contact number as [value_phone]
+    literal = [{"response": t["response"].replace("[value_phone]", "07218068540")} for t in turns]
+    (row,), _ = score_file({"sng0073": literal}, mwz)
+    assert row["success"] == 0  # mwzeval reads no PHONE in a literal number of a delexicalised file

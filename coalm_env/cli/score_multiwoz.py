@@ -4,7 +4,8 @@ The file is mwzeval's input format: a JSON object, dialogue id (``"pmul4462"``, 
 case) -> list of turns, each ``{"response": str, "state": {domain: {slot: value}} (optional),
 "active_domains": [domain, ...] (optional)}``, one per system turn of the dataset dialogue (test split,
 else val). Responses may be delexicalised (``[restaurant_name]``, ``[value_phone]`` ...) or lexicalised
-(read against the database); a missing ``state`` is the dataset's gold state of that turn (the 2.4 states
+(read against the database); a file with any placeholder is read by its placeholders only, as mwzeval
+reads it. A missing ``state`` is the dataset's gold state of that turn (the 2.4 states
 where the dataset has them), missing ``active_domains`` are estimated from the states, bookings are the
 dataset's (all as mwzeval).
 
@@ -14,7 +15,7 @@ in the text must fit the goal; only for lexicalised responses), and BLEU (sacreb
 against the dataset's system turns, normalised as mwzeval normalises them (lower case, placeholders to
 slot tokens); delexicalised responses are compared with the delexicalised turns. ``--out`` writes one
 JSON line per dialogue: ``id`` (as given), ``inform``/``success`` (0/1) and their per-domain values, in
-both definitions (``entity_*`` null for delexicalised dialogues).
+both definitions (``entity_*`` null for a delexicalised file).
 """
 
 from __future__ import annotations
@@ -128,6 +129,9 @@ def score_file(data: Mapping[str, list[Mapping[str, Any]]], domain: Any = None) 
     db = mwzdef.VenueDatabase.load()
     reader = mwzdef.LexicalReader(domain.index)
     rows, hyps, refs = [], [], []
+    # a file with placeholders is read as mwzeval reads it, placeholders only (a literal phone number in one of
+    # its responses is no PHONE); a file without any is lexicalised and read against the database
+    delex = any(mwzdef.is_delexicalised(str(t["response"])) for turns in data.values() for t in turns)
     for given, turns in data.items():
         key = str(given).lower().removesuffix(".json")
         scenario = by_id.get(key)
@@ -141,8 +145,7 @@ def score_file(data: Mapping[str, list[Mapping[str, Any]]], domain: Any = None) 
             seen |= {d for d in turn_bookings(scenario, k) if d != "taxi"}
             booked.append(sorted(seen))
         goal = mwzdef.goal_from_dataset(scenario.meta["original_goal"])
-        score = mwzdef.score_turns(goal, turns, scenario.meta["gold_states"], booked, reader, db)
-        delex = any(mwzdef.is_delexicalised(str(t["response"])) for t in turns)
+        score = mwzdef.score_turns(goal, turns, scenario.meta["gold_states"], booked, None if delex else reader, db)
         row: dict[str, Any] = {"id": given, **score.to_dict(), "delexicalised": delex}
         if delex:
             row.update({"entity_inform": None, "entity_success": None, "entity_inform_domains": None,

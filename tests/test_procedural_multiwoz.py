@@ -229,3 +229,21 @@ def test_generate_cli_writes_lines_that_round_trip(gen, tmp_path, capsys):
                  "--out", str(tmp_path / "x.jsonl")]) == 2
     assert not (tmp_path / "x.jsonl").exists()
 
+
+
+def test_the_llm_user_reads_the_generated_goal(gen):
+    from coalm_env.llm import ScriptedGenerator
+    from simulators.llm import LLMUser
+
+    script = ScriptedGenerator(["Hello, I am planning a trip.", "Thanks, that is all. [END_CONVERSATION]"], cycle=True)
+    env = gym.make(ENV_ID, split="train", user=LLMUser(script), oracle_hints=True, max_turns=3)
+    obs, info = env.reset(seed=4)
+    goal = env.unwrapped.scenario.goal
+    done = False
+    while not done:
+        obs, _r, term, trunc, info = env.step(info["oracle_action"])
+        done = term or trunc
+    system = script.calls[0]["messages"][0]["content"]
+    first = next(iter(goal.values()))["info"]
+    assert all(str(v) in system for v in first.values()), (first, system)
+    assert info["metrics"]["internal_errors"] == 0

@@ -301,9 +301,9 @@ def _merge(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run(actions: int, seed: int, env_ids: list[str], heavy: float | None = None, hostile_user: float = 0.0,
         workers: int = 1) -> list[dict[str, Any]]:
-    """Every env fuzzed with ``actions // len(env_ids)`` actions, each in ``workers`` seeded shards run
+    """Every env fuzzed with ``ceil(actions / len(env_ids))`` actions, each in ``workers`` seeded shards run
     by ``workers`` processes; one merged row per env. The same arguments give the same counts."""
-    per_env = actions // len(env_ids)
+    per_env = -(-actions // len(env_ids))  # rounded up: at least ``actions`` in all
     shards = max(1, workers)
     tasks = [(env_id, per_env // shards + (1 if k < per_env % shards else 0), seed, 12, heavy, hostile_user, k)
              for env_id in env_ids for k in range(shards)]

@@ -298,7 +298,8 @@ def _report(r: dict[str, Any]) -> str:
     lines += ["", "## Generation cost", "",
               "Per scenario, after the per-process caches are warm (graph, databases, benchmark keys); "
               "attempts = skeleton draws until one lands in the split, binds, executes and is not a benchmark "
-              "duplicate.", "",
+              "duplicate. The rollout time per episode includes generating its scenario on first use (the env's "
+              "lazy pool), so generation is that share of it.", "",
               "| level | knobs | ms/scenario | attempts/scenario | oracle rollout ms/episode (train) |",
               "|---|---|---|---|---|"]
     roll = {c["level"]: c["ms_per_episode"] for c in r["main"] if c["split"] == "train" and c["policy"] == "oracle"}

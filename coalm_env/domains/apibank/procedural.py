@@ -868,6 +868,12 @@ class APIBankProceduralDomain(APIBankDomain):
                                                max_cached=_MAX_CACHED)
         return self._pools[split]
 
+    def scenario_ids(self, split: str) -> list[str]:
+        """The ids of ``split`` without generating it (the rollout plan draws its order from these)."""
+        if split not in self.splits:
+            raise UnknownNameError("split", split, self.splits)
+        return [f"APIBankP-L{self.level}-{split}-{i}" for i in range(SPLIT_SIZES[split])]
+
     def get_scenario(self, scenario_id: str) -> Scenario:
         m = re.fullmatch(r"APIBankP-L(\d)-(train|val|test)-(\d+)", str(scenario_id))
         if m is None or int(m.group(1)) != self.level:

@@ -18,7 +18,7 @@ from coalm_env.manual import compose as compose_manual
 from coalm_env.parsing import DEFAULT_MAX_CALLS, END_CONVERSATION, MAX_ACTION_CHARS, ParsedAction, parse_action
 from coalm_env.protocols import Domain, UserRequest, UserSimulator, follows_dataset
 from coalm_env.registry import USERS
-from coalm_env.scoring import dense_components, finalize_metrics, graph_credit
+from coalm_env.scoring import GraphCredit, dense_components, finalize_metrics
 from coalm_env.specs import ENV_SPECS
 from coalm_env.backend.faults import FaultyBackend, fault_metrics, fault_seed, parse_faults
 from coalm_env.stress import persona_specs, record_user_meta
@@ -197,6 +197,7 @@ class ConversationEnv(gym.Env):
         self._replies = 0
         self._steps_in_turn = 0
         self._credit = 0.0
+        self._credit_tracker = GraphCredit(self.scenario.gold.calls)  # incremental: O(new calls)
         self._done = False
         self._last_parse_error: str | None = None
         return self._user_request(None, user_seed)
@@ -324,7 +325,7 @@ class ConversationEnv(gym.Env):
             self.trajectory.messages.append(
                 Message(role="tool", content=content, tool_call_id=call.id, name=call.name)
             )
-        self._credit = graph_credit(self.scenario.gold.calls, self.backend.history)
+        self._credit = self._credit_tracker.update(self.backend.history)
 
     def _agent_ends(self, parsed: ParsedAction, record: StepRecord) -> tuple:
         """``end_conversation``: a final message is a reply the user does not answer; scored as any end."""

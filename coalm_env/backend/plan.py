@@ -13,7 +13,7 @@ from typing import Any
 from coalm_env.limits import safe_float
 from coalm_env.types import GoldCall, ToolCall, ToolResult
 
-__all__ = ["get_path", "values_at", "resolve_call", "argument_key", "matched_steps"]
+__all__ = ["get_path", "values_at", "resolve_call", "argument_key", "matched_steps", "PlanMatcher"]
 
 _MISSING = object()
 
@@ -104,3 +104,105 @@ def matched_steps(gold: Sequence[GoldCall], history: Sequence[tuple[ToolCall, To
                 break
         out.append(hit)
     return out
+
+
+def _is_nan(key: Any) -> bool:
+    return isinstance(key, float) and key != key
+
+
+class _Pool:
+    """The argument keys of the values found at one (source API, wildcard path) in the results so far.
+
+    ``key in pool`` is ``any(k == key for k in keys)``, as :func:`_sourced` compares: a set for the
+    hashable keys, a list for the rest; a NaN key equals nothing (a set would find the same object)."""
+
+    __slots__ = ("hashed", "unhashed")
+
+    def __init__(self) -> None:
+        self.hashed: set[Any] = set()
+        self.unhashed: list[Any] = []
+
+    def add(self, key: Any) -> None:
+        if _is_nan(key):
+            return
+        try:
+            self.hashed.add(key)
+        except TypeError:
+            self.unhashed.append(key)
+
+    def __contains__(self, key: Any) -> bool:
+        if _is_nan(key):
+            return False
+        try:
+            if key in self.hashed:
+                return True
+        except TypeError:  # an unhashable key: compare with every key
+            if any(k == key for k in self.hashed):
+                return True
+        return any(k == key for k in self.unhashed)
+
+
+class PlanMatcher:
+    """:func:`matched_steps` for one episode, incrementally: :meth:`update` with the history as it grows
+    looks only at the calls added since the last update, so its cost per step does not grow with the
+    dialogue (the from-scratch function re-matches the whole history every time).
+
+    Same answer as ``matched_steps(gold, history)`` for an append-only history whose results are not
+    changed after they were returned (tests/test_plan_credit.py checks it against the function). A
+    history that is not the one seen before (another list, or shorter) is matched again from the start.
+    """
+
+    def __init__(self, gold: Sequence[GoldCall]):
+        self.gold = list(gold)
+        self.hits = [False] * len(self.gold)
+        self._history: Any = None
+        self._seen = 0
+        # a source index outside the plan fails inside matched_steps: leave such plans to it
+        self._fallback = any(not -len(self.gold) <= idx < len(self.gold)
+                             for step in self.gold for idx, _ in step.sources.values())
+        self._pools: dict[tuple[str, str], _Pool] = {}
+        self._paths: dict[str, list[tuple[str, _Pool]]] = {}  # source API -> its (wildcard path, pool)s
+        self._constants: list[list[tuple[str, Any]]] = []
+        if not self._fallback:
+            for step in self.gold:
+                for _idx, path in step.sources.values():
+                    key = (self.gold[_idx].name, _wildcard(path))
+                    if key not in self._pools:
+                        self._pools[key] = _Pool()
+                        self._paths.setdefault(key[0], []).append((key[1], self._pools[key]))
+                self._constants.append([(k, argument_key(v)) for k, v in step.arguments.items()])
+        self._open: dict[str, list[int]] = {}  # gold step name -> indices of the steps not hit yet
+        for n, step in enumerate(self.gold):
+            self._open.setdefault(step.name, []).append(n)
+
+    def _hit(self, n: int, call: ToolCall) -> bool:
+        step = self.gold[n]
+        if any(argument_key(call.arguments.get(k, _MISSING)) != key for k, key in self._constants[n]):
+            return False
+        return all(
+            param in call.arguments
+            and argument_key(call.arguments[param]) in self._pools[(self.gold[idx].name, _wildcard(path))]
+            for param, (idx, path) in step.sources.items()
+        )
+
+    def update(self, history: Sequence[tuple[ToolCall, ToolResult]]) -> list[bool]:
+        """The matched gold steps for ``history`` (the episode's calls so far, in order)."""
+        if self._fallback:
+            self.hits = matched_steps(self.gold, history)
+            return list(self.hits)
+        if history is not self._history or len(history) < self._seen:
+            self.__init__(self.gold)  # type: ignore[misc]
+            self._history = history
+        for i in range(self._seen, len(history)):
+            call, result = history[i]
+            waiting = self._open.get(call.name)
+            if waiting:
+                for n in [n for n in waiting if self._hit(n, call)]:
+                    self.hits[n] = True
+                    waiting.remove(n)
+            if result.ok:  # later calls may take their sourced arguments from this result
+                for path, pool in self._paths.get(call.name, ()):
+                    for v in values_at(result.value, path):
+                        pool.add(argument_key(v))
+            self._seen = i + 1
+        return list(self.hits)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from coalm_env.backend.plan import matched_steps
+from coalm_env.backend.plan import PlanMatcher, matched_steps
 from coalm_env.scoring.user_faults import USER_FAULT_METRICS, user_fault_metrics
 from coalm_env.types import GoldCall, StepRecord, StopReason, ToolCall, ToolResult
 
-__all__ = ["METRICS", "graph_credit", "dense_components", "finalize_metrics", "mean_metrics"]
+__all__ = ["METRICS", "graph_credit", "GraphCredit", "dense_components", "finalize_metrics", "mean_metrics"]
 
 #: endings that void the task: whatever the scorer says, ``success`` is 0
 VOID_ENDINGS = frozenset({StopReason.INTERNAL_ERROR, StopReason.ERRORED})
@@ -60,6 +60,20 @@ def graph_credit(gold: Sequence[GoldCall], history: Sequence[tuple[ToolCall, Too
         return 0.0
     hits = matched_steps(gold, history)
     return sum(hits) / len(hits)
+
+
+class GraphCredit:
+    """:func:`graph_credit` for one episode, kept up to date as its history grows: each
+    :meth:`update` matches only the calls made since the last one (:class:`~coalm_env.backend.plan.PlanMatcher`)."""
+
+    def __init__(self, gold: Sequence[GoldCall]):
+        self._matcher = PlanMatcher(gold) if gold else None
+
+    def update(self, history: Sequence[tuple[ToolCall, ToolResult]]) -> float:
+        if self._matcher is None:
+            return 0.0
+        hits = self._matcher.update(history)
+        return sum(hits) / len(hits)
 
 
 def dense_components(steps: Sequence[StepRecord], credit: float, turns: int) -> dict[str, float]:

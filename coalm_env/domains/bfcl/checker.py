@@ -14,21 +14,38 @@ limit) and every turn whose ground truth is non-empty passes, in this order:
 Turns whose ground truth is empty are not checked, but the model's calls there still run (so the
 next turn's state check sees them). The first failing turn decides the verdict; the per-turn
 results (every turn checked independently) give dense credit.
+
+Speed: the ground-truth side of an entry does not depend on the model, so it is run once per entry
+(:func:`gold_run`: per-turn results and a deep copy of the public state after each turn, kept in a
+bounded cache) and every later verdict compares with that record. An entry is run that way only
+when no method of its classes has a mutable default argument (TwitterAPI's ``post_tweet``: see
+:func:`_mutable_defaults`), when two fresh sets of its instances share no mutable object (TravelAPI's
+long-context credit cards and bookings are module-level dicts every instance shares, so a model's
+call there changes the ground truth's side too), and when two runs of its ground truth give the
+same results and states and still share nothing; other entries are checked live, as before. The
+verdict keeps the model's results (:attr:`Verdict.runs`) so that the strict check
+(:mod:`coalm_env.domains.bfcl.strict`) need not execute the calls again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import functools
+import inspect
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.backend.graph import BackendSession
 from coalm_env.domains.bfcl.calls import CallSyntaxError, parse_call
 from coalm_env.domains.bfcl.entries import BFCLEntry
-from coalm_env.domains.bfcl.runtime import execute, open_session, signatures
+from coalm_env.domains.bfcl.runtime import backend_class, execute, open_session, signatures
 from coalm_env.types import ToolCall
 
-__all__ = ["Verdict", "ModelTurns", "check_entry", "gold_calls", "state_differences", "missing_results"]
+__all__ = ["Verdict", "ModelTurns", "GoldRun", "check_entry", "gold_calls", "gold_run", "state_differences",
+           "missing_results", "entry_cached", "turns_key"]
 
 #: per turn, per step, the calls of that step (a call that did not parse stays as its error)
 ModelTurns = Sequence[Sequence[Sequence[ToolCall | CallSyntaxError]]]
@@ -46,6 +63,9 @@ class Verdict:
     error_message: str | None = None
     turn_passed: list[bool | None] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    #: which entry and model calls it ran (:func:`turns_key`) and the model's results per ground-truth turn, for
+    #: the strict check to reuse; ``None`` where the entry is checked live (see the module docstring)
+    runs: tuple[Any, list[list[str]]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def turn_accuracy(self) -> float:
@@ -66,14 +86,154 @@ def gold_calls(entry: BFCLEntry) -> list[list[ToolCall]]:
     return [[parse_call(text, sig) for text in turn] for turn in entry.ground_truth]
 
 
-def state_differences(model: dict[str, Any], gold: dict[str, Any]) -> list[str]:
-    """``Class.attribute`` for each public attribute of a gold instance the model's differs in."""
+def _public(instances: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {cls: {a: v for a, v in vars(inst).items() if not a.startswith("_")} for cls, inst in instances.items()}
+
+
+def _differences(model: dict[str, Any], gold: dict[str, dict[str, Any]]) -> list[str]:
     diffs = []
-    for cls, gold_instance in gold.items():
-        for attr, value in vars(gold_instance).items():
-            if not attr.startswith("_") and getattr(model[cls], attr, _MISSING) != value:
+    for cls, attrs in gold.items():
+        instance = model[cls]
+        for attr, value in attrs.items():
+            if getattr(instance, attr, _MISSING) != value:
                 diffs.append(f"{cls}.{attr}")
     return diffs
+
+
+def state_differences(model: dict[str, Any], gold: dict[str, Any]) -> list[str]:
+    """``Class.attribute`` for each public attribute of a gold instance the model's differs in."""
+    return _differences(model, _public(gold))
+
+
+# -- the ground truth, run once per entry ------------------------------------------------------
+class _EntryCache:
+    """A bounded LRU of values computed from an entry, keyed on the entry object (held weakly) and
+    checked against a fingerprint of what the value depends on, so an entry changed in place (or a
+    new entry at a reused address) is computed again."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._items: OrderedDict[tuple[str, int], tuple[Any, str, Any]] = OrderedDict()
+
+    def get(self, name: str, entry: BFCLEntry, build: Callable[[], Any]) -> Any:
+        key, mark = (name, id(entry)), _fingerprint(entry)
+        item = self._items.get(key)
+        if item is not None and item[0]() is entry and item[1] == mark:
+            self._items.move_to_end(key)
+            return item[2]
+        value = build()
+        self._items[key] = (weakref.ref(entry), mark, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self.maxsize:
+            self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+def _fingerprint(entry: BFCLEntry) -> str:
+    return repr((entry.id, entry.ground_truth, entry.involved_classes, entry.initial_config, entry.turns,
+                 entry.missed_function))
+
+
+#: two values per entry (its gold run, its strict-check ground truth); 800 entries hold ~1,600
+CACHE = _EntryCache(maxsize=2048)
+
+
+def entry_cached(name: str, entry: BFCLEntry, build: Callable[[], Any]) -> Any:
+    """``build()``, computed once per ``(name, entry)`` while the entry is unchanged (bounded cache)."""
+    return CACHE.get(name, entry, build)
+
+
+@dataclass(frozen=True)
+class GoldRun:
+    """An entry's ground truth run once on fresh instances: its calls, each turn's results and the
+    public state of every instance after each turn (deep copies)."""
+
+    calls: list[list[ToolCall]]
+    outputs: list[list[str]]
+    states: list[dict[str, dict[str, Any]]]
+
+
+def _run_gold(entry: BFCLEntry, session: BackendSession) -> GoldRun:
+    calls, outputs, states = gold_calls(entry), [], []
+    for turn in calls:
+        outputs.append([execute(session, c) for c in turn])
+        states.append(copy.deepcopy(_public(session.state.instances)))
+    return GoldRun(calls, outputs, states)
+
+
+def _mutable_ids(value: Any, seen: set[int], out: set[int]) -> None:
+    """Ids of the mutable objects reachable from ``value`` (containers and objects with a ``__dict__``)."""
+    if isinstance(value, (str, bytes, int, float, complex, bool, type(None))) or id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, dict):
+        out.add(id(value))
+        for k, v in value.items():
+            _mutable_ids(k, seen, out)
+            _mutable_ids(v, seen, out)
+    elif isinstance(value, (list, set, bytearray)):
+        out.add(id(value))
+        for v in value:
+            _mutable_ids(v, seen, out)
+    elif isinstance(value, (tuple, frozenset)):
+        for v in value:
+            _mutable_ids(v, seen, out)
+    elif hasattr(value, "__dict__"):
+        out.add(id(value))
+        _mutable_ids(vars(value), seen, out)
+
+
+def _shared(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two sets of instances reach a common mutable object."""
+    ids_a: set[int] = set()
+    ids_b: set[int] = set()
+    _mutable_ids(a, set(), ids_a)
+    _mutable_ids(b, set(), ids_b)
+    return bool(ids_a & ids_b)
+
+
+@functools.cache
+def _mutable_defaults(cls: str) -> bool:
+    """Whether a method of the class has a mutable default argument (TwitterAPI's ``post_tweet(tags=[],
+    mentions=[])``): every instance's state may then hold that one object, and a later call (``mention``)
+    changes it for all instances at once, the ground truth's included."""
+    return any(isinstance(p.default, (list, dict, set, bytearray))
+               for _, fn in inspect.getmembers(backend_class(cls), predicate=inspect.isfunction)
+               for p in inspect.signature(fn).parameters.values())
+
+
+def _build_gold_run(entry: BFCLEntry) -> GoldRun | None:
+    if any(_mutable_defaults(cls) for cls in entry.involved_classes):
+        return None  # check live (nothing run here: a run would change the shared default)
+    a, b = open_session(entry), open_session(entry)
+    if _shared(a.state.instances, b.state.instances):
+        return None  # shared state across instances (checked before running anything): check live
+    first, second = _run_gold(entry, a), _run_gold(entry, b)
+    if first.outputs != second.outputs or first.states != second.states:
+        return None  # not deterministic: check live
+    return None if _shared(a.state.instances, b.state.instances) else first
+
+
+def gold_run(entry: BFCLEntry) -> GoldRun | None:
+    """The entry's :class:`GoldRun` (cached), or ``None`` when it must be checked live: its ground
+    truth is not deterministic or its instances share mutable state (see the module docstring)."""
+    return entry_cached("gold_run", entry, lambda: _build_gold_run(entry))
+
+
+def turns_key(model_turns: ModelTurns) -> tuple:
+    """What the execution of ``model_turns`` depends on, per turn (steps flattened): each call's name
+    and arguments (their ``repr``: ``1``, ``1.0`` and ``True`` stay apart), or a parse error's text."""
+    def key(call: Any) -> tuple:
+        if isinstance(call, ToolCall):
+            return ("call", call.name, repr(call.arguments))
+        if isinstance(call, CallSyntaxError):
+            return ("error", str(call))
+        return ("other", type(call).__name__, repr(call))
+
+    return tuple(tuple(key(c) for step in turn for c in step) for turn in model_turns)
 
 
 def missing_results(gold: Sequence[str], model: Sequence[str]) -> list[str]:
@@ -96,13 +256,13 @@ def _check_turn(
     i: int,
     steps: Sequence[Sequence[Any]],
     model: BackendSession,
-    gold: BackendSession,
+    gold: dict[str, dict[str, Any]],
     so_far: list[str],
     gold_out: list[str],
 ) -> Verdict | None:
     if not any(len(step) for step in steps):
         return _failure(i, "empty_turn_model_response", f"Model response list is empty for turn {i}")
-    diffs = state_differences(model.state.instances, gold.state.instances)
+    diffs = _differences(model.state.instances, gold)
     if diffs:
         message = f"Model instance state differs from ground truth after turn {i}: {diffs}"
         return _failure(i, "instance_state_mismatch", message, differences=diffs)
@@ -115,7 +275,9 @@ def _check_turn(
 
 def check_entry(entry: BFCLEntry, model_turns: ModelTurns) -> Verdict:
     """The official verdict on ``entry`` for ``model_turns`` (the model's calls, per turn, per step)."""
-    model, gold = open_session(entry), open_session(entry)
+    run = gold_run(entry)
+    model = open_session(entry)
+    live = open_session(entry) if run is None else None
     first: Verdict | None = None
     if len(model_turns) != len(entry.ground_truth):
         first = _failure(
@@ -124,19 +286,28 @@ def check_entry(entry: BFCLEntry, model_turns: ModelTurns) -> Verdict:
         )
     passed: list[bool | None] = []
     so_far: list[str] = []
-    for i, gold_turn in enumerate(gold_calls(entry)):
+    model_results: list[list[str]] = []
+    for i, gold_turn in enumerate(gold_calls(entry) if run is None else run.calls):
         steps = model_turns[i] if i < len(model_turns) else None
+        start = len(so_far)
         for step in steps or ():
             so_far.extend(execute(model, call) for call in step)
-        gold_out = [execute(gold, call) for call in gold_turn]
+        model_results.append(so_far[start:])
+        if live is not None:
+            gold_out = [execute(live, call) for call in gold_turn]
+            gold_state = _public(live.state.instances)
+        else:
+            gold_out, gold_state = run.outputs[i], run.states[i]
         if not gold_turn:
             passed.append(None)
             continue
         failed = _failure(i, "turn_not_played", f"turn {i} was not played") if steps is None else (
-            _check_turn(i, steps, model, gold, so_far, gold_out)
+            _check_turn(i, steps, model, gold_state, so_far, gold_out)
         )
         passed.append(failed is None)
         first = first or failed
     verdict = first or Verdict(True)
     verdict.turn_passed = passed
+    if run is not None:
+        verdict.runs = ((entry.id, id(entry), turns_key(model_turns)), model_results)
     return verdict

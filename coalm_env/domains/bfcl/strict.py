@@ -47,6 +47,12 @@ calls may come in any order, a turn may be split into any number of steps, and e
 
 Every rule is checked (the reasons list all failures, not only the first); the official verdict's
 failure, when there is one, is the reason ``official``.
+
+Speed: where the official checker ran the entry from its cached ground-truth record
+(:func:`~coalm_env.domains.bfcl.checker.gold_run`), the ground truth's results, match keys and
+dependencies come from that record (computed once per entry) and the model's results from the
+verdict (:attr:`~coalm_env.domains.bfcl.checker.Verdict.runs`, when it ran these same calls), so no
+call is executed again; other entries run both sides here as the checker does.
 """
 
 from __future__ import annotations
@@ -63,7 +69,9 @@ from typing import Any
 from coalm_env.backend.plan import argument_key
 from coalm_env.domains.bfcl.apis import full_graph, functions_of
 from coalm_env.domains.bfcl.calls import CallSyntaxError
-from coalm_env.domains.bfcl.checker import ModelTurns, Verdict, check_entry, gold_calls
+from coalm_env.domains.bfcl.checker import (
+    ModelTurns, Verdict, check_entry, entry_cached, gold_calls, gold_run, turns_key,
+)
 from coalm_env.domains.bfcl.entries import BFCLEntry
 from coalm_env.domains.bfcl.runtime import ERROR_PREFIX, backend_class, execute, open_session
 from coalm_env.types import ToolCall
@@ -123,6 +131,11 @@ def _defaults(cls: str) -> dict[str, dict[str, Any]]:
 
 def _known(classes: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Function name -> its parameter defaults, for the (documented) functions of ``classes``."""
+    return _known_of(tuple(classes))
+
+
+@functools.cache
+def _known_of(classes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     defaults: dict[str, dict[str, Any]] = {}
     for cls in classes:
         defaults.update(_defaults(cls))
@@ -182,8 +195,37 @@ def _user_text(entry: BFCLEntry, turn: int) -> str:
     return "\n".join(text or "" for text in entry.turns[: turn + 1])
 
 
+@dataclass(frozen=True)
+class _GoldTurns:
+    """What the rules need of an entry's ground truth, per turn: calls, results, match keys, dependencies."""
+
+    calls: list[list[ToolCall]]
+    results: list[list[str]]
+    keys: list[list[tuple[str, Any]]]
+    dependencies: list[list[tuple[int, int, str]]]
+
+
+def _gold_turns(entry: BFCLEntry) -> _GoldTurns | None:
+    """The entry's :class:`_GoldTurns` from its cached ground-truth run (``None``: checked live)."""
+    run = gold_run(entry)
+    if run is None:
+        return None
+
+    def build() -> _GoldTurns:
+        known = _known(entry.involved_classes)
+        keys = [[_call_key(c, known.get(c.name, {})) for c in turn] for turn in run.calls]
+        deps = [gold_dependencies(calls, results, _user_text(entry, t))
+                for t, (calls, results) in enumerate(zip(run.calls, run.outputs))]
+        return _GoldTurns(run.calls, run.outputs, keys, deps)
+
+    return entry_cached("strict_gold", entry, build)
+
+
 def turn_dependencies(entry: BFCLEntry) -> list[list[tuple[int, int, str]]]:
     """Per turn, the data dependencies between its ground-truth calls (:func:`gold_dependencies`)."""
+    gold = _gold_turns(entry)
+    if gold is not None:
+        return [list(deps) for deps in gold.dependencies]
     session = open_session(entry)
     out = []
     for t, calls in enumerate(gold_calls(entry)):
@@ -246,7 +288,7 @@ def _write_reasons(turn: _Turn) -> list[dict[str, Any]]:
     return out
 
 
-def _gold_reasons(turn: _Turn, user_text: str) -> list[dict[str, Any]]:
+def _gold_reasons(turn: _Turn, user_text: str, deps: list[tuple[int, int, str]] | None = None) -> list[dict[str, Any]]:
     pool = Counter(k for k in turn.keys if k is not None)
     out = []
     for call, key in zip(turn.gold, turn.gold_keys):
@@ -258,7 +300,9 @@ def _gold_reasons(turn: _Turn, user_text: str) -> list[dict[str, Any]]:
     for p, key in enumerate(turn.keys):
         if key is not None:
             positions.setdefault(key, []).append(p)
-    for i, j, value in gold_dependencies(turn.gold, turn.gold_results, user_text):
+    if deps is None:
+        deps = gold_dependencies(turn.gold, turn.gold_results, user_text)
+    for i, j, value in deps:
         src, dst = positions.get(turn.gold_keys[i]), positions.get(turn.gold_keys[j])
         if src and dst and max(dst) < min(src):
             out.append(turn.reason("dependency_order", f"{turn.gold[j].signature()} uses {value!r} from "
@@ -276,15 +320,24 @@ def strict_check(entry: BFCLEntry, model_turns: ModelTurns, verdict: Verdict | N
     if not verdict.valid:
         reasons.append({"kind": "official", "turn": verdict.details.get("turn"), "detail": verdict.error_type})
     known = _known(entry.involved_classes)
-    model, gold = open_session(entry), open_session(entry)
-    for t, gold_turn in enumerate(gold_calls(entry)):
+    cached = _gold_turns(entry)
+    ran = (cached is not None and verdict.runs is not None
+           and verdict.runs[0] == (entry.id, id(entry), turns_key(model_turns)))
+    model = None if ran else open_session(entry)
+    gold = open_session(entry) if cached is None else None
+    for t, gold_turn in enumerate(gold_calls(entry) if cached is None else cached.calls):
         calls = _flat(model_turns[t]) if t < len(model_turns) else []
         keys = [_call_key(c, known[c.name]) if isinstance(c, ToolCall) and c.name in known else None for c in calls]
-        turn = _Turn(t, calls, [execute(model, c) for c in calls], keys, gold_turn,
-                     [execute(gold, c) for c in gold_turn], [_call_key(c, known.get(c.name, {})) for c in gold_turn])
+        results = verdict.runs[1][t] if ran else [execute(model, c) for c in calls]
+        if cached is None:
+            gold_results = [execute(gold, c) for c in gold_turn]
+            gold_keys, deps = [_call_key(c, known.get(c.name, {})) for c in gold_turn], None
+        else:
+            gold_results, gold_keys, deps = cached.results[t], cached.keys[t], cached.dependencies[t]
+        turn = _Turn(t, calls, results, keys, gold_turn, gold_results, gold_keys)
         reasons += _call_reasons(turn, entry.involved_classes) + _write_reasons(turn)
         if gold_turn:
-            reasons += _gold_reasons(turn, _user_text(entry, t))
+            reasons += _gold_reasons(turn, _user_text(entry, t), deps)
     order = {k: n for n, k in enumerate(REASON_KINDS)}
     reasons.sort(key=lambda r: (r["turn"] if r["turn"] is not None else -1, order[r["kind"]]))
     return StrictVerdict(not reasons, reasons)

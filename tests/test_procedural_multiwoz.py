@@ -247,3 +247,16 @@ def test_the_llm_user_reads_the_generated_goal(gen):
     first = next(iter(goal.values()))["info"]
     assert all(str(v) in system for v in first.values()), (first, system)
     assert info["metrics"]["internal_errors"] == 0
+
+
+def test_a_taxi_end_named_by_the_user_is_not_a_venue_of_the_goals_own_domains(gen):
+    for i in range(600):
+        goal = gen.generate("train", i).goal
+        taxi = goal.get("taxi")
+        if not taxi:
+            continue
+        for role in ("departure", "destination"):
+            if role in taxi.get("sources", {}):
+                continue
+            owners = [d for d in proc.VENUES if taxi["info"][role] in gen.database.names[d]]
+            assert owners and not set(owners) & set(goal), (i, role, taxi, list(goal))

@@ -350,6 +350,7 @@ class GoalSampler:
         self._named: dict[tuple[str, bool], dict[str, int]] = {}
         self._routes: dict[tuple, tuple[int, int]] = {}
         self._times: dict[tuple[str, int], dict[str, int]] = {}
+        self._place_tables: dict[frozenset[str], dict[str, int]] = {}
 
     def _pick(self, rng: np.random.Generator, counts: Mapping[str, int]) -> str:
         """:func:`_choice` for a long-lived table (the statistics, the filtered patterns): the cumulative
@@ -513,6 +514,14 @@ class GoalSampler:
         rows = self.database.query(None, d, info)
         return [r for r in reqt if r == "reference" or all(row.get(r) not in (None, "") for row in rows)]
 
+    def _places(self, venues: frozenset[str]) -> dict[str, int]:
+        """The taxi places users name, without venues of the goal's own venue domains (a second restaurant
+        named in a restaurant goal would be a second restaurant of the dialogue: Inform reads it so)."""
+        if venues not in self._place_tables:
+            own = {n for d in venues for n in self.database.names[d]}
+            self._place_tables[venues] = {p: c for p, c in self.stats["taxi_places"].items() if p not in own}
+        return self._place_tables[venues]
+
     def _taxi(self, rng: np.random.Generator, goal: dict[str, Any]) -> dict[str, Any]:
         slots = self._pick(rng, self.patterns["taxi"]).split("|")
         venues = [d for d in goal if d in VENUES]
@@ -524,9 +533,10 @@ class GoalSampler:
         for role, d in zip(roles, venues[:2]):
             ends[role] = self.database.query(None, d, goal[d]["info"])[0]["name"]
             sources[role] = d
+        places = self._places(frozenset(venues))
         for role in ("departure", "destination"):
             while role not in ends:
-                place = self._pick(rng, self.stats["taxi_places"])
+                place = self._pick(rng, places)
                 if place not in ends.values():
                     ends[role] = place
         info = {"departure": ends["departure"], "destination": ends["destination"]}

@@ -112,7 +112,7 @@ def _bleu(hyps: list[str], refs: list[str]) -> float | None:
         return None
     from sacrebleu import corpus_bleu
 
-    return float(corpus_bleu(hyps, [refs]).score)
+    return float(corpus_bleu(hyps, [refs], force=True).score)  # tokenised dataset turns: no warning about them
 
 
 # -- scoring --------------------------------------------------------------------------------------------------
@@ -220,7 +220,10 @@ def run(args: argparse.Namespace) -> int:
     table = []
     for name in ("mwzeval", "entity"):
         s = summary[name]
-        table.append([name, s["dialogues"], s["inform"], s["success"]])
+        if s["dialogues"]:
+            table.append([name, s["dialogues"], s["inform"], s["success"]])
+        else:
+            table.append([name, 0, "-", "- (needs lexicalised responses)"])
     print(tabulate(table, headers=["definition", "dialogues", "inform", "success"], disable_numparse=True))
     print(f"BLEU {summary['bleu']}")
     for d, v in summary["mwzeval"]["inform_domains"].items():

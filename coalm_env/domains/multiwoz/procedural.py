@@ -13,10 +13,11 @@
 - the rates of ``fail_info`` (only those with really no database match, as the conversion keeps them),
   ``book`` and ``fail_book`` per domain, which booking slot fails, the ``fail_info`` values, and the request
   sets per domain (with/without booking): val goals;
-- the taxi places users name: training states (those that name a venue of the database).
+- the taxi places users name: training states (those that name a venue of the database; a free taxi end
+  is never a venue of the goal's own venue domains).
 
-The statistics are a small JSON (about 60 KB) computed on first use (about 5 s: reading val, test and the
-training file) and cached in ``$XDG_CACHE_HOME/coalm-env/procedural/`` (keyed by the generator's
+The statistics are a small JSON (about 70 KB) computed on first use (7-30 s on a loaded 2-core machine:
+reading and converting val and test, reading the training file) and cached in ``$XDG_CACHE_HOME/coalm-env/procedural/`` (keyed by the generator's
 statistics version and the source files' sizes); the test file is read only to list the content keys of
 its goals, which generated goals must not repeat.
 

@@ -65,8 +65,10 @@ def test_splits_are_lazy_sequences(gen):
     assert [s.id for s in split[2:5]] == ["mwzgen-train-0000002", "mwzgen-train-0000003", "mwzgen-train-0000004"]
     with pytest.raises(IndexError):
         split[10_000]
-    with pytest.raises(UnknownNameError):
-        gen.get_scenario("mwzgen-train-0010000")
+    assert gen.get_scenario("mwzgen-train-0012345").meta["index"] == 12345  # generation is endless
+    for bad in ("mwzgen-train-x", "mwzgen-dev-0000001", "multiwoz-val-PMUL4462"):
+        with pytest.raises(UnknownNameError):
+            gen.get_scenario(bad)
 
 
 def test_a_rollout_over_the_train_split_generates_only_what_it_plays():

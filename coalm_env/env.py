@@ -18,7 +18,7 @@ from coalm_env.manual import compose as compose_manual
 from coalm_env.parsing import DEFAULT_MAX_CALLS, END_CONVERSATION, MAX_ACTION_CHARS, ParsedAction, parse_action
 from coalm_env.protocols import Domain, UserRequest, UserSimulator, follows_dataset
 from coalm_env.registry import USERS
-from coalm_env.scoring import GraphCredit, dense_components, finalize_metrics
+from coalm_env.scoring import DenseComponents, GraphCredit, finalize_metrics
 from coalm_env.specs import ENV_SPECS
 from coalm_env.backend.faults import FaultyBackend, fault_metrics, fault_seed, parse_faults
 from coalm_env.stress import persona_specs, record_user_meta
@@ -136,6 +136,7 @@ class ConversationEnv(gym.Env):
         self.scenario: Scenario | None = None
         self.backend = None
         self.trajectory: Trajectory | None = None
+        self._dense = DenseComponents()
         self._obs_cache = render.ObservationCache()
         self._done = True
 
@@ -198,6 +199,7 @@ class ConversationEnv(gym.Env):
         self._steps_in_turn = 0
         self._credit = 0.0
         self._credit_tracker = GraphCredit(self.scenario.gold.calls)  # incremental: O(new calls)
+        self._dense = DenseComponents()  # likewise, O(1) per step
         self._done = False
         self._last_parse_error: str | None = None
         return self._user_request(None, user_seed)
@@ -438,7 +440,7 @@ class ConversationEnv(gym.Env):
             self.trajectory.extra["state_hash"] = digest
 
     def _components(self) -> dict[str, float]:
-        return dense_components(self.trajectory.steps, self._credit, self._turn)
+        return self._dense(self.trajectory.steps, self._credit, self._turn)
 
     def _obs(self) -> dict[str, Any]:
         tools = self.backend.tool_schemas() if self.backend is not None else []

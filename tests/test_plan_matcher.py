@@ -92,3 +92,23 @@ def test_env_credit_equals_from_scratch_after_every_step() -> None:
                 credits.append(info["reward_components"]["graph_credit"])
                 assert credits[-1] == graph_credit(env.scenario.gold.calls, env.backend.history)
             assert credits[-1] > 0, (policy, seed)
+
+
+def test_dense_components_kept_up_to_date_equal_the_function() -> None:
+    from coalm_env.scoring import DenseComponents, dense_components
+    from coalm_env.types import StepRecord
+
+    rng = random.Random(5)
+    dense, steps = DenseComponents(), []
+    for t in range(60):
+        record = StepRecord(t=t, turn=t // 3, kind=rng.choice(["tool_calls", "reply", "error"]), action="a")
+        steps.append(record)
+        for _ in range(rng.randint(0, 3) if record.kind == "tool_calls" else 0):
+            record.calls.append(ToolCall("f", {}))
+            record.results.append(ToolResult.success(1) if rng.random() < 0.7 else ToolResult.failure("x", "no"))
+            assert dense(steps, 0.5, t) == dense_components(steps, 0.5, t)  # the last step still growing
+        assert dense(steps, 0.5, t) == dense_components(steps, 0.5, t)
+    assert dense(steps[:10], 0.0, 1) == dense_components(steps[:10], 0.0, 1)  # another list
+    assert dense(steps, 0.0, 1) == dense_components(steps, 0.0, 1)  # back to the first list: counted afresh
+    steps[-2] = StepRecord(t=58, turn=19, kind="error", action="a")  # the last step counted once, replaced
+    assert dense(steps, 0.0, 1) == dense_components(steps, 0.0, 1)

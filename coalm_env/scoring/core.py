@@ -9,7 +9,10 @@ from coalm_env.backend.plan import PlanMatcher, matched_steps
 from coalm_env.scoring.user_faults import USER_FAULT_METRICS, user_fault_metrics
 from coalm_env.types import GoldCall, StepRecord, StopReason, ToolCall, ToolResult
 
-__all__ = ["METRICS", "graph_credit", "GraphCredit", "dense_components", "finalize_metrics", "mean_metrics"]
+__all__ = [
+    "METRICS", "graph_credit", "GraphCredit", "dense_components", "DenseComponents", "finalize_metrics",
+    "mean_metrics",
+]
 
 #: endings that void the task: whatever the scorer says, ``success`` is 0
 VOID_ENDINGS = frozenset({StopReason.INTERNAL_ERROR, StopReason.ERRORED})
@@ -88,6 +91,44 @@ def dense_components(steps: Sequence[StepRecord], credit: float, turns: int) -> 
         "turns": float(turns),
         "steps": float(len(steps)),
     }
+
+
+def _counts(steps: Sequence[StepRecord]) -> tuple[int, int, int]:
+    """Calls, error results and parse errors of ``steps``."""
+    return (sum(len(s.calls) for s in steps), sum(1 for s in steps for r in s.results if not r.ok),
+            sum(1 for s in steps if s.kind == "error"))
+
+
+class DenseComponents:
+    """:func:`dense_components` for one episode whose steps only grow: the steps before the last are
+    counted once (the last may still gain calls, so it is counted at every call), so the cost per step
+    does not grow with the dialogue. Another list, a shorter one or a replaced last counted step is
+    counted afresh; earlier steps must not change (the env only appends steps and adds to the last)."""
+
+    def __init__(self) -> None:
+        self._steps: Any = None
+        self._done = 0  # steps[:_done] are in _prefix
+        self._mark: Any = None  # steps[_done - 1], to notice a replaced step
+        self._prefix = (0, 0, 0)
+
+    def __call__(self, steps: Sequence[StepRecord], credit: float, turns: int) -> dict[str, float]:
+        stale = self._done and (len(steps) < self._done or steps[self._done - 1] is not self._mark)
+        if steps is not self._steps or stale:
+            self._steps, self._done, self._mark, self._prefix = steps, 0, None, (0, 0, 0)
+        complete = max(self._done, len(steps) - 1)
+        if complete > self._done:
+            more = _counts(steps[self._done : complete])
+            self._prefix = tuple(a + b for a, b in zip(self._prefix, more))  # type: ignore[assignment]
+            self._done, self._mark = complete, steps[complete - 1]
+        calls, tool_errors, parse_errors = (a + b for a, b in zip(self._prefix, _counts(steps[self._done :])))
+        return {
+            "graph_credit": credit,
+            "parse_errors": float(parse_errors),
+            "tool_errors": float(tool_errors),
+            "tool_calls": float(calls),
+            "turns": float(turns),
+            "steps": float(len(steps)),
+        }
 
 
 def finalize_metrics(

@@ -51,6 +51,7 @@ __all__ = [
     "run_rollouts",
     "episode_seed",
     "episode_plan",
+    "split_ids",
     "summarize",
     "read_trajectories",
     "check_pairing",
@@ -157,6 +158,13 @@ def episode_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(index,)).generate_state(1, np.uint64)[0])
 
 
+def split_ids(domain: Any, split: str) -> list[str]:
+    """The scenario ids of ``split``: ``domain.scenario_ids(split)`` where the domain offers it (generated
+    splits list their ids without building a scenario), else the ids of ``domain.scenarios(split)``."""
+    lazy = getattr(domain, "scenario_ids", None)
+    return list(lazy(split)) if lazy is not None else [s.id for s in domain.scenarios(split)]
+
+
 def episode_plan(domain: Any, split: str, episodes: int, seed: int, scenario_ids: Sequence[str] | None = None):
     """Reset options for each episode: the given ids in turn, else the split in seeded orders
     (a fresh permutation for each pass over the split). A lazy sequence: entry ``i`` is computed when
@@ -167,8 +175,7 @@ def episode_plan(domain: Any, split: str, episodes: int, seed: int, scenario_ids
         return _Plan(episodes, [{"scenario_id": sid} for sid in scenario_ids], None, seed)
     if split not in domain.splits:
         raise UnknownNameError("split", split, domain.splits)
-    lazy = getattr(domain, "scenario_ids", None)  # generated splits: the ids, without generating the split
-    pool = list(lazy(split)) if lazy is not None else [s.id for s in domain.scenarios(split)]
+    pool = split_ids(domain, split)
     if not pool:
         raise ConfigError(f"domain {domain.name!r} has no scenarios in split {split!r}")
     return _Plan(episodes, [{"scenario_id": sid, "split": split} for sid in pool], split, seed)

@@ -40,3 +40,15 @@ def test_procedural_train_rollouts_export_and_heldout_ones_are_refused(env_id, o
         export(held.trajectories, "coalm-it")
     _, skipped = export(held.trajectories, "coalm-it", on_leak="skip")
     assert skipped.leaked_skipped == 1 and skipped.samples == 0
+
+
+def test_planners_list_a_generated_split_without_building_it():
+    from coalm_env.resolve import domain_for
+    from coalm_env.rollout import split_ids
+
+    bfcl = domain_for("coalm/BFCL-Procedural-v0", pool_size=50_000)
+    ids = split_ids(bfcl, "train")
+    assert len(ids) == 50_000 and not bfcl._built  # noqa: SLF001 - nothing was generated
+    apibank = domain_for("coalm/APIBank-Procedural-v0", level=1)
+    assert len(split_ids(apibank, "val")) == len(apibank.scenarios("val")) and not apibank.scenarios("val").cache
+    assert bfcl.get_scenario(ids[7]).id == ids[7]

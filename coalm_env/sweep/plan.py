@@ -78,7 +78,9 @@ def _scenario_ids(domain: Any, cell: CellSpec, scenario_seed: int) -> list[str]:
         for sid in cell.scenarios:
             domain.get_scenario(sid)  # fail before the sweep starts
         return list(cell.scenarios)
-    pool = [s.id for s in domain.scenarios(cell.split)]
+    from coalm_env.rollout import split_ids
+
+    pool = split_ids(domain, cell.split)
     if not pool:
         raise ConfigError(f"{cell.env_id} has no scenarios in split {cell.split!r}")
     if cell.scenarios is None:

@@ -95,7 +95,9 @@ def rollouts_for_mining(config: TrainConfig) -> list[Trajectory]:
 
     split = m.get("split", "train")
     env_options = dict(m.get("env_options") or {})
-    scenarios = [s.id for s in domain_for(m["env_id"], **env_options).scenarios(split)][: int(m.get("scenarios", 16))]
+    from coalm_env.rollout import split_ids
+
+    scenarios = split_ids(domain_for(m["env_id"], **env_options), split)[: int(m.get("scenarios", 16))]
     samples = int(m.get("samples", 4))
     rc = RolloutConfig(env_id=m["env_id"], policy=str(m["policy"]).replace("{model}", config.model),
                        user=m.get("user"), split=split, scenario_ids=scenarios, episodes=len(scenarios) * samples,

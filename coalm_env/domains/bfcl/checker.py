@@ -19,10 +19,10 @@ Speed: the ground-truth side of an entry does not depend on the model, so it is 
 (:func:`gold_run`: per-turn results and a deep copy of the public state after each turn, kept in a
 bounded cache) and every later verdict compares with that record. An entry is run that way only
 when no method of its classes has a mutable default argument (TwitterAPI's ``post_tweet``: see
-:func:`_mutable_defaults`), when two fresh sets of its instances share no mutable object (TravelAPI's
-long-context credit cards and bookings are module-level dicts every instance shares, so a model's
-call there changes the ground truth's side too), and when two runs of its ground truth give the
-same results and states and still share nothing; other entries are checked live, as before. The
+:func:`_mutable_defaults`) and when its instances' state, before and after the ground truth ran,
+reaches no mutable object of the backend modules (TravelAPI's long-context credit cards and bookings
+are module-level dicts every instance shares, so a model's call there changes the ground truth's
+side too); other entries are checked live, as before. The
 verdict keeps the model's results (:attr:`Verdict.runs`) so that the strict check
 (:mod:`coalm_env.domains.bfcl.strict`) need not execute the calls again.
 """
@@ -32,6 +32,8 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import sys
+import types
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -165,34 +167,55 @@ def _run_gold(entry: BFCLEntry, session: BackendSession) -> GoldRun:
 
 
 def _mutable_ids(value: Any, seen: set[int], out: set[int]) -> None:
-    """Ids of the mutable objects reachable from ``value`` (containers and objects with a ``__dict__``)."""
-    if isinstance(value, (str, bytes, int, float, complex, bool, type(None))) or id(value) in seen:
-        return
-    seen.add(id(value))
-    if isinstance(value, dict):
-        out.add(id(value))
-        for k, v in value.items():
-            _mutable_ids(k, seen, out)
-            _mutable_ids(v, seen, out)
-    elif isinstance(value, (list, set, bytearray)):
-        out.add(id(value))
-        for v in value:
-            _mutable_ids(v, seen, out)
-    elif isinstance(value, (tuple, frozenset)):
-        for v in value:
-            _mutable_ids(v, seen, out)
-    elif hasattr(value, "__dict__"):
-        out.add(id(value))
-        _mutable_ids(vars(value), seen, out)
+    """Ids of the mutable objects reachable from ``value``: containers, objects of bfcl_eval's classes,
+    and, through bfcl_eval's modules, classes and functions, their globals, attributes and defaults."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (str, bytes, int, float, complex, bool, type(None))) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            out.add(id(value))
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, set, bytearray)):
+            out.add(id(value))
+            stack.extend(value)
+        elif isinstance(value, (tuple, frozenset)):
+            stack.extend(value)
+        elif isinstance(value, types.ModuleType):
+            if value.__name__.startswith("bfcl_eval"):
+                stack.extend(vars(value).values())
+        elif isinstance(value, type):
+            if value.__module__.startswith("bfcl_eval"):
+                stack.extend(vars(value).values())
+        elif isinstance(value, types.FunctionType):
+            if (value.__module__ or "").startswith("bfcl_eval"):
+                stack.extend((value.__defaults__ or ()) + tuple((value.__kwdefaults__ or {}).values()))
+        elif isinstance(value, (classmethod, staticmethod)):
+            stack.append(value.__func__)
+        elif type(value).__module__.startswith("bfcl_eval") and hasattr(value, "__dict__"):
+            out.add(id(value))
+            stack.extend(vars(value).values())
 
 
-def _shared(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether two sets of instances reach a common mutable object."""
-    ids_a: set[int] = set()
-    ids_b: set[int] = set()
-    _mutable_ids(a, set(), ids_a)
-    _mutable_ids(b, set(), ids_b)
-    return bool(ids_a & ids_b)
+@functools.cache
+def _module_objects(cls: str) -> frozenset[int]:
+    """Ids of the mutable objects reachable from the module of the official class ``cls`` (its globals,
+    the long-context data it imports, its classes' attributes and its functions' defaults)."""
+    out: set[int] = set()
+    _mutable_ids(sys.modules[backend_class(cls).__module__], set(), out)
+    return frozenset(out)
+
+
+def _touches_modules(entry: BFCLEntry, instances: dict[str, Any]) -> bool:
+    """Whether the instances' state reaches a mutable object of a backend module: every instance then
+    shares it (BFCL's harness runs the model's and the ground truth's instances in one process)."""
+    shared = frozenset().union(*(_module_objects(cls) for cls in entry.involved_classes))
+    state: set[int] = set()
+    _mutable_ids(list(instances.values()), set(), state)
+    return bool(state & shared)
 
 
 @functools.cache
@@ -208,13 +231,11 @@ def _mutable_defaults(cls: str) -> bool:
 def _build_gold_run(entry: BFCLEntry) -> GoldRun | None:
     if any(_mutable_defaults(cls) for cls in entry.involved_classes):
         return None  # check live (nothing run here: a run would change the shared default)
-    a, b = open_session(entry), open_session(entry)
-    if _shared(a.state.instances, b.state.instances):
-        return None  # shared state across instances (checked before running anything): check live
-    first, second = _run_gold(entry, a), _run_gold(entry, b)
-    if first.outputs != second.outputs or first.states != second.states:
-        return None  # not deterministic: check live
-    return None if _shared(a.state.instances, b.state.instances) else first
+    session = open_session(entry)
+    if _touches_modules(entry, session.state.instances):
+        return None  # shared from the start (checked before running anything): check live
+    run = _run_gold(entry, session)
+    return None if _touches_modules(entry, session.state.instances) else run
 
 
 def gold_run(entry: BFCLEntry) -> GoldRun | None:

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from conftest import need_data
+from multiwoz_play import play
 
 from coalm_env.cli import main
 from coalm_env.domains import get_domain
 from coalm_env.domains.multiwoz import mwzeval_def as mwzdef
 from coalm_env.domains.multiwoz.jga import state_after_steps
 from coalm_env.rollout import RolloutConfig, run_rollouts
-from coalm_env.types import Message, StepRecord, StopReason, ToolCall, Trajectory
+from coalm_env.types import ToolCall
 
 pytestmark = pytest.mark.data
 
@@ -155,19 +155,7 @@ def test_common_words_do_not_name_a_venue(mwz):
 
 
 def _play(mwz, scenario, script):
-    backend = mwz.build_backend(scenario, np.random.default_rng(0))
-    traj = Trajectory(env_id="coalm/MultiWOZ-v0", scenario_id=scenario.id, domain="multiwoz", split="test",
-                      messages=[Message("system", "x"), Message("user", "hi")], stop_reason=StopReason.GOAL_MET)
-    for item in script:
-        t = len(traj.steps)
-        if isinstance(item, ToolCall):
-            result = backend.call(item)
-            traj.steps.append(StepRecord(t, 0, None, "tool_calls", calls=[item], results=[result]))
-            traj.messages += [Message("assistant", tool_calls=[item]), Message("tool", result.content(), name=item.name)]
-        else:
-            traj.steps.append(StepRecord(t, 0, item, "reply", reply=item))
-            traj.messages.append(Message("assistant", item))
-    return mwz.score(traj, scenario, backend), backend
+    return play(mwz, scenario, script, users=("hi",))
 
 
 def test_a_train_booked_without_its_id_in_the_text_is_no_offer(mwz):

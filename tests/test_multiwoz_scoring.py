@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from conftest import need_data
+from multiwoz_play import play
 
 from coalm_env.domains import get_domain
 from coalm_env.domains.multiwoz.jga import reported_states, slot_equal, state_equal
-from coalm_env.types import Message, StepRecord, StopReason, ToolCall, Trajectory
+from coalm_env.types import StepRecord, ToolCall, Trajectory
 
 pytestmark = pytest.mark.data
 
@@ -21,20 +21,7 @@ def mwz():
 
 def _play(mwz, scenario, script, users=()):
     """Run ``script`` (ToolCalls and reply strings) on a fresh backend; score the trajectory."""
-    backend = mwz.build_backend(scenario, np.random.default_rng(0))
-    traj = Trajectory(env_id="coalm/MultiWOZ-v0", scenario_id=scenario.id, domain="multiwoz", split="test",
-                      messages=[Message("system", "x")] + [Message("user", u) for u in users],
-                      stop_reason=StopReason.GOAL_MET)
-    for item in script:
-        t = len(traj.steps)
-        if isinstance(item, ToolCall):
-            result = backend.call(item)
-            traj.steps.append(StepRecord(t, 0, None, "tool_calls", calls=[item], results=[result]))
-            traj.messages += [Message("assistant", tool_calls=[item]), Message("tool", result.content(), name=item.name)]
-        else:
-            traj.steps.append(StepRecord(t, 0, item, "reply", reply=item))
-            traj.messages.append(Message("assistant", item))
-    return mwz.score(traj, scenario, backend), backend
+    return play(mwz, scenario, script, users)
 
 
 def _restaurant_scenario(mwz):

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from coalm_env.cli.rollout import parse_options
 from coalm_env.errors import ConfigError
 
 
@@ -31,20 +32,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="domain option, value parsed as JSON when it parses (repeatable), e.g. max_domains=2")
     p.set_defaults(func=run)
-
-
-def parse_options(items: list[str]) -> dict[str, Any]:
-    """``["max_domains=2", "p_fail_info=0.3"]`` -> ``{"max_domains": 2, "p_fail_info": 0.3}``."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise ConfigError(f"bad --option {item!r}", hint="write KEY=VALUE, e.g. --option max_domains=2")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
 
 
 def scenario_source(domain: Any, split: str, start: int, n: int | None):
@@ -72,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.n is not None and args.n < 0 or args.start < 0:
         raise ConfigError("--n and --start must be >= 0")
-    options = parse_options(args.option)
+    options = parse_options(args.option, flag="--option", example="max_domains=2")
     if args.seed is not None:
         known = domain_option_names(lookup(args.env_id)[0])
         if known is not None and "seed" not in known:

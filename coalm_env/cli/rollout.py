@@ -44,13 +44,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_options(items: list[str]) -> dict[str, Any]:
-    """``["level=2", "category=miss_func"]`` -> ``{"level": 2, "category": "miss_func"}``."""
+def parse_options(items: list[str], flag: str = "--env-option", example: str = "level=2") -> dict[str, Any]:
+    """``["level=2", "category=miss_func"]`` -> ``{"level": 2, "category": "miss_func"}`` (values parsed as
+    JSON when they parse); ``flag`` and ``example`` word the error for the command's own option name."""
     out: dict[str, Any] = {}
     for item in items:
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
-            raise ConfigError(f"bad --env-option {item!r}", hint="write KEY=VALUE, e.g. --env-option level=2")
+            raise ConfigError(f"bad {flag} {item!r}", hint=f"write KEY=VALUE, e.g. {flag} {example}")
         try:
             out[key.strip()] = json.loads(value)
         except json.JSONDecodeError:

@@ -24,6 +24,22 @@ from coalm_env.train.runs import evaluate
 REWARD = {"success": 1.0, "graph_credit": 0.5, "parse_errors": -0.1}
 
 
+def wall_cap(seconds: float | None) -> Any:
+    """A trainer callback that stops training after ``seconds`` of wall time (``None``: never); the 2 shared
+    cores run at an unknown speed, so the stages are capped in time as well as in steps."""
+    from transformers import TrainerCallback
+
+    class _Cap(TrainerCallback):
+        def __init__(self):
+            self.t0 = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kw):
+            if seconds and time.perf_counter() - self.t0 > seconds:
+                control.should_training_stop = True
+
+    return _Cap()
+
+
 def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str, Any], prompt: dict[str, Any],
                 steps: int, scenarios: int, generations: int, lr: float, max_turns: int = 10) -> Any:
     """The GRPO run config (our keys + GRPOConfig fields), on the train split only."""
@@ -48,23 +64,13 @@ def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, An
                seconds: float | None = None, tag: str = "grpo", max_turns: int = 10) -> dict[str, Any]:
     """Train GRPO from ``work/base`` into ``work/tag`` (at most ``steps`` steps or ``seconds`` of wall time),
     evaluate it; returns ``{"train": metrics, "eval": report, "wall_train_s", "wall_eval_s"}``."""
-    from transformers import TrainerCallback
-
     from coalm_env.train.grpo import build_trainer
     from coalm_env.train.runs import changed_fraction, save_outputs
-
-    class _Cap(TrainerCallback):
-        def __init__(self):
-            self.t0 = time.perf_counter()
-
-        def on_step_end(self, args, state, control, **kw):
-            if seconds and time.perf_counter() - self.t0 > seconds:
-                control.should_training_stop = True
 
     t = time.perf_counter()
     config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr, max_turns)
     trainer = build_trainer(config)
-    trainer.add_callback(_Cap())
+    trainer.add_callback(wall_cap(seconds))
     before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
     result = trainer.train()
     metrics = save_outputs(config, trainer, result, {

@@ -107,21 +107,12 @@ def _machine() -> dict:
 
 def _sft_timed(config, seconds: float | None) -> dict:
     """:func:`coalm_env.train.sft.run` with a wall-clock cap (the 2 shared cores run at an unknown speed)."""
-    from transformers import TrainerCallback
-
     from coalm_env.train import sft
     from coalm_env.train.runs import changed_fraction, save_outputs
-
-    class _Cap(TrainerCallback):
-        def __init__(self):
-            self.t0 = time.perf_counter()
-
-        def on_step_end(self, args, state, control, **kw):
-            if seconds and time.perf_counter() - self.t0 > seconds:
-                control.should_training_stop = True
+    from experiments.tiny_coalm.grpo_stage import wall_cap
 
     trainer = sft.build_trainer(config)
-    trainer.add_callback(_Cap())
+    trainer.add_callback(wall_cap(seconds))
     before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
     result = trainer.train()
     extra = {"samples": len(trainer.train_dataset), "changed_params": changed_fraction(before, trainer.model),

@@ -126,3 +126,27 @@ def test_cli_train_sft(tmp_path, tiny_model_dir, oracle_run):  # noqa: F811
     assert (tmp_path / "out" / "metrics.json").exists()
     assert main(["train", "sft", str(path), "--set", "learnin_rate=1"]) == 2
     shutil.rmtree(tmp_path / "out")
+
+
+def test_mining_samples_meet_the_same_user(tmp_path, tiny_model_dir):  # noqa: F811
+    """Mining passes share the episode (user) seeds and differ only in the policy's sampling seed, so the
+    samples of one scenario open with the same user turn (the shared prefix a preference pair needs)."""
+    from coalm_env.train.dpo import _with_sampling_seed, rollouts_for_mining
+
+    cfg = tconfig.from_mapping(_base(tmp_path, tiny_model_dir, beta=0.1, mining={
+        "env_id": "coalm/Travel-v0", "split": "train", "scenarios": 2, "samples": 2, "user": "agenda",
+        "env_options": {"max_turns": 1, "max_steps_per_turn": 1},
+        "policy": "react:hf:{model},temperature=1.0,max_tokens=4"}), "dpo")
+    trajs = rollouts_for_mining(cfg)
+    assert len(trajs) == 4
+    by_scenario = {}
+    for t in trajs:
+        by_scenario.setdefault(t.scenario_id, []).append(t)
+    assert len(by_scenario) == 2
+    for group in by_scenario.values():
+        firsts = [next(m.content for m in t.messages if m.role == "user") for t in group]
+        assert firsts[0] == firsts[1]
+        assert sorted(t.policy.rsplit("seed=", 1)[1] for t in group) == ["0", "1"]
+    assert _with_sampling_seed("oracle", 3) == "oracle"
+    with pytest.raises(ConfigError, match="own seed"):
+        _with_sampling_seed("react:hf:m,seed=4", 1)

@@ -5,7 +5,9 @@ same scenario, the longest common message prefix is the shared context; when bot
 assistant message, the successful one is ``chosen`` and the failed one ``rejected``, with the CRA prompt
 of the shared prefix (the one renderer) as the prompt. The rollouts come from ``mining.runs`` (run dirs)
 or are played here with ``mining.policy`` (e.g. ``react:hf:{model},temperature=1.0``) on
-``mining.split`` (a training split), ``mining.scenarios`` scenarios x ``mining.samples`` episodes each.
+``mining.split`` (a training split), ``mining.scenarios`` scenarios x ``mining.samples`` episodes each: one pass
+per sample over the same scenarios with the same episode (user) seeds, the policy's sampling seed set per pass, so
+the samples of a scenario face the same user until the policy's choices differ.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from coalm_env.errors import ConfigError
+from coalm_env.errors import CoalmError, ConfigError
 from coalm_env.render_coalm import completion_text, react_prompt
 from coalm_env.types import Trajectory
 from coalm_env.train.config import TrainConfig
@@ -99,11 +101,36 @@ def rollouts_for_mining(config: TrainConfig) -> list[Trajectory]:
 
     scenarios = split_ids(domain_for(m["env_id"], **env_options), split)[: int(m.get("scenarios", 16))]
     samples = int(m.get("samples", 4))
-    rc = RolloutConfig(env_id=m["env_id"], policy=str(m["policy"]).replace("{model}", config.model),
-                       user=m.get("user"), split=split, scenario_ids=scenarios, episodes=len(scenarios) * samples,
-                       seed=int(m.get("seed", 0)), batch_size=int(m.get("batch_size", 16)),
-                       env_options=env_options, out_dir=str(config.output_dir / "mining"))
-    return run_rollouts(rc, progress=False).trajectories
+    policy = str(m["policy"]).replace("{model}", config.model)
+    out: list[Trajectory] = []
+    for k in range(samples):  # the same env/user seeds each pass; only the policy's sampling seed changes
+        rc = RolloutConfig(env_id=m["env_id"], policy=_with_sampling_seed(policy, k), user=m.get("user"),
+                           split=split, scenario_ids=scenarios, episodes=len(scenarios), seed=int(m.get("seed", 0)),
+                           batch_size=int(m.get("batch_size", 16)), env_options=env_options,
+                           out_dir=str(config.output_dir / "mining" / f"sample-{k}"))
+        out += run_rollouts(rc, progress=False).trajectories
+    return out
+
+
+def _with_sampling_seed(policy: str, k: int) -> str:
+    """``policy`` with its own ``seed`` option set to ``k`` (LLM policies: ``react``/``chat``, whose sampling
+    seed is per episode and step), so that the ``samples`` passes over the same scenarios meet the same users
+    (same episode seeds) and differ only in what the policy samples: their trajectories then share a prefix up
+    to the first agent turn where the samples differ, which is where a preference pair comes from. Other
+    policies are returned unchanged."""
+    from coalm_env.registry import POLICIES
+
+    name, sep, rest = policy.partition(":")
+    try:
+        factory = POLICIES.resolve(name.strip())
+    except CoalmError:  # an unknown name fails with its own message when the rollout starts
+        return policy
+    if "seed" not in getattr(factory, "own_options", ()):
+        return policy
+    if "seed=" in rest:
+        raise ConfigError(f"mining policy {policy!r} sets its own seed",
+                          hint="leave the seed out: mining sets it per sample pass (mining.seed seeds the users)")
+    return f"{policy},seed={k}" if sep else f"{policy}:seed={k}"
 
 
 def run(config: TrainConfig) -> dict[str, Any]:

@@ -39,9 +39,9 @@ TEACHER = "rule"
 QUICK = {"train_episodes": 40, "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 20, "eval_episodes": 3,
          "mine_random_episodes": 12, "dpo_steps": 2, "max_length": 512, "max_tokens": 32, "batch": 8, "lr": 2e-3,
          "grpo_steps": 1, "grpo_scenarios": 2, "grpo_generations": 2, "grpo_lr": 1e-3, "grpo_max_turns": 2}
-FULL = {"train_episodes": 600, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 900, "eval_episodes": 50,
+FULL = {"train_episodes": 2000, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 2400, "eval_episodes": 50,
         "mine_scenarios": 24, "mine_samples": 4, "dpo_steps": 40, "max_length": 512, "max_tokens": 48, "batch": 8,
-        "lr": 1e-3, "sft_seconds": 1050, "grpo_steps": 15, "grpo_scenarios": 32, "grpo_generations": 4,
+        "lr": 1e-3, "sft_seconds": 1500, "grpo_steps": 15, "grpo_scenarios": 32, "grpo_generations": 4,
         "grpo_lr": 2e-5, "grpo_max_turns": 6, "grpo_seconds": 900}
 
 

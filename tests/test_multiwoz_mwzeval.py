@@ -80,6 +80,27 @@ def test_venue_query_reads_the_state_as_mwzeval(mwz):
     assert db.query("attraction", {"type": "multiple sports", "area": "east"})
 
 
+def test_indexed_venue_query_equals_the_row_scan(mwz):
+    import random
+
+    db = mwzdef.VenueDatabase(mwzdef.VenueDatabase.load().rows)  # a fresh one: no cached answers
+    rng = random.Random(7)
+    asked = 0
+    for domain, rows in db.rows.items():
+        columns = sorted(db.columns[domain] - {"id", "trainid"})
+        for _ in range(150):
+            row = rng.choice(rows)
+            picked = rng.sample(columns, rng.randint(1, min(4, len(columns))))
+            wanted = {c: str(row.get(c, "?")) for c in picked}
+            for c in list(wanted)[:1]:  # misspelt, partial, or absent values too
+                wanted[c] = rng.choice([wanted[c], wanted[c][:-2], wanted[c] + "s", "the " + wanted[c], "zzz", "?"])
+            if "arrive" in wanted or "leave" in wanted:
+                wanted[rng.choice([c for c in ("arrive", "leave") if c in wanted])] = rng.choice(["09:30", "17:00"])
+            assert db._query(domain, wanted) == db._scan(domain, wanted), (domain, wanted)
+            asked += 1
+    assert asked == 150 * len(db.rows)
+
+
 def test_active_domain_estimate_follows_the_changing_domain():
     states = [{}, {"hotel": {"area": "east"}}, {"hotel": {"area": "east"}},
               {"hotel": {"area": "east"}, "train": {"day": "friday", "departure": "cambridge"}},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -98,10 +99,17 @@ class ObservationCache:
     A message is reused while the same object is at the same place with the same ``content`` (the env
     only appends messages); a tool list is recognised by each tool's name, description and
     ``parameters`` object (the API graph's schemas, which are never changed in place); any other tool
-    layout is rendered afresh. The observation's message dicts are fresh copies on every call."""
+    layout is rendered afresh. The history text is grown by appending the new messages' lines (no
+    message is rendered twice, no Python loop over the history runs per step); the observation's message
+    dicts are fresh copies on every call."""
 
     def __init__(self) -> None:
-        self._messages: list[tuple[Message, str, str | None, dict[str, str]]] = []
+        self._messages: list[Message] = []  # the messages rendered, in order
+        self._contents: list[str] = []  # their ``content`` when rendered
+        self._dicts: list[dict[str, str]] = []  # their observation dicts (copied out on every call)
+        self._system: list[str] = []  # the system messages' contents
+        self._history = ""  # the history lines joined, grown by appending
+        self._lines = 0  # how many history lines ``_history`` holds
         self._tools_key: tuple | None = None
         self._tools_out: tuple[str, str] = ("", "")
         self._tools_pin: list[Any] = []  # keeps the keyed parameters objects alive (their ids stay theirs)
@@ -121,27 +129,50 @@ class ObservationCache:
             self._tools_key, self._tools_out, self._tools_pin = key, shared[:2], shared[2]
         return self._tools_out
 
-    def observation(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        cache = self._messages
+    def _kept(self, messages: Sequence[Message]) -> int:
+        """How many cached messages are still valid: the same objects with the same ``content`` objects,
+        in order (the usual case, nothing changed, is checked by C-level list comparisons)."""
+        n = len(self._messages)
+        if n <= len(messages):
+            head = messages[:n] if isinstance(messages, list) else list(messages[:n])
+            # list equality tries identity first; an equal message or content renders the same
+            if self._messages == head and self._contents == list(map(_CONTENT, head)):
+                return n
         keep = 0
-        for cached, msg in zip(cache, messages):
-            if cached[0] is not msg or cached[1] is not msg.content:
+        for cached, content, msg in zip(self._messages, self._contents, messages):
+            if cached is not msg or content is not msg.content:
                 break
             keep += 1
-        del cache[keep:]
+        return keep
+
+    def observation(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        keep = self._kept(messages)
+        if keep < len(self._messages):  # something before the end changed: render from there again
+            del self._messages[keep:], self._contents[keep:], self._dicts[keep:]
+            self._system = [m.content for m in self._messages if m.role == "system"]
+            lines = [_render_message(m) for m in self._messages if m.role != "system"]
+            self._history, self._lines = "\n".join(lines), len(lines)
+        added = []
         for msg in messages[keep:]:
-            line = None if msg.role == "system" else _render_message(msg)
-            cache.append((msg, msg.content, line, _message_obs(msg)))
+            self._messages.append(msg)
+            self._contents.append(msg.content)
+            self._dicts.append(_message_obs(msg))
+            if msg.role == "system":
+                self._system.append(msg.content)
+            else:
+                added.append(_render_message(msg))
+        if added:
+            new = "\n".join(added)
+            self._history = f"{self._history}\n{new}" if self._lines else new
+            self._lines += len(added)
         tools_json, tools_text = self._tools(tools)
-        system = [c[0].content for c in cache if c[2] is None]
-        history = [c[2] for c in cache if c[2] is not None]
-        parts = [
-            "[Instruction]\n" + "\n".join(system),
-            "[Available tools]\n" + (tools_text or "(none)"),
-            "[Format]\n" + _FORMAT_BLOCK,
-            "[Conversation history]\n" + "\n".join(history),
-        ]
-        return {"text": "\n\n".join(parts), "messages": tuple(dict(c[3]) for c in cache), "tools": tools_json}
+        text = "".join(("[Instruction]\n", "\n".join(self._system), "\n\n[Available tools]\n",
+                        tools_text or "(none)", "\n\n[Format]\n", _FORMAT_BLOCK,
+                        "\n\n[Conversation history]\n", self._history))
+        return {"text": text, "messages": tuple(map(dict.copy, self._dicts)), "tools": tools_json}
+
+
+_CONTENT = operator.attrgetter("content")
 
 
 #: tools JSON and text block by tool-list key (oldest dropped past 256); each entry pins the keyed

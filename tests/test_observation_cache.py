@@ -52,3 +52,16 @@ def test_in_place_change_and_other_layouts() -> None:
     msgs.append(Message("assistant", "ok"))
     assert cache.observation(msgs, odd) == render.observation(msgs, odd)
     assert cache.observation(msgs[:1], []) == render.observation(msgs[:1], [])
+
+
+def test_growing_history_with_an_earlier_message_changed() -> None:
+    cache = render.ObservationCache()
+    msgs = [Message("system", "be helpful")]
+    for i in range(12):  # grown one message at a time, as the env grows it
+        msgs.append(Message("user" if i % 3 == 0 else "assistant" if i % 3 == 1 else "tool", f"m{i}"))
+        assert cache.observation(msgs, []) == render.observation(msgs, [])
+    msgs[3].content = "changed in the middle"
+    msgs.append(Message("system", "a late system note"))
+    assert cache.observation(msgs, []) == render.observation(msgs, [])
+    msgs[5] = Message("user", "replaced")
+    assert cache.observation(msgs, []) == render.observation(msgs, [])

@@ -52,7 +52,10 @@ class ConversationEnv(gym.Env):
     Unparseable actions become an error observation and count as ``parse_errors``. An
     :class:`~coalm_env.types.AgentAction` (or a dict action with an ``"extra"`` key) also hands over
     what the generation backend recorded (token ids, logprobs, latency): it is stored in the step's
-    ``StepRecord.extra``.
+    ``StepRecord.extra``. With a reply, ``extra={"delex": "..."}`` hands over the reply's delexicalised
+    form (``"[restaurant_name] is at [value_address]"``) for scorers that read one (MultiWOZ's
+    ``mwz_inform``/``mwz_success``); the user still gets the text. A delex that is not a non-empty string
+    of at most ``limits.MAX_DELEX_CHARS`` characters is ignored, with the reason in ``info["delex_warning"]``.
     The reserved tool ``end_conversation`` (the system prompt names it; it is not one of the domain's
     tools in ``tools``) ends the conversation: ``end_conversation()`` or
     ``end_conversation(message="Goodbye!")``, in any action format, as the only call of its action.
@@ -202,6 +205,7 @@ class ConversationEnv(gym.Env):
         self._dense = DenseComponents()  # likewise, O(1) per step
         self._done = False
         self._last_parse_error: str | None = None
+        self._delex_warning: str | None = None
         return self._user_request(None, user_seed)
 
     def agent_step(self, action: Any) -> UserRequest | tuple:
@@ -286,6 +290,7 @@ class ConversationEnv(gym.Env):
     def _agent_step(self, action: Any) -> UserRequest | tuple:
         action, extra = _split_extra(action)
         self._take_ledger(extra.pop("ledger", None))
+        self._delex_warning = extra.get("delex_ignored")
         parsed = parse_action(action, max_calls=self.max_calls_per_action)
         record = StepRecord(
             t=len(self.trajectory.steps), turn=self._turn, kind=parsed.kind, extra=extra,
@@ -463,6 +468,8 @@ class ConversationEnv(gym.Env):
             "stop_reason": traj.stop_reason.value if traj and traj.stop_reason else None,
             "reward_components": self._components() if traj else {},
         }
+        if getattr(self, "_delex_warning", None):  # the last action's extra["delex"] was ignored, and why
+            info["delex_warning"] = self._delex_warning
         vocab = getattr(self.domain, "vocab", None)
         if vocab is not None:  # the domain's vocabulary (value equality, schemas): never serialised
             info["vocab"] = vocab
@@ -532,7 +539,9 @@ def _build_domain(domain: str | Domain, options: dict[str, Any], env_id: str | N
 
 def _split_extra(action: Any) -> tuple[Any, dict[str, Any]]:
     """The action proper and what the generation backend recorded for it: an :class:`AgentAction`,
-    or a dict action with an ``"extra"`` key. ``extra`` is stored JSON-safe in the step record."""
+    or a dict action with an ``"extra"`` key. ``extra`` is stored JSON-safe in the step record; a
+    ``"delex"`` value that :func:`~coalm_env.limits.delex_problem` refuses is dropped and its reason kept
+    as ``"delex_ignored"`` (the env reports it in ``info["delex_warning"]``)."""
     extra: Any = {}
     if isinstance(action, AgentAction):
         action, extra = action.action, action.extra
@@ -543,6 +552,10 @@ def _split_extra(action: Any) -> tuple[Any, dict[str, Any]]:
         extra = {}
     if not isinstance(extra, dict):
         extra = {"value": extra}
+    if "delex" in extra:  # checked before the copy: a non-string would otherwise be stored as its repr
+        problem = limits.delex_problem(extra["delex"])
+        if problem is not None:
+            extra = {**{k: v for k, v in extra.items() if k != "delex"}, "delex_ignored": problem}
     return action, json_safe(extra)
 
 

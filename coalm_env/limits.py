@@ -20,6 +20,10 @@ limit                          value       what happens beyond it
 ``MAX_TOOL_RESULT_CHARS``      50,000      one tool result as the agent sees it: truncated (mark)
 ``MAX_STEP_RESULT_CHARS``      200,000     the tool results of one step together: truncated (mark)
 ``MAX_REPLY_CHARS``            20,000      an agent reply to the user: truncated (mark)
+``MAX_DELEX_CHARS``            20,000      a delexicalised reply handed over in an action's
+                                           ``extra["delex"]`` (:func:`delex_problem`): ignored,
+                                           the reason in ``info["delex_warning"]`` and the step's
+                                           ``extra["delex_ignored"]``; the reply itself goes on
 ``MAX_USER_TEXT_CHARS``        50,000      a user turn's text: truncated (mark), counted in
                                            ``trajectory.extra["user_text_truncated"]``; a user turn
                                            whose text is not a string is a user bug: the episode ends
@@ -96,9 +100,9 @@ from typing import Any
 
 __all__ = [
     "MAX_ACTION_CHARS", "MAX_STRUCTURED_VALUES", "MAX_STRUCTURED_CHARS", "MAX_DEPTH", "MAX_NAME_CHARS", "MAX_INT_DIGITS",
-    "MAX_TOOL_RESULT_CHARS", "MAX_STEP_RESULT_CHARS", "MAX_REPLY_CHARS", "MAX_USER_TEXT_CHARS", "MAX_OBS_CHARS",
+    "MAX_TOOL_RESULT_CHARS", "MAX_STEP_RESULT_CHARS", "MAX_REPLY_CHARS", "MAX_DELEX_CHARS", "MAX_USER_TEXT_CHARS", "MAX_OBS_CHARS",
     "MAX_PRINTABLE_INT_DIGITS", "MIN_BOUND_CHARS", "TRUNCATION_MARK", "structure_problem", "number_problem", "int_too_long",
-    "int_placeholder", "safe_float", "values_problem", "truncate", "truncate_middle",
+    "int_placeholder", "safe_float", "values_problem", "delex_problem", "truncate", "truncate_middle",
 ]
 
 MAX_ACTION_CHARS = 200_000
@@ -112,6 +116,8 @@ MAX_STEP_RESULT_CHARS = 200_000
 #: a tool result is never cut below this, even when the step's budget is spent
 MIN_BOUND_CHARS = 1_000
 MAX_REPLY_CHARS = 20_000
+#: a delexicalised reply (``AgentAction.extra["delex"]``) of more characters is ignored
+MAX_DELEX_CHARS = MAX_REPLY_CHARS
 MAX_USER_TEXT_CHARS = 50_000
 MAX_OBS_CHARS = 4_000_000
 #: integers of more digits are never converted to text (Python's own default limit)
@@ -227,3 +233,16 @@ def truncate_middle(text: str, limit: int) -> str:
     head = keep // 4
     mark = TRUNCATION_MARK.format(n=len(text) - keep)
     return text[:head] + mark + text[len(text) - (keep - head):]
+
+
+def delex_problem(value: Any) -> str | None:
+    """Why ``value`` is not a usable delexicalised reply (``extra["delex"]`` of an action: a non-empty
+    string of at most :data:`MAX_DELEX_CHARS` characters), or ``None``. The env and the MultiWOZ scorer
+    both check it, so a rescored trajectory file reads only what the env would have read."""
+    if not isinstance(value, str):
+        return f"extra['delex'] ignored: a {type(value).__name__}, not a string"
+    if not value.strip():
+        return "extra['delex'] ignored: empty"
+    if len(value) > MAX_DELEX_CHARS:
+        return f"extra['delex'] ignored: {len(value)} characters long; at most {MAX_DELEX_CHARS} are read"
+    return None

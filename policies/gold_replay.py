@@ -7,6 +7,7 @@ from typing import Any
 
 from coalm_env.errors import ConfigError
 from coalm_env.parsing import format_calls
+from coalm_env.types import AgentAction
 
 __all__ = ["GoldReplayPolicy"]
 
@@ -18,15 +19,23 @@ class GoldReplayPolicy:
     ``fmt``, or the reply text), which the env fills for privileged policies where the domain offers it
     (MultiWOZ: :func:`coalm_env.domains.multiwoz.replay.gold_replay_next`). Pair it with the ``replay`` user.
 
+    A reply comes as ``AgentAction(text, extra={"delex": ...})`` when the domain gives the reply's
+    delexicalised form (``info["oracle_hints"]["gold_replay_delex"]``; MultiWOZ: the dataset's turn with its
+    span annotation as placeholders), so that scorers reading delexicalised replies (MultiWOZ
+    ``mwz_inform``/``mwz_success``) read what mwzeval reads; the user still gets the text.
+
     Args:
         fmt: the tool-call format it writes (any :data:`coalm_env.parsing.FORMATS` name).
+        delex: hand the delexicalised reply over where the domain gives one (``False``: text only, so the
+            scorer reads the text as it does for an LLM agent).
     """
 
     name = "gold_replay"
     privileged = True
 
-    def __init__(self, fmt: str = "hermes"):
+    def __init__(self, fmt: str = "hermes", delex: bool = True):
         self.fmt = fmt
+        self.delex = delex
 
     def act(self, observations: Sequence[dict[str, Any]], infos: Sequence[dict[str, Any]]) -> list[Any]:
         """One action per episode."""
@@ -38,4 +47,9 @@ class GoldReplayPolicy:
             raise ConfigError("the gold_replay policy needs an env whose domain gives a gold_replay hint "
                               "(info['oracle_hints'], e.g. coalm/MultiWOZ-v0) and oracle_hints=True")
         action = hints["gold_replay"]
-        return format_calls(action, self.fmt) if isinstance(action, list) else action
+        if isinstance(action, list):
+            return format_calls(action, self.fmt)
+        delex = hints.get("gold_replay_delex")
+        if self.delex and isinstance(delex, str) and delex:
+            return AgentAction(action, extra={"delex": delex})
+        return action

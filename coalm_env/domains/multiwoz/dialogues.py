@@ -44,6 +44,7 @@ class Dialogue:
         states: per turn, the gold belief state after the user's turn: ``{domain: {slot: value}}``, only
             slots with a value (``dontcare`` included; 2.4's ``a|b`` alternatives kept as written).
         booked: per turn, the bookings the system made in that turn: ``{domain: [entry, ...]}``.
+        system_spans: per system turn, its ``span_info`` (the values' word spans, for delexicalisation).
         belief_source: ``mwz24-test-rebuilt``, ``mwz24-val`` or ``mwz21``.
     """
 
@@ -55,6 +56,8 @@ class Dialogue:
     booked: tuple[dict[str, list[dict[str, str]]], ...]
     system_acts: tuple[dict[str, Any], ...]
     belief_source: str
+    #: per system turn, its ``span_info`` (act, slot, value, first word, last word): the 2.1 span annotation
+    system_spans: tuple[list[list[Any]], ...] = ()
 
 
 def _state(metadata: Mapping[str, Any]) -> dict[str, dict[str, str]]:
@@ -100,6 +103,7 @@ def _dialogue(did: str, raw: Mapping[str, Any], states_log: list | None, source:
         booked=tuple(booked),
         system_acts=tuple(t.get("dialog_act") or {} for t in system),
         belief_source=source if states_log else "mwz21",
+        system_spans=tuple([list(span) for span in t.get("span_info") or ()] for t in system),
     )
 
 

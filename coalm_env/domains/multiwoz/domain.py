@@ -14,7 +14,7 @@ from coalm_env.domains.multiwoz.apis import build_graph
 from coalm_env.domains.multiwoz.database import DOMAINS, api_lexicon, load_database
 from coalm_env.domains.multiwoz.dialogues import Dialogue, load_dialogues
 from coalm_env.domains.multiwoz.goals import convert_goal
-from coalm_env.domains.multiwoz.replay import gold_replay_action, gold_replay_next
+from coalm_env.domains.multiwoz.replay import gold_replay_action, gold_replay_delex, gold_replay_next
 from coalm_env.domains.multiwoz.vocab import MultiWOZVocabulary
 from coalm_env.domains.tod import apis as tod_apis
 from coalm_env.domains.tod import oracle
@@ -26,7 +26,7 @@ from coalm_env.errors import ConfigError, UnknownNameError
 from coalm_env.domains.multiwoz import jga as jga_scoring
 from coalm_env.domains.multiwoz import scoring as mwz
 from coalm_env.domains.tod.scoring import score_goal
-from coalm_env.types import Gold, Scenario, Trajectory
+from coalm_env.types import AgentAction, Gold, Scenario, Trajectory
 from coalm_env.domains.multiwoz.manual import MANUAL
 
 __all__ = ["MultiWOZDomain", "SYSTEM_PROMPT", "ORACLES"]
@@ -47,12 +47,14 @@ class MultiWOZDomain:
     Scenarios are the dataset's val/test dialogues, each with its real goal converted to the task-oriented
     goal layout (:mod:`~coalm_env.domains.multiwoz.goals`), the gold user turns in ``user_turns`` and, in
     ``meta``, the gold system turns, gold belief states per turn (``gold_states``), the wizard's bookings
-    per turn (``gold_bookings``), the original goal and where the states came from (``belief_source``).
+    per turn (``gold_bookings``), the system turns' span annotation (``system_spans``), the original goal and
+    where the states came from (``belief_source``).
 
     Args:
         oracle: ``"script"`` (the task-oriented oracle script: search, offer, book, taxi) or
             ``"gold_replay"`` (the dataset's system turns, with the gold state reported via ``update_state``;
-            pair it with the ``replay`` user).
+            pair it with the ``replay`` user; each reply is an :class:`~coalm_env.types.AgentAction` carrying
+            the dataset's delexicalised turn in ``extra["delex"]``).
     """
 
     MANUAL = MANUAL  # the env's manual (coalm_env.manual composes it)
@@ -86,7 +88,7 @@ class MultiWOZDomain:
         meta = {
             "dialogue_id": dialogue.id, "original_goal": dialogue.goal, "system_turns": list(dialogue.system_turns),
             "gold_states": list(dialogue.states), "gold_bookings": list(dialogue.booked),
-            "belief_source": dialogue.belief_source, "dropped": notes,
+            "belief_source": dialogue.belief_source, "dropped": notes, "system_spans": list(dialogue.system_spans),
         }
         return Scenario(id=f"multiwoz-{split}-{dialogue.id}", domain=self.name, split=split, goal=goal,
                         tools=list(self.graph.names),
@@ -166,8 +168,10 @@ class MultiWOZDomain:
                            self.database.lexicon, self.graph)
 
     def oracle_action(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> str:
-        if self.oracle == "gold_replay":
-            return gold_replay_action(scenario, trajectory.messages)
+        if self.oracle == "gold_replay":  # a reply comes with its delexicalised form (mwz_inform/mwz_success)
+            action = gold_replay_action(scenario, trajectory.messages)
+            delex = gold_replay_delex(scenario, trajectory.messages)
+            return AgentAction(action, extra={"delex": delex}) if delex else action
         if not scenario.goal:
             raise ConfigError(f"scenario {scenario.id} has an empty goal")
         return oracle.oracle_action(scenario.goal, backend, trajectory, plan=scenario.gold.calls)
@@ -175,5 +179,12 @@ class MultiWOZDomain:
     def oracle_hints(self, scenario: Scenario, backend: BackendSession, trajectory: Trajectory) -> dict[str, Any]:
         """Named gold next actions for privileged policies (the env's ``info["oracle_hints"]``):
         ``gold_replay``, the dataset's next system action (:func:`~coalm_env.domains.multiwoz.replay.gold_replay_next`:
-        a list of calls, or the reply text), whatever ``oracle`` this domain was built with."""
-        return {"gold_replay": gold_replay_next(scenario, trajectory.messages)}
+        a list of calls, or the reply text), whatever ``oracle`` this domain was built with; with a reply,
+        ``gold_replay_delex``, the dataset's delexicalised turn
+        (:func:`~coalm_env.domains.multiwoz.replay.gold_replay_delex`), which the policy hands over as
+        ``extra["delex"]``."""
+        hints: dict[str, Any] = {"gold_replay": gold_replay_next(scenario, trajectory.messages)}
+        delex = gold_replay_delex(scenario, trajectory.messages)
+        if delex:
+            hints["gold_replay_delex"] = delex
+        return hints

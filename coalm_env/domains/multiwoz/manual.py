@@ -28,6 +28,23 @@ Both are reported, named plainly:
   Replies are read as mwzeval's slot tokens (name, trainID, phone, address, postcode, reference), for the
   turn's active domain (estimated from the state as mwzeval does); a reference counts once the domain is
   booked. Quote these beside published MultiWOZ numbers.
+
+  **Delexicalised replies.** An agent that generates delexicalised replies (end-to-end systems such as
+  UBAR, MinTL, DAMD) hands each reply's delexicalised form over with it:
+  ``env.step(AgentAction("Pizza Hut is at 12 Bridge Street .", extra={"delex": "[restaurant_name] is at
+  [value_address] ."}))`` (or a dict action ``{"role": "assistant", "content": ..., "extra": {"delex":
+  ...}}``). The user gets the text, and the entity metrics (``inform``/``success``, Book, F1) read the text;
+  ``mwz_inform``/``mwz_success`` read that reply by its placeholders only, as mwzeval reads its delexicalised
+  input (``[restaurant_name]``, ``[value_phone]``, ``[train_id]``, ``[value_reference]`` ..., mwzeval's slot
+  names). Without a delex (LLM agents) the reply's text is delexicalised against the database. The delex
+  must be a non-empty string of at most ``limits.MAX_DELEX_CHARS`` (20,000) characters; any other value is
+  ignored (the text is read), with the reason in ``info["delex_warning"]`` and the step's
+  ``extra["delex_ignored"]``, never an error of ``step()``. It is kept in the trajectory
+  (``StepRecord.extra["delex"]``), so ``coalm-env score`` rescoring gives the same numbers. A delex handed
+  with tool calls (no reply) is not read. ``mwz_delex_turns`` is the fraction of the episode's replies read
+  from a delex (1.0: all, 0.0: text only), so a run mixing both readings shows it. The ``gold_replay``
+  policy (and ``oracle="gold_replay"``) hands over the dataset's delexicalised turn (its ``span_info``
+  spans as placeholders: mwzeval's gold input); ``--policy gold_replay:delex=false`` replays text only.
 - ``inform`` / ``success``: the project's **entity definition** (stricter: the named or booked entity
   itself must fit the goal; a train booking counts only when its trainID is shown in a reply). The keys
   kept their names so that every reader of earlier runs (rescoring, stats, reports, sweeps) still works;
@@ -49,8 +66,8 @@ the dialogue's user turns run out.
 Domain options:
 
 - ``oracle``: ``str`` = ``"script"``: the gold action behind ``oracle_hints``: ``"script"`` (search,
-  offer, book, taxi) or ``"gold_replay"`` (the dataset's system turns with the gold state; pair it with
-  ``user="replay"``).
+  offer, book, taxi) or ``"gold_replay"`` (the dataset's system turns with the gold state, each reply with
+  its delexicalised form in ``extra["delex"]``; pair it with ``user="replay"``).
 
 ## Default user
 ``agenda`` (:mod:`simulators.agenda`) pursuing the dialogue's goal; ``replay`` plays the dataset's
@@ -66,6 +83,7 @@ user turns (for JGA and gold replay).
 
 ## Version history
 - v0: initial release; ``mwz_inform``/``mwz_success`` (mwzeval definition) added beside the entity
-  definition's ``inform``/``success``.
+  definition's ``inform``/``success``; replies may carry their delexicalised form (``extra["delex"]``,
+  read by ``mwz_inform``/``mwz_success``; ``mwz_delex_turns``).
 """
 )

@@ -26,7 +26,10 @@ its active-domain estimate); no code is taken from it. The definition, turn by t
 
 Online (:func:`episode_inform_success`), the belief state of a turn is the agent's own: its
 ``update_state`` table when it tracks state, else the constraints of its last search per domain
-(:func:`coalm_env.domains.multiwoz.jga.state_after_steps`), and every agent reply is a turn.
+(:func:`coalm_env.domains.multiwoz.jga.state_after_steps`), and every agent reply is a turn. A reply is
+read as mwzeval reads its input when the agent hands over the reply's **delexicalised form** (what
+end-to-end systems such as UBAR, MinTL, DAMD generate; ``AgentAction(text, extra={"delex": "..."})``):
+its placeholders only; otherwise its text is delexicalised against the database (LLM agents).
 
 Deliberate differences from mwzeval (listed with examples in ``experiments/results/mwzeval_parity``):
 fuzzy matching uses rapidfuzz's ``partial_ratio`` (rounded as fuzzywuzzy rounds) instead of fuzzywuzzy's;
@@ -48,7 +51,7 @@ from coalm_env.text import alnum_key
 
 __all__ = ["TOKENS", "VENUE_DOMAINS", "MWZ_DOMAINS", "MwzGoal", "goal_from_dataset", "goal_from_task",
            "VenueDatabase", "delex_tokens", "is_delexicalised", "LexicalReader", "estimate_active_domains",
-           "dialog_inform_success", "episode_inform_success", "normalise_state", "reference_codes",
+           "dialog_inform_success", "episode_inform_success", "step_delex", "normalise_state", "reference_codes",
            "is_reference_text", "delexicalise", "booked_domains", "score_turns", "DialogScore"]
 
 TOKENS = ("NAME", "TRAINID", "PHONE", "ADDRESS", "POST", "REFERENCE")
@@ -365,6 +368,9 @@ class DialogScore:
     success_domains: dict[str, bool] = field(default_factory=dict)
     offered: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provided: dict[str, set[str]] = field(default_factory=dict)
+    #: online: the agent replies scored, and how many of them from a handed-over delexicalised reply
+    turns: int = 0
+    delex_turns: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"inform": int(self.inform), "success": int(self.success),
@@ -405,7 +411,7 @@ def dialog_inform_success(goal: Mapping[str, MwzGoal], turns: Sequence[set[str]]
     inform = all(inform_domains.values())
     success_domains = {d: g.requestable <= provided[d] for d, g in goal.items()} if inform else {}
     return DialogScore(inform, inform and all(success_domains.values()), inform_domains, success_domains,
-                       offered, provided)
+                       offered, provided, len(turns))
 
 
 # -- lexicalised text ---------------------------------------------------------------------------------------
@@ -469,15 +475,32 @@ def is_reference_text(text: str) -> bool:
 
 
 # -- an episode ---------------------------------------------------------------------------------------------
+def step_delex(step: Any) -> str | None:
+    """The delexicalised reply an agent handed over with a reply step (``AgentAction(text,
+    extra={"delex": ...})``, kept in ``StepRecord.extra["delex"]``), or ``None`` where it gave none or one
+    :func:`coalm_env.limits.delex_problem` refuses (checked again here: a trajectory file may be edited)."""
+    from coalm_env.limits import delex_problem
+
+    extra = getattr(step, "extra", None)
+    value = extra.get("delex") if isinstance(extra, Mapping) else None
+    return value if value is not None and delex_problem(value) is None else None
+
+
 def episode_inform_success(trajectory: Any, goal: Mapping[str, MwzGoal], reader: LexicalReader,
                            db: VenueDatabase) -> DialogScore:
     """mwzeval Inform/Success of an env episode: every agent reply is a turn, with the agent's belief state
     after it (:func:`~coalm_env.domains.multiwoz.jga.state_after_steps`), the domains it has booked so far
-    (successful ``book_<d>`` calls) and the active domain estimated from that state."""
+    (successful ``book_<d>`` calls) and the active domain estimated from that state.
+
+    A reply's tokens are read from the **delexicalised reply** the agent handed over with it
+    (:func:`step_delex`; read by its placeholders only, :func:`delex_tokens`, as mwzeval reads its
+    delexicalised input), else from the reply's text (:class:`LexicalReader`). ``delex_turns`` of the
+    result counts the turns read the first way."""
     from coalm_env.domains.multiwoz.jga import state_after_steps
 
     turns, states, booked, refs = [], [], [], []
     booked_now: set[str] = set()
+    delex_turns = 0
     for step, state in state_after_steps(trajectory):
         for call, result in zip(step.calls, step.results):
             if result.ok and call.name.startswith("book_") and isinstance(result.value, Mapping):
@@ -485,10 +508,14 @@ def episode_inform_success(trajectory: Any, goal: Mapping[str, MwzGoal], reader:
                 if result.value.get("reference"):
                     refs.append(str(result.value["reference"]))
         if str(step.kind) == "reply" and step.reply:
-            turns.append(reader.tokens(step.reply, refs))
+            delex = step_delex(step)
+            delex_turns += delex is not None
+            turns.append(delex_tokens(delex) if delex is not None else reader.tokens(step.reply, refs))
             states.append(normalise_state(state))
             booked.append(set(booked_now))
-    return dialog_inform_success(goal, turns, states, booked, estimate_active_domains(states), db)
+    score = dialog_inform_success(goal, turns, states, booked, estimate_active_domains(states), db)
+    score.delex_turns = delex_turns
+    return score
 
 
 # -- dataset helpers: the gold side of an offline file --------------------------------------------------------

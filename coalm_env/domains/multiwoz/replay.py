@@ -7,6 +7,11 @@ record, slots from the gold state, else the goal). Then it replies with the gold
 relexicalised: the dataset's booking references (and taxi car and phone), in that turn or any later
 one, replaced by what this environment's booking of that turn returned. Paired with a user that plays
 ``scenario.user_turns``, this is the offline gold-context protocol, and it must give JGA 100%.
+
+With the reply, :func:`gold_replay_delex` gives the dataset's **delexicalised** turn (the turn's 2.1
+``span_info`` spans as placeholders, :func:`~coalm_env.domains.multiwoz.mwzeval_def.delexicalise`): mwzeval's
+input for the gold responses, which the gold-replay policy hands over as ``extra["delex"]`` so that
+``mwz_inform``/``mwz_success`` read the turn as mwzeval does.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from coalm_env.parsing import format_calls
 from coalm_env.text import alnum_key
 from coalm_env.types import Message, Scenario, ToolCall
 
-__all__ = ["gold_replay_action", "gold_replay_next", "turn_calls", "turn_bookings"]
+__all__ = ["gold_replay_action", "gold_replay_next", "gold_replay_delex", "turn_calls", "turn_bookings"]
 
 _MOBILE = re.compile(r"(?<!\d)0[\s-]*7(?:[\s-]*\d){9}(?!\d)")
 _BOOK_SLOTS = {"restaurant": ("people", "day", "time"), "hotel": ("people", "day", "stay"), "train": ("people",)}
@@ -218,3 +223,18 @@ def gold_replay_next(scenario: Scenario, messages: Sequence[Message]) -> list[To
         ours = {new for _old, new in pairs}
         text = _MOBILE.sub(lambda m: m.group(0) if re.sub(r"\D", "", m.group(0)) in ours else taxi[-1]["phone"], text)
     return text
+
+
+def gold_replay_delex(scenario: Scenario, messages: Sequence[Message]) -> str | None:
+    """The delexicalised form of the gold agent's next reply (the dataset's system turn with its
+    ``span_info`` spans as slot placeholders, as mwzeval's gold input is written), or ``None`` when the next
+    gold action is a list of calls or the dialogue has no such turn."""
+    from coalm_env.domains.multiwoz.mwzeval_def import delexicalise
+
+    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    k = len(users) - 1
+    system = scenario.meta.get("system_turns") or []
+    if k < 0 or k >= len(system) or not isinstance(gold_replay_next(scenario, messages), str):
+        return None
+    spans = scenario.meta.get("system_spans") or []
+    return delexicalise(system[k], spans[k] if k < len(spans) else [])

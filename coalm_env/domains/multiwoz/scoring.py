@@ -218,7 +218,8 @@ def mwzeval_metrics(trajectory: Any, scenario: Scenario, index: TextIndex) -> di
 
     goal = mwzdef.goal_from_task(scenario.goal, scenario.gold.requested)
     score = mwzdef.episode_inform_success(trajectory, goal, mwzdef.LexicalReader(index), mwzdef.VenueDatabase.load())
-    return {"mwz_inform": float(score.inform), "mwz_success": float(score.success)}
+    return {"mwz_inform": float(score.inform), "mwz_success": float(score.success),
+            "mwz_delex_turns": score.delex_turns / score.turns if score.turns else 0.0}
 
 
 def offered_venues(domain: str, episode: Episode, index: TextIndex) -> list[str]:

@@ -146,6 +146,7 @@ def rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def bounded(word: str) -> re.Pattern[str]:
     """``word`` (escaped) not inside a longer word or number: ``(?<![a-z0-9])word(?![a-z0-9])``."""
     return rx(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
@@ -154,7 +155,8 @@ def bounded(word: str) -> re.Pattern[str]:
 def apply_synonyms(text: str) -> str:
     """Normalised text with synonyms rewritten to the enum values they stand for."""
     for surface, value in SYNONYMS.items():
-        text = bounded(surface).sub(value, text)
+        if surface in text:  # the pattern matches the surface literally: no substring, nothing to rewrite
+            text = bounded(surface).sub(value, text)
     return text
 
 

@@ -8,6 +8,7 @@ in earlier tool results, clock times and cue words (see :mod:`policies.rule_lexi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ def keyword_domains(text: str, onto: Ontology) -> list[str]:
     """Domains whose keywords occur in normalised ``text``, in order of first occurrence."""
     hits = []
     for d in onto.domains:
-        spots = [m.start() for w in DOMAIN_WORDS.get(d, ())
+        spots = [m.start() for w in DOMAIN_WORDS.get(d, ()) if w in text  # a literal pattern: substring first
                  for m in [bounded(w).search(text)] if m]
         if spots:
             hits.append((min(spots), d))
@@ -494,7 +495,7 @@ def _dontcare(c: Clause, act: UserAct, ctx: _Ctx) -> None:
         return
     api = ctx.onto.api("find", c.domain)
     params = [s for s in ctx.onto.arg_names(api) if s not in ("name", "trainID")]
-    slots = [s for s in params if any(rx(rf"\b{re.escape(w)}\b").search(c.text) for w in REQUEST_WORDS.get(s, (s,)))]
+    slots = [s for s in params if any(w in c.text and _word(w).search(c.text) for w in REQUEST_WORDS.get(s, (s,)))]
     if "area" in params and "area" not in slots and re.search(r"\banywhere\b|\bany (part|side|section|where)\b", c.text):
         slots.append("area")
     if not slots:
@@ -511,7 +512,7 @@ def _requests(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     told = act.informs.get(d, {})
     for slot in dict.fromkeys(slots):
         words = REQUEST_WORDS.get(slot, (slot,))
-        if slot in told or not any(rx(rf"\b{re.escape(w)}\b").search(c.text) for w in words):
+        if slot in told or not any(w in c.text and _word(w).search(c.text) for w in words):
             continue
         informable = slot in (schema.informable or ()) or slot in ("parking", "internet")
         if (c.asking if informable else not negated(c.text) or c.asking) and not _taken(slot, c.text):
@@ -535,3 +536,9 @@ def _booking(c: Clause, act: UserAct, ctx: _Ctx) -> None:
     if intent is not None:
         act.book[d] = intent
         act.touch(d)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _word(w: str) -> re.Pattern[str]:
+    """``\\b`` + ``w`` (escaped) + ``\\b``, compiled once (a literal: callers test ``w in text`` first)."""
+    return rx(rf"\b{re.escape(w)}\b")

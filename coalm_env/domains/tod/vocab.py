@@ -60,6 +60,16 @@ def _value_key(slot: str, value: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _cached_key(value: str) -> str:
+    return word_key(value)
+
+
+def _short_key(value: str) -> str:
+    """:func:`word_key` of a slot value, kept per value when short (the same values are asked again and again)."""
+    return _cached_key(value) if len(value) <= 80 else word_key(value)
+
+
 class Vocabulary:
     """Value equality, matching and names of a task-oriented domain (see the module docstring).
 
@@ -91,13 +101,13 @@ class Vocabulary:
 
     def is_dontcare(self, value: Any) -> bool:
         """Whether ``value`` says "any value is fine"."""
-        return value is not None and word_key(str(value)) in self.dontcare
+        return value is not None and _short_key(str(value)) in self.dontcare
 
     def constrains(self, value: Any) -> bool:
         """Whether ``value`` constrains a search (not absent, empty or dontcare)."""
         if value is None:
             return False
-        key = word_key(str(value))
+        key = _short_key(str(value))
         return key not in self.dontcare and key not in self.empty
 
     # -- records -----------------------------------------------------------------------------
@@ -110,11 +120,11 @@ class Vocabulary:
             if have is None:
                 return False
             want = self.value_key(slot, value)
-            if slot == "leaveAt":
-                if clock_time(str(have)) < want:
+            if slot == "leaveAt":  # _value_key of a time slot is its clock_time (kept per value)
+                if _value_key(slot, str(have)) < want:
                     return False
             elif slot == "arriveBy":
-                if clock_time(str(have)) > want:
+                if _value_key(slot, str(have)) > want:
                     return False
             elif self.value_key(slot, have) != want:
                 return False

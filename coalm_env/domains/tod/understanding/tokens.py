@@ -8,6 +8,7 @@ the original text it covers, so a match can report where it was found.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,8 +46,10 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def phrase_key(text: str) -> tuple[str, ...]:
-    """The token words of ``text``: the key phrases are indexed and looked up by."""
+    """The token words of ``text``: the key phrases are indexed and looked up by (kept per text: the
+    same candidate values and names are indexed again and again)."""
     return tuple(t.word for t in tokenize(text))
 
 
@@ -71,8 +74,11 @@ class PhraseIndex:
             return
         self._seen.add(key)
         entries = self._by_first.setdefault(key[0], [])
-        entries.append((key, value))
-        entries.sort(key=lambda e: -len(e[0]))
+        # longest first, phrases of one length in the order added (what a stable sort by -len gives)
+        at = len(entries)
+        while at and len(entries[at - 1][0]) < len(key):
+            at -= 1
+        entries.insert(at, (key, value))
 
     def __contains__(self, phrase: object) -> bool:
         return (phrase_key(phrase) if isinstance(phrase, str) else tuple(phrase)) in self._seen  # type: ignore[arg-type]

@@ -260,9 +260,13 @@ def full_graph() -> ApiGraph:
 
 def functions_of(classes: Iterable[str]) -> list[str]:
     """The functions of ``classes``, in doc order."""
-    wanted = set(classes)
+    return list(_functions_of(frozenset(classes)))
+
+
+@functools.cache
+def _functions_of(wanted: frozenset[str]) -> tuple[str, ...]:  # every session asks (256 class sets at most)
     full = full_graph()
-    return [n for n in full.names if full.spec(n).tags[0] in wanted]
+    return tuple(n for n in full.names if full.spec(n).tags[0] in wanted)
 
 
 @functools.cache

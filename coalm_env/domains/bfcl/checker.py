@@ -43,11 +43,11 @@ from typing import Any
 from coalm_env.backend.graph import BackendSession
 from coalm_env.domains.bfcl.calls import CallSyntaxError, parse_call
 from coalm_env.domains.bfcl.entries import BFCLEntry
-from coalm_env.domains.bfcl.runtime import backend_class, execute, open_session, signatures
+from coalm_env.domains.bfcl.runtime import BFCLSession, backend_class, call_key, execute, open_session, signatures
 from coalm_env.types import ToolCall
 
 __all__ = ["Verdict", "ModelTurns", "GoldRun", "check_entry", "gold_calls", "gold_run", "state_differences",
-           "missing_results", "entry_cached", "turns_key"]
+           "missing_results", "entry_cached", "turns_key", "record_turn_end"]
 
 #: per turn, per step, the calls of that step (a call that did not parse stays as its error)
 ModelTurns = Sequence[Sequence[Sequence[ToolCall | CallSyntaxError]]]
@@ -247,14 +247,7 @@ def gold_run(entry: BFCLEntry) -> GoldRun | None:
 def turns_key(model_turns: ModelTurns) -> tuple:
     """What the execution of ``model_turns`` depends on, per turn (steps flattened): each call's name
     and arguments (their ``repr``: ``1``, ``1.0`` and ``True`` stay apart), or a parse error's text."""
-    def key(call: Any) -> tuple:
-        if isinstance(call, ToolCall):
-            return ("call", call.name, repr(call.arguments))
-        if isinstance(call, CallSyntaxError):
-            return ("error", str(call))
-        return ("other", type(call).__name__, repr(call))
-
-    return tuple(tuple(key(c) for step in turn for c in step) for turn in model_turns)
+    return tuple(tuple(call_key(c) for step in turn for c in step) for turn in model_turns)
 
 
 def missing_results(gold: Sequence[str], model: Sequence[str]) -> list[str]:
@@ -276,14 +269,14 @@ def _failure(turn: int, kind: str, message: str, **details: Any) -> Verdict:
 def _check_turn(
     i: int,
     steps: Sequence[Sequence[Any]],
-    model: BackendSession,
+    model: Any,
     gold: dict[str, dict[str, Any]],
     so_far: list[str],
     gold_out: list[str],
 ) -> Verdict | None:
     if not any(len(step) for step in steps):
         return _failure(i, "empty_turn_model_response", f"Model response list is empty for turn {i}")
-    diffs = _differences(model.state.instances, gold)
+    diffs = model.differences(i, gold)
     if diffs:
         message = f"Model instance state differs from ground truth after turn {i}: {diffs}"
         return _failure(i, "instance_state_mismatch", message, differences=diffs)
@@ -294,10 +287,100 @@ def _check_turn(
     return None
 
 
-def check_entry(entry: BFCLEntry, model_turns: ModelTurns) -> Verdict:
-    """The official verdict on ``entry`` for ``model_turns`` (the model's calls, per turn, per step)."""
+# -- the model's side: run again, or read from the episode that ran it -------------------------------
+def record_turn_end(session: BackendSession, turn: int) -> None:
+    """Called by the domain when user turn ``turn`` (0-based) of an episode is over (the next user
+    turn arrives): keeps what :func:`check_entry` reads of the state after that turn (the differences
+    from the ground truth's state, where that turn is checked), so the verdict need not run the
+    episode's calls again. Only for a recording session of an entry with a gold record."""
+    if not isinstance(session, BFCLSession) or not session.record or turn in session.turn_ends:
+        return
+    if session.gold is None:  # looked up once per episode (check_entry asks again: the same record or none)
+        session.gold = (gold_run(session.state.entry),)
+    run = session.gold[0]
+    if run is None:
+        return
+    diffs = None
+    if turn < len(run.calls) and run.calls[turn]:
+        diffs = _differences(session.state.instances, run.states[turn])
+    session.turn_ends[turn] = (len(session.executed), diffs, run)
+
+
+class _Rerun:
+    """The model's side run again on fresh instances (as BFCL's checker does)."""
+
+    def __init__(self, entry: BFCLEntry):
+        self.session = open_session(entry)
+
+    def run_turn(self, i: int, steps: Sequence[Sequence[Any]] | None) -> list[str]:
+        return [execute(self.session, call) for step in steps or () for call in step]
+
+    def differences(self, i: int, gold: dict[str, dict[str, Any]]) -> list[str]:
+        return _differences(self.session.state.instances, gold)
+
+
+class _Replayed:
+    """The model's side read from the episode's own session, which ran exactly these calls, in this
+    order, turn by turn, on fresh instances of the same entry (:func:`_replayed` checks it)."""
+
+    def __init__(self, session: BFCLSession, texts: list[list[str]], last: int):
+        self.session, self.texts, self.last = session, texts, last
+
+    def run_turn(self, i: int, steps: Sequence[Sequence[Any]] | None) -> list[str]:
+        return list(self.texts[i]) if i < len(self.texts) else []
+
+    def differences(self, i: int, gold: dict[str, dict[str, Any]]) -> list[str]:
+        end = self.session.turn_ends.get(i)
+        if end is not None and end[1] is not None:
+            return list(end[1])
+        if i == self.last:  # the last turn played: the session's state now is the state after it
+            return _differences(self.session.state.instances, gold)
+        raise AssertionError(f"no recorded state for turn {i}")  # _replayed refuses such a session
+
+
+def _replayed(entry: BFCLEntry, run: GoldRun | None, model_turns: ModelTurns,
+              session: BackendSession | None) -> _Replayed | None:
+    """The episode's session as the model's side, when reading it gives what running the calls again
+    would: an entry with a gold record (its instances share nothing with other instances: see the
+    module docstring), a recording session of that same entry object whose executed calls are exactly
+    ``model_turns``' calls (the same objects, unchanged: same name and argument ``repr``), in order, each
+    in its turn, with every user turn counted and every checked turn's end recorded; else ``None``."""
+    if run is None or not isinstance(session, BFCLSession) or not session.record:
+        return None
+    if session.state.entry is not entry or session.state.turns_seen != len(model_turns):
+        return None
+    executed = session.executed
+    texts: list[list[str]] = []
+    n = 0
+    for i, turn in enumerate(model_turns):
+        out = []
+        for step in turn:
+            for call in step:
+                if n >= len(executed):
+                    return None
+                done, key, seen, text = executed[n]
+                if done is not call or seen != i + 1 or key != call_key(call):
+                    return None
+                out.append(text)
+                n += 1
+        texts.append(out)
+        end = session.turn_ends.get(i)
+        if i < len(model_turns) - 1 and i < len(run.calls) and run.calls[i] and (
+                end is None or end[0] != n or end[2] is not run):
+            return None
+    if n != len(executed):
+        return None
+    return _Replayed(session, texts, len(model_turns) - 1)
+
+
+def check_entry(entry: BFCLEntry, model_turns: ModelTurns, executed: BackendSession | None = None) -> Verdict:
+    """The official verdict on ``entry`` for ``model_turns`` (the model's calls, per turn, per step).
+
+    ``executed``: the episode's own session (:func:`~coalm_env.domains.bfcl.runtime.open_session` with
+    ``record=True``), whose results and per-turn state are read instead of running the model's calls
+    again where that gives the same verdict (:func:`_replayed`); else they run on fresh instances."""
     run = gold_run(entry)
-    model = open_session(entry)
+    model = _replayed(entry, run, model_turns, executed) or _Rerun(entry)
     live = open_session(entry) if run is None else None
     first: Verdict | None = None
     if len(model_turns) != len(entry.ground_truth):
@@ -311,8 +394,7 @@ def check_entry(entry: BFCLEntry, model_turns: ModelTurns) -> Verdict:
     for i, gold_turn in enumerate(gold_calls(entry) if run is None else run.calls):
         steps = model_turns[i] if i < len(model_turns) else None
         start = len(so_far)
-        for step in steps or ():
-            so_far.extend(execute(model, call) for call in step)
+        so_far.extend(model.run_turn(i, steps))
         model_results.append(so_far[start:])
         if live is not None:
             gold_out = [execute(live, call) for call in gold_turn]

@@ -10,7 +10,7 @@ from coalm_env.backend.graph import ApiGraph, BackendSession
 from coalm_env.domains.bfcl.apis import full_graph, graph_for
 from coalm_env.backend.faults import is_fault
 from coalm_env.domains.bfcl.calls import render_calls
-from coalm_env.domains.bfcl.checker import Verdict, check_entry, gold_calls
+from coalm_env.domains.bfcl.checker import Verdict, check_entry, gold_calls, record_turn_end
 from coalm_env.domains.bfcl.entries import CATEGORIES, BFCLEntry, load_entries
 from coalm_env.domains.bfcl.runtime import open_session
 from coalm_env.domains.bfcl.scenarios import SPLIT, to_scenario
@@ -116,13 +116,15 @@ class BFCLDomain:
         return graph_for(frozenset(self.entry(scenario.id).involved_classes))
 
     def build_backend(self, scenario: Scenario, rng: np.random.Generator) -> BackendSession:
-        return open_session(self.entry(scenario.id))
+        return open_session(self.entry(scenario.id), record=True)  # the verdict reads what it ran
 
     def on_user_turn(self, scenario: Scenario, backend: BackendSession, turn: UserTurn) -> None:
         """Count the user turn and reveal the functions BFCL adds at that turn (miss_func)."""
         if not turn.text:
             return
         index = backend.state.turns_seen
+        if index:  # user turn index - 1 is over: keep what the verdict reads of the state after it
+            record_turn_end(backend, index - 1)
         backend.state.turns_seen += 1
         backend.reveal(self.entry(scenario.id).missed_function.get(index, ()))
 
@@ -152,9 +154,11 @@ class BFCLDomain:
         return _DONE_REPLY if calls else _CANNOT_REPLY
 
     # -- scoring -----------------------------------------------------------------------
-    def verdict(self, trajectory: Trajectory, scenario: Scenario) -> Verdict:
-        """The official verdict on an episode, re-executing its calls on fresh instances."""
-        return check_entry(self.entry(scenario.id), trajectory_turns(trajectory))
+    def verdict(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession | None = None) -> Verdict:
+        """The official verdict on an episode, re-executing its calls on fresh instances, or reading
+        their results and states from the episode's own ``backend`` where that gives the same verdict
+        (:func:`~coalm_env.domains.bfcl.checker.check_entry`)."""
+        return check_entry(self.entry(scenario.id), trajectory_turns(trajectory), backend)
 
     def score(self, trajectory: Trajectory, scenario: Scenario, backend: BackendSession) -> dict[str, float]:
         """The official verdict's metrics plus ``strict_valid`` (:mod:`coalm_env.domains.bfcl.strict`),
@@ -162,7 +166,7 @@ class BFCLDomain:
         from coalm_env.domains.bfcl.strict import strict_check
         from coalm_env.scoring.core import VOID_ENDINGS
 
-        verdict = self.verdict(trajectory, scenario)
+        verdict = self.verdict(trajectory, scenario, backend)
         metrics = verdict_metrics(verdict)
         strict = strict_check(self.entry(scenario.id), trajectory_turns(trajectory), verdict).valid
         strict = strict and trajectory.stop_reason not in VOID_ENDINGS

@@ -21,7 +21,7 @@ from coalm_env.domains.bfcl.apis import full_graph, functions_of
 from coalm_env.domains.bfcl.calls import CallSyntaxError
 from coalm_env.domains.bfcl.entries import CLASS_STEMS, BFCLEntry
 from coalm_env.errors import DependencyNotInstalled
-from coalm_env.types import ToolCall
+from coalm_env.types import ToolCall, ToolResult
 
 __all__ = [
     "BFCLState",
@@ -31,6 +31,8 @@ __all__ = [
     "signatures",
     "open_session",
     "execute",
+    "result_text_of",
+    "call_key",
     "ERROR_PREFIX",
 ]
 
@@ -99,17 +101,39 @@ def signatures(classes: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def call_key(call: Any) -> tuple:
+    """What executing ``call`` depends on: its name and arguments (their ``repr``: ``1``, ``1.0`` and
+    ``True`` stay apart), or a parse error's text (:func:`~coalm_env.domains.bfcl.checker.turns_key`)."""
+    if isinstance(call, ToolCall):
+        return ("call", call.name, repr(call.arguments))
+    if isinstance(call, CallSyntaxError):
+        return ("error", str(call))
+    return ("other", type(call).__name__, repr(call))
+
+
 class BFCLSession(BackendSession):
     """A session whose tool list leaves out miss_func's held-out functions until their reveal turn.
 
     As in BFCL's harness, held-out functions are hidden from the agent's tool list only: every
     function of the entry's classes stays callable (BFCL's own ground truth calls a held-out
     function before its reveal in miss_func_49, and its checker executes such calls).
+
+    An episode's session (``record=True``) also keeps, for the official verdict to reuse instead of
+    running the episode's calls again (:func:`~coalm_env.domains.bfcl.checker.check_entry`):
+    ``executed``, every call it ran as ``(call, call_key(call), user turns seen, result text)``, and
+    ``turn_ends``, per finished user turn, what the checker reads of the state after it (written by
+    :func:`~coalm_env.domains.bfcl.checker.record_turn_end`).
     """
 
-    def __init__(self, graph: ApiGraph, state: BFCLState, visible: Iterable[str], hidden: Iterable[str] = ()):
+    def __init__(self, graph: ApiGraph, state: BFCLState, visible: Iterable[str], hidden: Iterable[str] = (),
+                 record: bool = False):
         super().__init__(graph, state, visible)
         self.hidden: set[str] = set(hidden)
+        self.record = record
+        self.executed: list[tuple[ToolCall, tuple, int, str]] = []
+        self.turn_ends: dict[int, tuple[int, list[str] | None, Any]] = {}
+        self.gold: tuple[Any] | None = None  # (the entry's gold record or None), once looked up
+        self._schemas: tuple[tuple, list[dict[str, Any]]] | None = None
 
     def reveal(self, names: Iterable[str]) -> list[str]:
         """Show held-out functions in the tool list; returns those newly shown."""
@@ -118,24 +142,39 @@ class BFCLSession(BackendSession):
         return shown
 
     def tool_schemas(self) -> list[dict[str, Any]]:
-        return self.graph.tool_schemas(n for n in self.visible if n not in self.hidden)
+        # the same list (of the graph's own schema dicts) while the visible and hidden names are unchanged
+        mark = (tuple(self.visible), frozenset(self.hidden))
+        if self._schemas is None or self._schemas[0] != mark:
+            self._schemas = (mark, self.graph.tool_schemas(n for n in self.visible if n not in self.hidden))
+        return list(self._schemas[1])
+
+    def call(self, call: ToolCall) -> ToolResult:
+        result = super().call(call)
+        if self.record:
+            self.executed.append((call, call_key(call), self.state.turns_seen, result_text_of(self, result)))
+        return result
 
 
-def open_session(entry: BFCLEntry) -> BFCLSession:
-    """A session over fresh instances of the entry's classes, held-out functions not listed yet.
+def open_session(entry: BFCLEntry, record: bool = False) -> BFCLSession:
+    """A session over fresh instances of the entry's classes, held-out functions not listed yet
+    (``record``: an episode's session, which keeps what it ran: :class:`BFCLSession`).
 
     It runs on the shared graph of all eight classes with only the entry's functions callable
     (building a subgraph per entry would re-check every schema).
     """
     state = BFCLState(entry=entry, instances=new_instances(entry))
-    return BFCLSession(full_graph(), state, functions_of(entry.involved_classes), entry.held_out())
+    return BFCLSession(full_graph(), state, functions_of(entry.involved_classes), entry.held_out(), record=record)
+
+
+def result_text_of(session: BackendSession, result: ToolResult) -> str:
+    """The result text of the call ``session`` just ran (``result``), as BFCL's checker compares it."""
+    if result.ok:
+        return session.state.outputs[-1]
+    return f"{ERROR_PREFIX}{(result.error or {}).get('message', '')}"
 
 
 def execute(session: BackendSession, call: ToolCall | CallSyntaxError) -> str:
     """Run one call; returns its result text as BFCL's checker compares it."""
     if isinstance(call, CallSyntaxError):
         return f"{ERROR_PREFIX}{call}"
-    result = session.call(call)
-    if result.ok:
-        return session.state.outputs[-1]
-    return f"{ERROR_PREFIX}{(result.error or {}).get('message', '')}"
+    return result_text_of(session, session.call(call))

@@ -1,0 +1,122 @@
+"""The BFCL verdict read from the episode's own session equals the verdict that runs the calls again.
+
+``check_entry(entry, turns, executed=session)`` takes the model's results and per-turn state from the
+episode's backend session where that session ran exactly ``turns`` (issue 16, speed); anything else
+falls back to running the calls on fresh instances. The whole-data proof is
+``experiments/benchmarks/bfcl_replay_parity.py``; these are its cases on a sample, plus the fallbacks.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import need_data
+
+pytestmark = pytest.mark.data
+pytest.importorskip("bfcl_eval")
+
+from coalm_env.domains.bfcl import checker  # noqa: E402
+from coalm_env.domains.bfcl.checker import check_entry, gold_run  # noqa: E402
+from coalm_env.domains.bfcl.domain import trajectory_turns  # noqa: E402
+from coalm_env.domains.bfcl.strict import strict_check  # noqa: E402
+from coalm_env.resolve import make_env  # noqa: E402
+
+
+def _full(v) -> tuple:
+    return v.valid, v.error_type, v.error_message, v.turn_passed, v.details, v.runs
+
+
+def _ids(env, per_category: int) -> list[str]:
+    domain = env.unwrapped.domain
+    by_cat: dict[str, list[str]] = {}
+    for s in domain.scenarios("test"):
+        by_cat.setdefault(domain.entry(s.id).category, []).append(s.id)
+    return [i for ids in by_cat.values() for i in ids[::200 // per_category]]
+
+
+def test_verdicts_read_from_the_session_equal_running_the_calls_again() -> None:
+    need_data("bfcl")
+    from experiments.benchmarks.bfcl_replay_parity import _cases, play
+
+    env = make_env("coalm/BFCL-MultiTurn-v0")
+    domain = env.unwrapped.domain
+    read = 0
+    kinds_failed = set()
+    for sid in _ids(env, 3):
+        entry = domain.entry(sid)
+        for kind, turns in _cases(entry, 0):
+            traj = play(env, sid, kind, turns)["trajectory"]
+            backend = env.unwrapped.backend
+            model_turns = trajectory_turns(traj)
+            replayed = checker._replayed(entry, gold_run(entry), model_turns, backend)
+            read += replayed is not None
+            assert (replayed is not None) == (gold_run(entry) is not None), (sid, kind)
+            v = domain.verdict(traj, env.unwrapped.scenario, backend)
+            fresh = check_entry(entry, model_turns)
+            assert _full(v) == _full(fresh), (sid, kind)
+            assert strict_check(entry, model_turns, v) == strict_check(entry, model_turns, fresh), (sid, kind)
+            assert traj.metrics["success"] == float(fresh.valid)
+            if not v.valid:
+                kinds_failed.add(v.error_type)
+    assert read >= 20
+    assert {"multi_turn:instance_state_mismatch", "multi_turn:empty_turn_model_response"} <= kinds_failed
+
+
+def _episode(kind: str = "gold"):
+    from experiments.benchmarks.bfcl_replay_parity import _cases, play
+
+    env = make_env("coalm/BFCL-MultiTurn-v0")
+    domain = env.unwrapped.domain
+    sid = next(s.id for s in domain.scenarios("test") if gold_run(domain.entry(s.id)) is not None
+               and len(domain.entry(s.id).ground_truth) >= 2)
+    entry = domain.entry(sid)
+    turns = dict(_cases(entry, 0))[kind]
+    traj = play(env, sid, kind, turns)["trajectory"]
+    return env, entry, traj
+
+
+def test_a_call_changed_after_it_ran_is_run_again() -> None:
+    need_data("bfcl")
+    env, entry, traj = _episode()
+    backend = env.unwrapped.backend
+    turns = trajectory_turns(traj)
+    assert checker._replayed(entry, gold_run(entry), turns, backend) is not None
+    call = next(c for t in turns for s in t for c in s if c.arguments)
+    key = next(iter(call.arguments))
+    call.arguments[key] = "changed after it ran"
+    turns = trajectory_turns(traj)
+    assert checker._replayed(entry, gold_run(entry), turns, backend) is None
+    assert _full(check_entry(entry, turns, backend)) == _full(check_entry(entry, turns))
+
+
+def test_other_sessions_and_layouts_are_run_again() -> None:
+    need_data("bfcl")
+    env, entry, traj = _episode()
+    backend = env.unwrapped.backend
+    turns = trajectory_turns(traj)
+    run = gold_run(entry)
+    assert checker._replayed(entry, run, turns, backend) is not None
+    assert checker._replayed(entry, None, turns, backend) is None  # entry checked live
+    assert checker._replayed(entry, run, turns[:-1], backend) is None  # turns the session saw differ
+    assert checker._replayed(entry, run, [[], *turns[1:]], backend) is None  # calls differ
+    moved = [list(t) for t in turns]
+    moved[0], moved[1] = turns[1], turns[0]  # same calls, other turns
+    assert checker._replayed(entry, run, moved, backend) is None
+    from coalm_env.domains.bfcl.runtime import open_session
+
+    fresh = open_session(entry)  # not recording
+    assert checker._replayed(entry, run, turns, fresh) is None
+    backend.turn_ends.clear()  # a checked turn's end not recorded
+    assert checker._replayed(entry, run, turns, backend) is None
+
+
+def test_faulty_backends_are_run_again() -> None:
+    need_data("bfcl")
+    env = make_env("coalm/BFCL-MultiTurn-v0", faults={"transient": 0.3})
+    from coalm_env.rollout import RolloutConfig, run_rollouts
+
+    res = run_rollouts(RolloutConfig("coalm/BFCL-MultiTurn-v0", "oracle", episodes=4, seed=0,
+                                     faults={"transient": 0.3}), progress=False)
+    domain = env.unwrapped.domain
+    for traj in res.trajectories:
+        entry = domain.entry(traj.scenario_id)
+        assert traj.metrics["success"] == float(check_entry(entry, trajectory_turns(traj)).valid)

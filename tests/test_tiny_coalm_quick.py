@@ -35,6 +35,13 @@ def test_quick_runs_every_stage(tmp_path):
     # data: the rule teacher's rollouts, the export and a scratch model
     assert _number(res["teacher_success"]) and res["teacher_success"] > 0
     assert res["export"]["samples"] > 0 and _number(res["params"]) and res["params"] > 0
+    # the procedural BFCL / API-Bank train splits (oracle teacher) are mixed into the SFT data
+    assert set(res["procedural"]) == {"coalm/BFCL-Procedural-v0", "coalm/APIBank-Procedural-v0"}
+    for env_id, proc in res["procedural"].items():
+        assert proc["teacher_success"] == 1.0 and proc["export"]["samples"] > 0, env_id
+    rows = (out / "work" / "tiny_coalm-quick" / "coalm_it.jsonl").read_text().splitlines()
+    assert len(rows) == res["sft_samples"] == res["export"]["samples"] + sum(
+        p["export"]["samples"] for p in res["procedural"].values()) - res["too_long_skipped"]
     # every stage ran, timed, and was evaluated on the test episodes
     assert set(res["wall_s"]) == {"data", "eval_random", "eval_scratch", "sft", "eval_sft", "dpo", "eval_dpo",
                                 "grpo", "eval_grpo"}

@@ -87,7 +87,7 @@ def _rewards(log: list[dict[str, Any]]) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from experiments.tiny_coalm.run import ENV_OPTIONS, FULL, PROMPT, _eval_spec, _outcomes
+    from experiments.tiny_coalm.run import FULL, PROMPT, _eval_spec, _outcomes, env_options
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default="runs/tiny_coalm/tiny_coalm")
@@ -101,9 +101,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--max-turns", type=int, default=6, help="episode cap during GRPO rollouts (eval: the env's)")
     args = ap.parse_args(argv)
-    work, s = Path(args.work), dict(FULL)
+    work = Path(args.work)
     res = json.loads(Path(args.results).read_text())
-    out = grpo_stage(work, s, args.base, _eval_spec(s), ENV_OPTIONS, PROMPT, args.steps, args.scenarios,
+    s = {**FULL, **res.get("settings", {})}  # the run's own settings (run.py --set ...)
+    out = grpo_stage(work, s, args.base, _eval_spec(s), env_options(s), PROMPT, args.steps, args.scenarios,
                      args.generations, args.lr, args.seconds, args.tag, max_turns=args.max_turns)
     ev, tag = out["eval"], args.tag
     res["success"][tag] = ev["success"]

@@ -36,13 +36,48 @@ ENV_OPTIONS = {"max_depth": 1, "max_domains": 1, "p_fail_info": 0.0, "p_name": 0
 PROMPT = {"compact": True, "history": 1, "results": 1, "preamble": False}
 #: the rule policy teaches: it acts only on what the user said (the oracle fills slots from the goal)
 TEACHER = "rule"
-QUICK = {"train_episodes": 40, "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 20, "eval_episodes": 3,
+#: the procedural train splits mixed into the SFT data (``proc_episodes`` oracle episodes each: their gold plans
+#: take every value from the user's request and earlier results)
+PROCEDURAL = ("coalm/BFCL-Procedural-v0", "coalm/APIBank-Procedural-v0")
+QUICK = {"train_episodes": 40, "n_train": 2000, "proc_episodes": 4, "proc_eval_episodes": 0, "dpo_sft_weight": 1.0,
+         "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 20, "eval_episodes": 3,
          "mine_random_episodes": 12, "dpo_steps": 2, "max_length": 512, "max_tokens": 32, "batch": 8, "lr": 2e-3,
          "grpo_steps": 1, "grpo_scenarios": 2, "grpo_generations": 2, "grpo_lr": 1e-3, "grpo_max_turns": 2}
-FULL = {"train_episodes": 2000, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 2400, "eval_episodes": 50,
-        "mine_scenarios": 24, "mine_samples": 4, "dpo_steps": 40, "max_length": 512, "max_tokens": 48, "batch": 8,
-        "lr": 1e-3, "sft_seconds": 1500, "grpo_steps": 15, "grpo_scenarios": 32, "grpo_generations": 4,
-        "grpo_lr": 2e-5, "grpo_max_turns": 6, "grpo_seconds": 900}
+FULL = {"train_episodes": 6000, "n_train": 6000, "proc_episodes": 400, "proc_eval_episodes": 50, "dpo_sft_weight": 1.0,
+        "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 2400, "eval_episodes": 200,
+        "mine_scenarios": 128, "mine_samples": 4, "dpo_steps": 60, "max_length": 512, "max_tokens": 48, "batch": 8,
+        "lr": 1e-3, "sft_seconds": None, "grpo_steps": 15, "grpo_scenarios": 32, "grpo_generations": 4,
+        "grpo_lr": 2e-5, "grpo_max_turns": 6, "grpo_seconds": None}
+
+
+def override(settings: dict, pairs: list[str]) -> dict:
+    """``settings`` with ``KEY=VALUE`` overrides, each typed as the setting's default (unknown keys rejected)."""
+    out = dict(settings)
+    for item in pairs:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in settings:
+            raise SystemExit(f"error: --set {item!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(settings))}")
+        kind = float if settings[key] is None else type(settings[key])  # None: an optional number (a time cap)
+        try:
+            out[key] = (raw.lower() in ("1", "true", "yes")) if kind is bool else \
+                None if raw.lower() == "none" else kind(raw)
+        except ValueError:
+            raise SystemExit(f"error: --set {item!r}: {key} takes a {kind.__name__}") from None
+    return out
+
+
+def fitting(rows: list[dict], tokenizer, max_length: int) -> tuple[list[dict], int]:
+    """The rows whose chat-formatted prompt + completion fit in ``max_length`` tokens (a longer one would be cut
+    by the trainer, and a cut completion teaches a call without its end), and how many were left out."""
+    from coalm_env.train.data import to_conversational
+
+    keep = []
+    for r in rows:
+        c = to_conversational(r)
+        n = len(tokenizer.apply_chat_template(c["prompt"] + c["completion"], tokenize=True))
+        if n <= max_length:
+            keep.append(r)
+    return keep, len(rows) - len(keep)
 
 
 def build_tokenizer(rows: list[dict], vocab: int):
@@ -84,9 +119,14 @@ def _react(s: dict, extra: str = "") -> str:
             f"results={PROMPT['results']},preamble={int(PROMPT['preamble'])}")
 
 
+def env_options(s: dict) -> dict:
+    """:data:`ENV_OPTIONS` with the train split's size (``n_train`` scenarios; the test split does not depend on it)."""
+    return {**ENV_OPTIONS, "n_train": s["n_train"]}
+
+
 def _eval_spec(s: dict) -> dict:
     return {"env_id": ENV, "split": "test", "episodes": s["eval_episodes"], "user": "agenda", "seed": 0,
-            "env_options": ENV_OPTIONS, "policy": _react(s)}  # temperature 0 (greedy) by default
+            "env_options": env_options(s), "policy": _react(s)}  # temperature 0 (greedy) by default
 
 
 def _trl(s: dict, out: Path, steps: int, lr: float) -> dict:
@@ -145,25 +185,39 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--work", default="runs/tiny_coalm", help="weights and rollouts (not committed)")
     ap.add_argument("--results", default="experiments/results")
     ap.add_argument("--out", help="write results to DIR (not experiments/results) and work files to DIR/work")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override one setting of QUICK/FULL (typed as its default), e.g. --set max_steps=100")
+    ap.add_argument("--until", choices=("sft", "dpo"), help="stop after this stage (the RL stages can then be "
+                    "run on its checkpoint with dpo_stage.py / grpo_stage.py)")
     args = ap.parse_args(argv)
     if args.out:
         args.results, args.work = args.out, str(Path(args.out) / "work")
     s, tag = (QUICK, "tiny_coalm-quick") if args.quick else (FULL, "tiny_coalm")
+    s = override(s, args.set)
     work, wall = Path(args.work) / tag, {}
-    res = {"settings": s, "prompt": PROMPT, "env_options": ENV_OPTIONS, "teacher": TEACHER, "machine": _machine()}
+    res = {"settings": s, "prompt": PROMPT, "env_options": env_options(s), "teacher": TEACHER, "machine": _machine()}
     t = time.perf_counter()
-    teach = run_rollouts(RolloutConfig(ENV, policy=TEACHER, user="agenda", split="train", env_options=ENV_OPTIONS,
+    teach = run_rollouts(RolloutConfig(ENV, policy=TEACHER, user="agenda", split="train", env_options=env_options(s),
                                        episodes=s["train_episodes"], seed=0, out_dir=str(work / "teacher")),
                          progress=False)
     res["teacher_success"] = teach.summary["metrics"]["success"]
     rows, stats = export(teach.trajectories, "coalm-it", **PROMPT)
-    write_samples(rows, work / "coalm_it.jsonl")
     res["export"] = stats.to_dict()
+    res["procedural"] = {}
+    for env_id in PROCEDURAL if s["proc_episodes"] else ():
+        proc = run_rollouts(RolloutConfig(env_id, policy="oracle", split="train", episodes=s["proc_episodes"], seed=0,
+                                          out_dir=str(work / ("teacher-" + env_id.split("/")[1]))), progress=False)
+        more, st = export(proc.trajectories, "coalm-it", **PROMPT)
+        res["procedural"][env_id] = {"teacher_success": proc.summary["metrics"]["success"], "export": st.to_dict()}
+        rows += more
     tok = build_tokenizer(rows, s["vocab"])
+    rows, res["too_long_skipped"] = fitting(rows, tok, s["max_length"])
+    write_samples(rows, work / "coalm_it.jsonl")
+    res["sft_samples"] = len(rows)
     res["params"] = build_model(tok, s, work / "scratch")
     wall["data"] = time.perf_counter() - t
     t = time.perf_counter()
-    rnd = run_rollouts(RolloutConfig(ENV, policy="random", user="agenda", split="test", env_options=ENV_OPTIONS,
+    rnd = run_rollouts(RolloutConfig(ENV, policy="random", user="agenda", split="test", env_options=env_options(s),
                                      episodes=s["eval_episodes"], seed=0, out_dir=str(work / "random")), progress=False)
     ev = {"random": {"success": bootstrap_mean([t_.metrics["success"] for t_ in rnd.trajectories]).to_dict(),
                      "episodes": [{"scenario_id": t_.scenario_id, "success": float(t_.metrics["success"])}
@@ -173,7 +227,7 @@ def main(argv: list[str] | None = None) -> dict:
     ev["scratch"] = evaluate(work / "scratch", _eval_spec(s), work / "scratch")
     wall["eval_scratch"] = time.perf_counter() - t
     t = time.perf_counter()
-    sft_cfg = tconfig.from_mapping({"model": str(work / "scratch"), "data": [str(work / "teacher")], "export": PROMPT,
+    sft_cfg = tconfig.from_mapping({"model": str(work / "scratch"), "data": [str(work / "coalm_it.jsonl")],
                                     **_trl(s, work / "sft", s["max_steps"], s["lr"])}, "sft")
     from coalm_env.train import dpo, sft
 
@@ -183,39 +237,50 @@ def main(argv: list[str] | None = None) -> dict:
     ev["sft"] = evaluate(work / "sft", _eval_spec(s), work / "sft")
     wall["eval_sft"] = time.perf_counter() - t
     t = time.perf_counter()
-    if args.quick:  # rule (teacher) vs random on the same train scenarios/seeds: a pair always exists (docstring)
-        run_rollouts(RolloutConfig(ENV, policy="random", user="agenda", split="train", env_options=ENV_OPTIONS,
-                                   episodes=s["mine_random_episodes"], seed=0, out_dir=str(work / "random_train")),
-                     progress=False)
-        mining = {"runs": [str(work / "teacher"), str(work / "random_train")]}
-        res["mining"] = "quick: teacher (rule) vs random-policy rollouts on Travel train, same scenarios and seeds"
-    else:
-        mining = {"env_id": ENV, "split": "train", "scenarios": s["mine_scenarios"], "samples": s["mine_samples"],
-                  "user": "agenda", "env_options": ENV_OPTIONS, "policy": _react(s, "temperature=1.0,")}
-    dpo_cfg = tconfig.from_mapping({"model": str(work / "sft"), "mining": mining, "export": PROMPT, "beta": 0.1,
-                                    **_trl(s, work / "dpo", s["dpo_steps"], 5e-5)}, "dpo")
-    try:
-        dpo.run(dpo_cfg)
-        wall["dpo"] = time.perf_counter() - t
+    for env_id in PROCEDURAL if s["proc_eval_episodes"] and s["proc_episodes"] else ():
+        name = env_id.split("/")[1]
+        spec = {"env_id": env_id, "split": "test", "episodes": s["proc_eval_episodes"], "seed": 0, "policy": _react(s)}
+        report = evaluate(work / "sft", spec, work / "sft" / name)
+        res["procedural"][env_id]["sft_test_success"] = report["success"]
+        wall["eval_sft_procedural"] = time.perf_counter() - t
+    if args.until != "sft":
         t = time.perf_counter()
-        ev["dpo"] = evaluate(work / "dpo", _eval_spec(s), work / "dpo")
-        wall["eval_dpo"] = time.perf_counter() - t
-    except Exception as exc:  # no pairs (no success/failure mix) is a finding, not a crash of the report
-        res["dpo_skipped"] = f"{type(exc).__name__}: {exc}"
-        if "no preference pairs" in str(exc):
-            res["dpo_skipped"] = f"no pairs ({exc})"
-    res["pairs"] = json.loads((work / "dpo" / "pairs_summary.json").read_text()) \
-        if (work / "dpo" / "pairs_summary.json").exists() else None
-    from experiments.tiny_coalm.grpo_stage import REWARD, grpo_stage
+        if args.quick:  # rule (teacher) vs random on the same train scenarios/seeds: a pair always exists (docstring)
+            run_rollouts(RolloutConfig(ENV, policy="random", user="agenda", split="train", env_options=env_options(s),
+                                       episodes=s["mine_random_episodes"], seed=0, out_dir=str(work / "random_train")),
+                         progress=False)
+            mining = {"runs": [str(work / "teacher"), str(work / "random_train")]}
+            res["mining"] = "quick: teacher (rule) vs random-policy rollouts on Travel train, same scenarios and seeds"
+        else:
+            mining = {"env_id": ENV, "split": "train", "scenarios": s["mine_scenarios"], "samples": s["mine_samples"],
+                      "user": "agenda", "env_options": env_options(s), "policy": _react(s, "temperature=1.0,")}
+        loss = {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, s["dpo_sft_weight"]]} \
+            if s["dpo_sft_weight"] else {}  # RPO: DPO plus the NLL of the chosen continuation
+        dpo_cfg = tconfig.from_mapping({"model": str(work / "sft"), "mining": mining, "export": PROMPT, "beta": 0.1,
+                                        **loss, **_trl(s, work / "dpo", s["dpo_steps"], 5e-5)}, "dpo")
+        try:
+            dpo.run(dpo_cfg)
+            wall["dpo"] = time.perf_counter() - t
+            t = time.perf_counter()
+            ev["dpo"] = evaluate(work / "dpo", _eval_spec(s), work / "dpo")
+            wall["eval_dpo"] = time.perf_counter() - t
+        except Exception as exc:  # no pairs (no success/failure mix) is a finding, not a crash of the report
+            res["dpo_skipped"] = f"{type(exc).__name__}: {exc}"
+            if "no preference pairs" in str(exc):
+                res["dpo_skipped"] = f"no pairs ({exc})"
+        res["pairs"] = json.loads((work / "dpo" / "pairs_summary.json").read_text()) \
+            if (work / "dpo" / "pairs_summary.json").exists() else None
+    if args.until is None:
+        from experiments.tiny_coalm.grpo_stage import REWARD, grpo_stage
 
-    g = grpo_stage(work, s, "sft", _eval_spec(s), ENV_OPTIONS, PROMPT, s["grpo_steps"], s["grpo_scenarios"],
-                   s["grpo_generations"], s["grpo_lr"], s.get("grpo_seconds"), max_turns=s["grpo_max_turns"])
-    ev["grpo"] = g["eval"]
-    wall["grpo"], wall["eval_grpo"] = g["wall_train_s"], g["wall_eval_s"]
-    res["grpo"] = {"base": "sft", "steps_done": g["train"].get("steps_done"), "reward_weights": REWARD,
-                   "changed_params": g["train"].get("changed_params"),
-                   "reward_curve": [r["reward"] for r in g["train"]["log_history"] if "reward" in r],
-                   "success_curve": [r["env/success"] for r in g["train"]["log_history"] if "env/success" in r]}
+        g = grpo_stage(work, s, "sft", _eval_spec(s), env_options(s), PROMPT, s["grpo_steps"], s["grpo_scenarios"],
+                       s["grpo_generations"], s["grpo_lr"], s.get("grpo_seconds"), max_turns=s["grpo_max_turns"])
+        ev["grpo"] = g["eval"]
+        wall["grpo"], wall["eval_grpo"] = g["wall_train_s"], g["wall_eval_s"]
+        res["grpo"] = {"base": "sft", "steps_done": g["train"].get("steps_done"), "reward_weights": REWARD,
+                       "changed_params": g["train"].get("changed_params"),
+                       "reward_curve": [r["reward"] for r in g["train"]["log_history"] if "reward" in r],
+                       "success_curve": [r["env/success"] for r in g["train"]["log_history"] if "env/success" in r]}
     res["success"] = {k: v["success"] for k, v in ev.items()}
     res["paired"] = {f"{b}_vs_{a}": paired_compare(_outcomes(ev[b]), _outcomes(ev[a])).to_dict()
                      for a, b in (("random", "sft"), ("scratch", "sft"), ("sft", "dpo"), ("random", "dpo"),

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["LOOPS", "REFERENCES", "BenchConfig", "run_bench", "format_report"]
+__all__ = ["LOOPS", "LOOP_OPTIONS", "REFERENCES", "BenchConfig", "run_bench", "format_report"]
 
 #: (name, env id, policy, user or None for the domain's default, reference key)
 LOOPS = (
@@ -41,7 +41,14 @@ LOOPS = (
     ("travel_rule_agenda", "coalm/Travel-v0", "rule", "agenda", "convlab2"),
     ("bfcl_oracle", "coalm/BFCL-MultiTurn-v0", "oracle", None, "tau_bench"),
     ("apibank_oracle", "coalm/APIBank-v0", "oracle", None, "tau_bench"),
+    # the act-level mode (interface="acts", coalm_env.acts_env): ConvLab-2's own setting, no text either side
+    ("multiwoz_rule_acts", "coalm/MultiWOZ-v0", "rule_acts", "agenda", "convlab2"),
+    ("travel_rule_acts", "coalm/Travel-v0", "rule_acts", "agenda", "convlab2"),
 )
+
+#: env options of a loop beyond its id (the act-level loops run with ``interface="acts"``)
+LOOP_OPTIONS: dict[str, dict[str, Any]] = {"multiwoz_rule_acts": {"interface": "acts"},
+                                           "travel_rule_acts": {"interface": "acts"}}
 
 #: the figures the loops are compared with (measured on this machine when quiet, as issue 16 reports
 #: them; the date of that measurement is not recorded: before 2026-12-02)
@@ -112,14 +119,15 @@ def run_loops(cfg: BenchConfig, progress: Any = None) -> list[dict[str, Any]]:
 
     specs = [_loop_spec(n) for n in cfg.loops]
     for name, env_id, policy, user, _ref in specs:  # warm-up: build domains and caches, untimed
-        run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=1, seed=cfg.seed + 10_000), progress=False)
+        run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=1, seed=cfg.seed + 10_000,
+                                   env_options=dict(LOOP_OPTIONS.get(name, {}))), progress=False)
     totals: dict[str, dict[str, float]] = {s[0]: {} for s in specs}
     loads: list[float] = []
     for r in range(cfg.rounds):
         for name, env_id, policy, user, _ref in specs:
             cpu = time.process_time()
-            res = run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=cfg.episodes, seed=cfg.seed + r),
-                               progress=False)
+            res = run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=cfg.episodes, seed=cfg.seed + r,
+                                             env_options=dict(LOOP_OPTIONS.get(name, {}))), progress=False)
             t = totals[name]
             for key, value in (("cpu_s", time.process_time() - cpu), ("wall_s", res.timing["wall_s"]),
                                ("policy_s", res.timing.get("policy_s", 0.0)), ("user_s", res.timing.get("user_s", 0.0)),

@@ -30,6 +30,8 @@ from coalm_env.version import __version__
 __all__ = ["ConversationEnv", "ENV_PARAMS"]
 
 _MAX_OBS_CHARS = limits.MAX_OBS_CHARS
+#: ``interface``: ``"text"`` (the default) or ``"acts"``, the act-level mode (:mod:`coalm_env.acts_env`)
+INTERFACES = ("text", "acts")
 
 
 class ConversationEnv(gym.Env):
@@ -85,6 +87,8 @@ class ConversationEnv(gym.Env):
     faults: backend faults at seeded rates, ``{"transient": 0.05, "timeout": 0.02, "rate_limit": 0.01}``
         or ``"transient=0.05,..."`` (:mod:`coalm_env.backend.faults`; metrics ``faults_injected``,
         ``faults_recovered``, ``fault_recovery``).
+    interface: ``"text"`` (default) or ``"acts"``: the act-level mode of the task-oriented envs, dialogue acts in
+        and out, no text on either side (:mod:`coalm_env.acts_env`, format in :mod:`coalm_env.acts`).
     **domain_options: passed to the domain (e.g. ``level=2``, ``category="miss_func"``).
 
     ## Version history
@@ -92,6 +96,13 @@ class ConversationEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["ansi", "human"]}
+
+    def __new__(cls, *args: Any, interface: str = "text", **kwargs: Any):
+        if interface == "acts" and cls is ConversationEnv:  # the act-level mode (coalm_env.acts_env)
+            from coalm_env.acts_env import ActsEnv
+
+            cls = ActsEnv
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -106,8 +117,12 @@ class ConversationEnv(gym.Env):
         env_id: str | None = None,
         oracle_hints: bool = False,
         faults: dict[str, float] | str | None = None,
+        interface: str = "text",
         **domain_options: Any,
     ):
+        if interface not in INTERFACES or (interface == "acts") != (type(self).__name__ == "ActsEnv"):
+            raise ConfigError(f"interface must be one of {list(INTERFACES)}, got {interface!r}")
+        self.interface = interface
         for option, value in (("max_turns", max_turns), ("max_steps_per_turn", max_steps_per_turn),
                               ("max_calls_per_action", max_calls_per_action)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -392,7 +407,7 @@ class ConversationEnv(gym.Env):
         traj.errors.extend(e for e in internal if e not in traj.errors)
         self._record_state_hash()
         try:
-            metrics = dict(self.domain.score(traj, self.scenario, self.backend))
+            metrics = dict(self._score_episode())
         except Exception as exc:
             traj.errors.append({"where": "score", "error": repr(exc), "traceback": traceback.format_exc()})
             metrics = {"success": 0.0}
@@ -408,6 +423,9 @@ class ConversationEnv(gym.Env):
         info["metrics"] = metrics
         info["trajectory"] = traj
         return self._obs(), traj.reward, not reason.truncated, reason.truncated, info
+
+    def _score_episode(self) -> dict[str, float]:
+        return self.domain.score(self.trajectory, self.scenario, self.backend)
 
     def _internal_error(self, where: str, exc: BaseException) -> tuple:
         self.trajectory.errors.append(

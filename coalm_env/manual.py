@@ -48,7 +48,11 @@ _ENV_ARGS = {
     "env_id": "the registered id, recorded in trajectories (set by the registration)",
     "oracle_hints": "put the domain's gold next action in ``info[\"oracle_action\"]`` (the oracle "
                     "policy and self-tests; never for a policy under evaluation)",
+    "interface": "``text`` or ``acts``: the act-level mode of the task-oriented envs (see Act level)",
 }
+
+#: domains with an act-level mode (:data:`coalm_env.acts_env.ACT_DOMAINS`; repeated here to stay import-free)
+_ACT_DOMAINS = ("travel", "multiwoz", "multiwoz_procedural")
 
 _HEADING = re.compile(r"^## (.+?)\s*$", re.M)
 
@@ -82,6 +86,10 @@ def compose(domain: Any, defaults: Mapping[str, Any] | None = None, env_id: str 
     own.setdefault("Action", _ACTION)
     own["Episode end"] = (own.get("Episode end", "") + "\n\n" + _ENDINGS).strip()
     own["Arguments"] = (own.get("Arguments", "") + "\n\n" + _env_arguments(defaults or {})).strip()
+    if getattr(domain, "name", None) in _ACT_DOMAINS:
+        from coalm_env.acts import MANUAL_SECTION
+
+        own.setdefault("Act level", MANUAL_SECTION)
     title = env_id or f"coalm/{getattr(domain, 'name', 'env')}"
     body = "\n\n".join(f"## {name}\n{own[name]}" for name in SECTIONS if name in own)
     extra = "\n\n".join(f"## {name}\n{value}" for name, value in own.items() if name not in SECTIONS)

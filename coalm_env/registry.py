@@ -176,6 +176,7 @@ POLICIES = Registry("policy", {
     "oracle": "policies.oracle:OraclePolicy",
     "gold_replay": "policies.gold_replay:GoldReplayPolicy",
     "rule": "policies.rule:RulePolicy",
+    "rule_acts": "policies.rule_acts:RuleActsPolicy",  # the act-level mode (interface="acts")
     "random": "policies.random:RandomPolicy",
     "react": "policies.react:ReactPolicy",
     "chat": "policies.chat:ChatPolicy",

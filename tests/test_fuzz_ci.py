@@ -17,7 +17,8 @@ from experiments.benchmarks.fuzz import CI, ENVS, fuzz_action, run
 
 
 def _playable() -> list[str]:
-    return [e for e in ENVS if not ENV_SPECS[e].dataset or data.status(ENV_SPECS[e].dataset) == "ready"]
+    specs = {e: ENV_SPECS[e.split("@")[0]] for e in ENVS}  # ID@acts: the act-level mode of ID
+    return [e for e in ENVS if not specs[e].dataset or data.status(specs[e].dataset) == "ready"]
 
 
 def test_the_action_stream_is_seeded() -> None:

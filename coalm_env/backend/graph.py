@@ -10,6 +10,7 @@ executes calls for one episode against that episode's state.
 from __future__ import annotations
 
 import difflib
+import json
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -103,6 +104,7 @@ class ApiGraph:
         Draft202012Validator.check_schema(spec.parameters)
         self.graph.add_node(spec.name, spec=spec)
         self._validators[spec.name] = Draft202012Validator(spec.parameters)
+        self.__dict__.pop("_check_memo", None)  # a re-added API: verdicts of the old schema go
 
     def add_dependency(self, dep: Dependency) -> None:
         for name in (dep.source, dep.target):
@@ -153,9 +155,23 @@ class ApiGraph:
         return [self.spec(n).schema() for n in chosen]
 
     def check_arguments(self, name: str, arguments: Mapping[str, Any]) -> list[str]:
-        """Every schema violation of ``arguments``, one precise message each ([] when valid)."""
+        """Every schema violation of ``arguments``, one precise message each ([] when valid). Verdicts are
+        memoised per API and JSON text of the arguments (bounded): episodes repeat the same calls, and
+        schema validation costs 100x the key."""
+        try:
+            key = (name, json.dumps(arguments, sort_keys=True, allow_nan=False))
+        except (TypeError, ValueError, RecursionError):  # not plain JSON: validated every time
+            key = None
+        memo = self.__dict__.setdefault("_check_memo", {})
+        if key is not None and key in memo:
+            return list(memo[key])
         errors = sorted(self._validators[name].iter_errors(dict(arguments)), key=lambda e: list(e.absolute_path))
-        return [_describe(e, name) for e in errors]
+        problems = [_describe(e, name) for e in errors]
+        if key is not None and len(key[1]) <= 4096:
+            if len(memo) >= 8192:
+                memo.clear()
+            memo[key] = tuple(problems)
+        return problems
 
     def session(self, state: Any, visible: Iterable[str] | None = None) -> BackendSession:
         return BackendSession(self, state, visible)

@@ -40,14 +40,18 @@ from typing import Any
 from tabulate import tabulate
 
 import coalm_env  # noqa: F401  (registers the ids)
+from coalm_env.acts_env import ACT_DOMAINS
 from coalm_env.errors import CoalmError
 from coalm_env.parsing import FORMATS, format_calls
 from coalm_env.specs import ENV_SPECS
 from coalm_env.types import Message, ToolCall
 from experiments.benchmarks import save_results
 
-#: every registered id (a new one is fuzzed without being listed here), with its make() options
+#: every registered id (a new one is fuzzed without being listed here), with its make() options; the
+#: act-level mode of the task-oriented ids as ``ID@acts`` (``interface="acts"``, act-shaped hostile actions)
 ENVS = {env_id: {"user": "agenda"} if env_id == "coalm/Travel-v0" else {} for env_id in sorted(ENV_SPECS)}
+ENVS.update({f"{env_id}@acts": {"user": "agenda", "interface": "acts"} for env_id in sorted(ENV_SPECS)
+             if ENV_SPECS[env_id].domain in ACT_DOMAINS})
 SLOW_S = 2.0
 #: the kinds of :func:`fuzz_action` that cost the most per step (bombs, shared/deep structures, many
 #: calls, long texts); ``heavy`` is the probability of drawing one of them
@@ -143,6 +147,49 @@ def fuzz_action(rng: random.Random, tools: list[str], heavy: float | None = None
     return "".join(rng.choice("abc def\n:()[]{}'\"=,<tool_call>Action:Response:") for _ in range(rng.randint(0, 300)))
 
 
+_INTENTS = ["Inform", "Recommend", "Select", "Request", "NoOffer", "OfferBook", "OfferBooked", "Book", "NoBook",
+            "Reqmore", "Welcome", "Greet", "Bye", "inform", "", "Hack", "__class__"]
+_DOMAINS = ["restaurant", "hotel", "attraction", "train", "taxi", "general", "Restaurant", "", "bfcl", "x" * 300]
+_SLOTS = ["name", "trainID", "food", "area", "phone", "reference", "Ref", "people", "day", "leaveAt", "car type",
+          "", "choice", "bogus"]
+
+
+def _act_value(rng: random.Random) -> Any:
+    return rng.choice(["italian", "centre", "?", "TR1234", "", "x" * rng.choice([10, 257, 5_000]), 10 ** 5000, 2,
+                       1e308 * 10, None, [], {"a": 1}, True, "\ud800", "the orchid trattoria"])
+
+
+def fuzz_act_action(rng: random.Random, tools: list[str], heavy: float | None = None) -> Any:
+    """One seeded hostile act-level action: acts with random (often unknown) intents, domains, slots and
+    values of every type, wrong arities, too many acts, calls with junk, JSON text (whole or cut), or any
+    text-level hostile action of :func:`fuzz_action`."""
+    kind = rng.randrange(8)
+    if kind <= 1:
+        return fuzz_action(rng, tools, heavy)
+    acts = [[rng.choice(_INTENTS), rng.choice(_DOMAINS), rng.choice(_SLOTS), _act_value(rng)][:rng.choice([4, 4, 4, 3, 2, 1, 5])]
+            for _ in range(rng.randint(0, 4))]
+    calls = [{"name": rng.choice(tools + ["", "end_conversation", "x" * 300]),
+              "arguments": {rng.choice(["area", "name", "people"]): _act_value(rng)}} for _ in range(rng.randint(0, 2))]
+    action: Any = {"acts": acts, "calls": calls}
+    if kind == 2:
+        action["end"] = rng.choice([True, False, "yes", 1])
+    elif kind == 3:
+        action = rng.choice([acts, {"acts": "Inform"}, {"acts": [None]}, {"calls": {"a": 1}}, {"oops": 1},
+                             {"acts": [acts[0] if acts else []] * rng.choice([33, 1_000])}])
+    elif kind == 4:
+        try:
+            text = json.dumps(action)
+        except (TypeError, ValueError):
+            text = "{\"acts\": []}"
+        return text[:rng.randint(0, len(text))] if rng.random() < 0.5 else text
+    elif kind == 5:
+        action["acts"] = [{"intent": rng.choice(_INTENTS), "domain": rng.choice(_DOMAINS), "slot": rng.choice(_SLOTS),
+                           "value": _act_value(rng)}]
+    elif kind == 6:
+        action = {"acts": [["Inform", "restaurant", "name", _nested(rng.randint(10, 5_000))]]}
+    return action
+
+
 def _strict_json(text: str) -> bool:
     try:
         json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
@@ -158,8 +205,8 @@ class HostileUser:
     """Wraps a user simulator: with probability ``rate`` (seeded) a turn it returns is replaced by a
     hostile one. ``bad_turns`` counts, per episode, the turns that are not a well-formed UserTurn."""
 
-    def __init__(self, inner: Any, rate: float, seed: str):
-        self.inner, self.rate, self.rng = inner, rate, random.Random(seed)
+    def __init__(self, inner: Any, rate: float, seed: str, acts: bool = False):
+        self.inner, self.rate, self.rng, self.acts = inner, rate, random.Random(seed), acts
         self.bad_turns = 0
         self.name = getattr(inner, "name", "hostile")
 
@@ -173,6 +220,9 @@ class HostileUser:
 
         if self.rng.random() >= self.rate or not isinstance(turn, UserTurn):
             return turn
+        if self.acts and self.rng.random() < 0.5:  # act level: the acts themselves are junk
+            return dataclasses.replace(turn, acts=self.rng.choice([None, 5, [None], [[10**5000] * 4], [["x" * 10**6]],
+                                                                  [[1, 2, 3, 4, 5]], [["inform", "", "", ""]] * 500]))
         roll, text = self.rng.randrange(8), turn.text
         if roll == 0 and self.rng.random() < 0.05:
             text = _TEN_MB  # 10 MB: truncated with a mark
@@ -208,10 +258,12 @@ def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12, heavy: f
     import gymnasium as gym
 
     tag = f"{env_id}:{seed}" if shard == 0 else f"{env_id}:{seed}:{shard}"
+    at_acts = env_id.endswith("@acts")
+    draw = fuzz_act_action if at_acts else fuzz_action
     rng = random.Random(tag)
     cpu_start = time.process_time()
     try:
-        env = gym.make(env_id, **ENVS.get(env_id, {})).unwrapped
+        env = gym.make(env_id.split("@")[0], **ENVS.get(env_id, {})).unwrapped
         env.reset(seed=seed)
         env.step("Hello! How can I help?")  # warm-up (lazy imports, caches): not counted
         env.abort()
@@ -219,7 +271,7 @@ def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12, heavy: f
         return {"env_id": env_id, "skipped": str(exc)[:200]}
     user = None
     if hostile_user > 0:
-        user = env.user = HostileUser(env.user, hostile_user, "user:" + tag)
+        user = env.user = HostileUser(env.user, hostile_user, "user:" + tag, acts=at_acts)
     row = {"env_id": env_id, "actions": 0, "episodes": 0, "escapes": 0, "internal_errors": 0,
            "user_bugs_recorded": 0, "obs_outside_space": 0, "not_strict_json": 0, "slow_steps": 0,
            "max_step_s": 0.0, "total_step_s": 0.0}
@@ -240,7 +292,7 @@ def fuzz_env(env_id: str, actions: int, seed: int, max_steps: int = 12, heavy: f
         episode += 1
         tools = [t["function"]["name"] for t in env.backend.tool_schemas()] if env.backend is not None else []
         for _ in range(max_steps):
-            action = fuzz_action(rng, tools, heavy)
+            action = draw(rng, tools, heavy)
             row["actions"] += 1
             start = time.perf_counter()
             try:

@@ -12,7 +12,7 @@ import cProfile
 import pstats
 from collections import Counter
 
-from coalm_env.bench import LOOPS
+from coalm_env.bench import LOOP_OPTIONS, LOOPS
 from coalm_env.rollout import RolloutConfig, run_rollouts
 
 #: (label, path fragments), first match wins
@@ -23,7 +23,8 @@ PARTS = (
     ("scoring", ("scoring", "mwzeval", "checker", "jga")),
     ("database", ("database.py", "/tod/db.py", "/backend/store.py", "/tod/vocab.py", "multiwoz/values.py")),
     ("backend and APIs", ("/backend/", "/apis", "/runtime.py", "/tod/oracle.py", "/tod/plan.py")),
-    ("env, render, parsing", ("/env.py", "/render.py", "/parsing.py", "/types.py", "/limits.py")),
+    ("env, render, parsing", ("/env.py", "/acts_env.py", "/acts.py", "/render.py", "/parsing.py", "/types.py",
+                              "/limits.py")),
     ("rollout runner", ("/rollout.py",)),
     ("text helpers (coalm_env/text.py)", ("/coalm_env/text.py",)),
     ("regex engine", ("/re/",)),
@@ -34,10 +35,16 @@ PARTS = (
 #: (label, path fragment, function name): the loop's entry points, by cumulative time
 ENTRY_POINTS = (
     ("policy act (rule)", "/policies/rule.py", "act"),
+    ("policy act (rule_acts)", "/policies/rule_acts.py", "act"),
     ("user respond (agenda)", "/simulators/agenda/user.py", "respond"),
     ("  agent-turn reading (agenda read)", "/simulators/agenda/understand.py", "read"),
     ("  offer/booking checks (observe)", "/simulators/agenda/observe.py", "observe"),
     ("env tool calls (_run_tools)", "/coalm_env/env.py", "_run_tools"),
+    ("  act level: agent step (ActsEnv._agent_step)", "/coalm_env/acts_env.py", "_agent_step"),
+    ("  act level: tool calls (ActsEnv._run_calls)", "/coalm_env/acts_env.py", "_run_calls"),
+    ("  act level: action parsing (parse_act_action)", "/coalm_env/acts.py", "parse_act_action"),
+    ("  act level: user acts reading (read_acts+observe_acts)", "/simulators/agenda/act_reader.py", "observe_acts"),
+    ("  act level: scoring (score_acts)", "/domains/tod/act_scoring.py", "score_acts"),
     ("env observation (_obs)", "/coalm_env/env.py", "_obs"),
     ("env info (_info)", "/coalm_env/env.py", "_info"),
     ("episode scoring (_finish)", "/coalm_env/env.py", "_finish"),
@@ -71,10 +78,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--top", type=int, default=25)
     args = p.parse_args(argv)
     _name, env_id, policy, user, _ref = next(s for s in LOOPS if s[0] == args.loop)
-    run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=1, seed=10_000), progress=False)  # warm-up
+    options = dict(LOOP_OPTIONS.get(args.loop, {}))
+    run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=1, seed=10_000, env_options=options),
+                 progress=False)  # warm-up
     prof = cProfile.Profile()
     prof.enable()
-    run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=args.episodes, seed=0), progress=False)
+    run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=args.episodes, seed=0, env_options=options),
+                 progress=False)
     prof.disable()
     stats = pstats.Stats(prof)
     total = sum(t for _l, t in by_part(stats))

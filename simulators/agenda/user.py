@@ -10,6 +10,7 @@ import numpy as np
 from coalm_env.protocols import UserRequest
 from coalm_env.types import StopReason, UserTurn
 from simulators.acts import Act, ActType
+from simulators.agenda.act_reader import observe_acts, read_acts
 from simulators.agenda.agenda import AgendaState, build_state, mark_said, next_acts
 from simulators.agenda.llm_reader import make_reader
 from simulators.agenda.observe import observe
@@ -45,6 +46,7 @@ class AgendaUser:
     """
 
     name = "agenda"
+    reads_acts = True  # plays the act-level mode (interface="acts"): reads system acts, answers with acts, no text
 
     def __init__(self, patience: int = 3, max_constraints_per_turn: int = 2, p_12h: float = 0.4,
                  p_words: float = 0.5, understanding: Any = "rule"):
@@ -72,10 +74,14 @@ class AgendaUser:
     def _begin(self, request: UserRequest) -> UserTurn:
         goal = request.scenario.goal if isinstance(request.scenario.goal, dict) else {}
         state = build_state(goal, int(request.seed) % 2**63, self.patience, request.context.vocab.schemas)
-        v = self._voice(state)
+        at_acts = _at_act_level(request)
         if state.goal_met():  # an empty goal: nothing to ask for
-            return self._end(state, StopReason.GOAL_MET, goodbye(v), [Act(ActType.BYE, "general", "", "")])
+            return self._end(state, StopReason.GOAL_MET, "" if at_acts else goodbye(self._voice(state)),
+                             [Act(ActType.BYE, "general", "", "")])
         acts = next_acts(state, self.cap)
+        if at_acts:  # no NLG: the acts are the turn
+            return self._say(state, acts, "", progress=True)
+        v = self._voice(state)
         text = realise(v, acts, intro=v.pick(_OPEN), prefix=v.pick(_GREET), schemas=state.schemas)
         return self._say(state, acts, text, progress=True)
 
@@ -84,22 +90,32 @@ class AgendaUser:
             return self._begin(request)
         state: AgendaState = request.state.clone()
         state.turn += 1
-        v = self._voice(state)
         if state.stopped:
             return UserTurn(text="", stop=StopReason(state.stopped), state=state)
         message = request.agent_message
         before = self._current_and_entities(state)
-        reading = read(getattr(message, "content", "") if message is not None else "", request.context,
-                       self._reading_order(state), fallback=self.reader)
-        progress = observe(state, reading, request.context)
+        at_acts = _at_act_level(request)
+        if at_acts:  # no NLU: the agent's system acts are read as they are (simulators.agenda.act_reader)
+            system_acts = request.meta.get("system_acts")
+            context = request.context
+            reading = read_acts(system_acts, context, self._reading_order(state))
+            progress = observe_acts(state, reading, system_acts, context)
+        else:
+            reading = read(getattr(message, "content", "") if message is not None else "", request.context,
+                           self._reading_order(state), fallback=self.reader)
+            progress = observe(state, reading, request.context)
         if state.goal_met():
-            return self._end(state, StopReason.GOAL_MET, goodbye(v), [Act(ActType.THANK, "general", "", ""),
-                                                                       Act(ActType.BYE, "general", "", "")])
+            return self._end(state, StopReason.GOAL_MET, "" if at_acts else goodbye(self._voice(state)),
+                             [Act(ActType.THANK, "general", "", ""), Act(ActType.BYE, "general", "", "")])
         state.patience = self.patience if progress else state.patience - 1
         if state.patience <= 0:
-            return self._end(state, StopReason.USER_GAVE_UP, give_up(v), [Act(ActType.BYE, "general", "gave_up", "")])
+            return self._end(state, StopReason.USER_GAVE_UP, "" if at_acts else give_up(self._voice(state)),
+                             [Act(ActType.BYE, "general", "gave_up", "")])
         acts = next_acts(state, self.cap)
+        if at_acts:
+            return self._say(state, acts, "", progress)
         chosen = self._chosen(state, before[1], reading.offers)
+        v = self._voice(state)
         return self._say(state, acts, self._text(v, state, acts, before, chosen), progress)
 
     def _text(self, v: Voice, state: AgendaState, acts: list[Act], before: tuple, chosen: str | None) -> str:
@@ -137,6 +153,9 @@ class AgendaUser:
 
     def _say(self, state: AgendaState, acts: list[Act], text: str, progress: bool) -> UserTurn:
         mark_said(state, acts)
+        if not text and acts:  # act level: the acts are the turn
+            return UserTurn(text="", state=state, acts=[list(a) for a in acts],
+                            meta={"patience": state.patience, "progress": progress})
         return UserTurn(text=text or "Could you help me with that?", state=state, acts=[list(a) for a in acts],
                         meta={"patience": state.patience, "progress": progress})
 
@@ -145,3 +164,9 @@ class AgendaUser:
         state.stopped = reason.value
         return UserTurn(text=text, stop=reason, state=state, acts=acts,
                         meta={"patience": state.patience})
+
+
+def _at_act_level(request: UserRequest) -> bool:
+    """Whether the env plays the act-level mode (``UserRequest.meta["interface"] == "acts"``)."""
+    meta = request.meta
+    return isinstance(meta, dict) and meta.get("interface") == "acts"

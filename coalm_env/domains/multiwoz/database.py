@@ -147,7 +147,10 @@ class MultiWOZDatabase:
         """The database spelling of an entity name (variants, ``the``, punctuation tolerated), or ``None``."""
         if domain == "train":
             want = str(name).strip().upper()
-            return want if want in set(self.names.get("train", ())) else None
+            ids = self.__dict__.get("_train_id_set")
+            if ids is None:  # built once (a set per call cost more than the rest of the look-up)
+                ids = self._train_id_set = frozenset(self.names.get("train", ()))
+            return want if want in ids else None
         if domain == "hospital":
             return next((n for n in self.names["hospital"] if n == dst_value("department", name)), None)
         exact = self._by_key.get(domain, {}).get(name_spelling_key(str(name)))
@@ -236,7 +239,13 @@ class MultiWOZDatabase:
         key = self.resolve_name(domain, name)
         if key is None:
             return None
-        rows = [r for r in self.tables[domain] if r[SCHEMAS[domain].entity_key] == key]
+        by_key = self.__dict__.setdefault("_entity_rows", {})
+        if domain not in by_key:  # key -> rows, built once per domain (was a scan of the table per call)
+            index: dict[str, list] = {}
+            for r in self.tables[domain]:
+                index.setdefault(r[SCHEMAS[domain].entity_key], []).append(r)
+            by_key[domain] = index
+        rows = list(by_key[domain].get(key, ()))
         if len(rows) > 1 and hint:
             rows = sorted(rows, key=lambda r: not matches(r, hint))
         return dict(rows[0]) if rows else None

@@ -33,10 +33,10 @@ from typing import Any
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.apis import TodState
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.text import mention_index, mentions
+from coalm_env.text import alnum_key, mention_index, mentions
 from coalm_env.types import Scenario, StopReason, Trajectory
 
-__all__ = ["Episode", "Reply", "Booking", "episode_events", "offered", "offered_entity", "score_goal",
+__all__ = ["Episode", "Reply", "ActReply", "Booking", "episode_events", "offered", "offered_entity", "score_goal",
            "INFORM_DOMAINS"]
 
 INFORM_DOMAINS = ("restaurant", "hotel", "attraction", "train")
@@ -47,6 +47,37 @@ class Reply:
     """An agent reply to the user."""
 
     text: str
+
+
+#: system intents that put an entity forward at act level (:mod:`coalm_env.acts`)
+OFFER_INTENTS = frozenset({"Inform", "Recommend", "Select", "OfferBook", "OfferBooked", "Book"})
+
+
+@dataclass(frozen=True)
+class ActReply(Reply):
+    """An agent reply at act level (``interface="acts"``): its system acts ``[intent, domain, slot, value]``;
+    ``text`` is empty. The readers below take offers and values from the acts instead of the text."""
+
+    acts: tuple = ()
+
+    def named(self, domain: str) -> list[str]:
+        """Entity keys of ``domain`` this reply puts forward (``name``/``trainID`` of an offering act), a
+        ``Recommend`` last (so that :func:`offered` puts it first, as the text readers do)."""
+        plain = [a[3] for a in self.acts if a[1] == domain and a[2] in ("name", "trainID") and a[0] in OFFER_INTENTS
+                 and a[0] != "Recommend" and a[3]]
+        rec = [a[3] for a in self.acts if a[1] == domain and a[2] in ("name", "trainID") and a[0] == "Recommend" and a[3]]
+        return list(dict.fromkeys(plain + rec))
+
+    def gives(self, slot: str, value: str, understanding: Any = None) -> bool:
+        """Whether an ``Inform`` (or booking) act of this reply gives ``value`` of ``slot``."""
+        want = alnum_key(value)
+        for intent, _d, s, v in self.acts:
+            if s == slot and intent in OFFER_INTENTS and v:
+                if alnum_key(v) == want:
+                    return True
+                if understanding is not None and understanding.key(slot, v) == understanding.key(slot, value):
+                    return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -117,7 +148,7 @@ def offered(domain: str, episode: Episode, named: Callable[[str], Sequence[str]]
     out: list[str] = []
     for event in episode.events:
         if isinstance(event, Reply):
-            found = list(named(event.text))
+            found = event.named(domain) if isinstance(event, ActReply) else list(named(event.text))
             if found:
                 out = found[::-1]
         elif not booked_first and event.domain == domain and event.key:
@@ -176,7 +207,10 @@ def _offer_reader(domain: str, names: Sequence[str], understanding: Any) -> Call
 
 def _gives(slot: str, value: str, episode: Episode, understanding: Any) -> bool:
     """Whether a reply gives ``value`` of ``slot``: its database spelling, or (with the domain's
-    understanding) any form of it ("7:30 pm", "£5", "01223 351880", "four-star", "free Wi-Fi")."""
+    understanding) any form of it ("7:30 pm", "£5", "01223 351880", "four-star", "free Wi-Fi"); at act level, an
+    act of that slot with that value (:meth:`ActReply.gives`)."""
+    if any(isinstance(e, ActReply) and e.gives(slot, value, understanding) for e in episode.events):
+        return True
     if mentions("\n".join(episode.replies), value):
         return True
     return understanding is not None and any(understanding.gives_value(text, slot, value) for text in episode.replies)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 import numpy as np
@@ -48,7 +47,21 @@ def _said_verbatim(value: Any, text: str) -> bool:
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         return False
     v = " ".join(str(value).lower().split())
-    return len(v) >= 2 and re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", text.lower()) is not None
+    if len(v) < 2:
+        return False
+    # what re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", text) finds, without building a pattern
+    # per value (hundreds of distinct patterns per episode kept re's cache thrashing)
+    text = text.lower()
+    at = text.find(v)
+    while at >= 0:
+        end = at + len(v)
+        if (at == 0 or text[at - 1] not in _ALNUM) and (end == len(text) or text[end] not in _ALNUM):
+            return True
+        at = text.find(v, at + 1)
+    return False
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 class APIBankDomain:

@@ -39,6 +39,7 @@ each user turn that had gold calls, against the gold AI reply of that turn (F-me
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -287,9 +288,10 @@ def score_calls(graph: ApiGraph, store: Store, scenario: Scenario,
     verdicts = []
     for step in scenario.meta["steps"]:
         gold_call = ToolCall(name=step["name"], arguments=dict(step["input"]))
-        gold = run_on_copy(graph, store, view, gold_call)
+        memo: dict[tuple[str, str], ToolResult] = {}  # an agent call equal to the gold one is not run again
+        gold = run_on_copy(graph, store, view, gold_call, memo)
         candidates = [c for t, c in made if c.name == step["name"] and (not aligned or t == step["segment"] + 1)]
-        verdicts.append(any(check_call(step["name"], run_on_copy(graph, store, view, c), gold, level)
+        verdicts.append(any(check_call(step["name"], run_on_copy(graph, store, view, c, memo), gold, level)
                             for c in candidates))
         BackendSession(graph, view).call(gold_call)  # the gold state moves on
     return verdicts
@@ -320,23 +322,34 @@ def segment_replies(scenario: Scenario, trajectory: Trajectory, aligned: bool) -
     return pairs
 
 
+@functools.cache
+def _text_scorers() -> tuple[Any, Any]:
+    """One ROUGE scorer and one BLEU metric for every reply: ``sacrebleu.sentence_bleu`` builds its BLEU
+    (tokenizer included) on every call, which was most of its cost; ``sentence_score`` keeps no state
+    between calls, so the scores are the same."""
+    try:
+        from rouge_score import rouge_scorer
+        from sacrebleu.metrics import BLEU
+    except ImportError as exc:  # pragma: no cover - both are core dependencies
+        raise DependencyNotInstalled(exc.name or "rouge-score", "apibank") from exc
+    # sacrebleu.sentence_bleu's own defaults
+    bleu = BLEU(lowercase=False, tokenize=BLEU.TOKENIZER_DEFAULT, force=False, smooth_method="exp",
+                smooth_value=None, effective_order=True)
+    return rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"]), bleu
+
+
 def text_metrics(pairs: Sequence[tuple[str, str]]) -> dict[str, float]:
     """Mean ROUGE-1/2/L F-measures and sentence BLEU-4 (0..1) of ``(hypothesis, reference)`` pairs."""
     if not pairs:
         return {}
-    try:
-        import sacrebleu
-        from rouge_score import rouge_scorer
-    except ImportError as exc:  # pragma: no cover - both are core dependencies
-        raise DependencyNotInstalled(exc.name or "rouge-score", "apibank") from exc
-    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"])
+    scorer, bleu = _text_scorers()
     sums = {"rouge_1": 0.0, "rouge_2": 0.0, "rouge_l": 0.0, "bleu_4": 0.0}
     for hyp, ref in pairs:
         scores = scorer.score(ref, hyp)
         sums["rouge_1"] += scores["rouge1"].fmeasure
         sums["rouge_2"] += scores["rouge2"].fmeasure
         sums["rouge_l"] += scores["rougeL"].fmeasure
-        sums["bleu_4"] += sacrebleu.sentence_bleu(hyp, [ref]).score / 100.0
+        sums["bleu_4"] += bleu.sentence_score(hyp, [ref]).score / 100.0
     return {k: v / len(pairs) for k, v in sums.items()}
 
 

@@ -69,8 +69,18 @@ def outcome(call: ToolCall, result: ToolResult) -> dict[str, Any]:
     }
 
 
-def run_on_copy(graph: ApiGraph, store: Store, view: StoreView, call: ToolCall) -> dict[str, Any]:
-    """Execute ``call`` (every API visible) on a copy of ``view``; returns its :func:`outcome`."""
-    session = BackendSession(graph, fork(store, view))
-    copied = ToolCall(name=call.name, arguments=dict(call.arguments))
-    return outcome(call, session.call(official_values(graph, copied)))
+def run_on_copy(graph: ApiGraph, store: Store, view: StoreView, call: ToolCall,
+                memo: dict[tuple[str, str], ToolResult] | None = None) -> dict[str, Any]:
+    """Execute ``call`` (every API visible) on a copy of ``view``; returns its :func:`outcome`.
+
+    ``memo``: results of calls already run on copies of this same ``view`` (unchanged since), by name and
+    ``repr`` of the arguments as executed; a call equal to one of them is not run again (the APIs are
+    deterministic: the same call on the same state gives the same result)."""
+    copied = official_values(graph, ToolCall(name=call.name, arguments=dict(call.arguments)))
+    key = (copied.name, repr(copied.arguments)) if memo is not None else None
+    result = memo.get(key) if memo is not None else None
+    if result is None:
+        result = BackendSession(graph, fork(store, view)).call(copied)
+        if memo is not None:
+            memo[key] = result
+    return outcome(call, result)

@@ -127,7 +127,7 @@ class MentionIndex:
     def __init__(self, names: Iterable[str]):
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for name in dict.fromkeys(names):
-            alias = tuple(_tokens(str(name)))
+            alias = tuple(_words(str(name)))
             # "the" is optional before a name of two or more words ("golden kitchen" = "the golden
             # kitchen"); "the place" / "the junction" keep it, or "granta place" would name a venue
             if len(alias) > 2 and alias[0] == "the":
@@ -139,7 +139,7 @@ class MentionIndex:
 
     def find(self, text: str) -> list[str]:
         """Names mentioned in ``text``, in order of appearance, each once, longest match first."""
-        words = _tokens(text)
+        words = _tokens(text) if isinstance(text, str) else tuple(_words(text))
         found: list[str] = []
         i = 0
         while i < len(words):
@@ -153,7 +153,14 @@ class MentionIndex:
         return found
 
 
-def _tokens(text: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def _tokens(text: str) -> tuple[str, ...]:
+    """The words of ``text`` for :class:`MentionIndex` (kept per text: one reply is scanned for the names of
+    every domain, by the scorers and the users alike)."""
+    return tuple(_words(text))
+
+
+def _words(text: str) -> list[str]:
     out = []
     for word in word_key(text).split():
         word = word.removesuffix("'s").strip("':")

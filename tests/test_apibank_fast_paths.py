@@ -61,6 +61,24 @@ def test_text_metrics_with_shared_scorers_equal_fresh_ones() -> None:
             assert text_metrics([(hyp, ref)]) == want
 
 
+def test_text_metrics_equal_rouge_score_on_random_replies() -> None:
+    import random
+
+    import sacrebleu
+    from rouge_score import rouge_scorer
+
+    rng = random.Random(7)
+    words = ["the", "The", "id", "is", "12345678", "2023-04-05", "ok,", "Paris", "sunny", "a", "A.", "!", "x_y"]
+    fresh = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"])
+    for _ in range(400):
+        hyp, ref = (" ".join(rng.choice(words) for _ in range(rng.randrange(0, 25))) for _ in range(2))
+        want = fresh.score(ref, hyp)
+        got = text_metrics([(hyp, ref)])
+        assert got["rouge_l"] == want["rougeL"].fmeasure, (hyp, ref)
+        assert got["rouge_1"] == want["rouge1"].fmeasure and got["rouge_2"] == want["rouge2"].fmeasure
+        assert got["bleu_4"] == sacrebleu.sentence_bleu(hyp, [ref]).score / 100.0
+
+
 @pytest.mark.data
 def test_score_calls_runs_an_agent_call_equal_to_the_gold_call_once(monkeypatch) -> None:
     from conftest import need_data

@@ -120,3 +120,20 @@ def test_faulty_backends_are_run_again() -> None:
     for traj in res.trajectories:
         entry = domain.entry(traj.scenario_id)
         assert traj.metrics["success"] == float(check_entry(entry, trajectory_turns(traj)).valid)
+
+
+def test_whole_word_search_is_the_regex() -> None:
+    import itertools
+    import re
+
+    from coalm_env.domains.bfcl.strict import _stated, _whole_word_in
+
+    alphabet = "a1 _-\u00e9\u0663"  # a word letter, digit, space, underscore, punctuation, é, an Arabic digit
+    texts = [""]
+    for _ in range(5):
+        texts += ["".join(p) for p in itertools.product(alphabet, repeat=len(texts[-1]) + 1)]
+    for form in ("a", "a1", "1 a", "-a", "\u00e9", "_", "a\u0663"):
+        for text in texts:
+            want = re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text) is not None
+            assert _whole_word_in(form, text) == want, (form, text)
+    assert _stated(5.0, "book 5 seats") and not _stated(5.0, "book 55 seats") and _stated("Ab", "x ab")

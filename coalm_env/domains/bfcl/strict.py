@@ -60,7 +60,6 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -169,7 +168,23 @@ def _stated(value: Any, text: str) -> bool:
     forms = {str(value).lower()}
     if isinstance(value, float) and value.is_integer():
         forms.add(str(int(value)))
-    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text) for f in forms if f)
+    return any(_whole_word_in(f, text) for f in forms if f)
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what re's \w matches in a str pattern
+
+
+def _whole_word_in(form: str, text: str) -> bool:
+    """``re.search(rf"(?<!\\w){re.escape(form)}(?!\\w)", text) is not None``, without compiling a pattern per
+    value (a pattern per argument value kept re's cache thrashing)."""
+    at = text.find(form)
+    while at >= 0:
+        end = at + len(form)
+        if (at == 0 or not _is_word_char(text[at - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            return True
+        at = text.find(form, at + 1)
+    return False
 
 
 def gold_dependencies(calls: Sequence[ToolCall], results: Sequence[str], user_text: str = "") -> list[tuple[int, int, str]]:
@@ -177,13 +192,15 @@ def gold_dependencies(calls: Sequence[ToolCall], results: Sequence[str], user_te
     turn (the module docstring's rule); ``results`` are the calls' ground-truth result texts and
     ``user_text`` the user's words so far (lower case is not required)."""
     text = user_text.lower()
-    produced = [{argument_key(v) for v in _leaves(_parse(r))} for r in results]
+    produced: list[set | None] = [None] * len(results)  # built when first asked (never for a turn's last call)
     echoes = [{argument_key(v) for v in _leaves(c.arguments)} for c in calls]
     deps = []
     for j, call in enumerate(calls):
         for value in _leaves(call.arguments):
             key = argument_key(value)
             for i in range(j):
+                if produced[i] is None:
+                    produced[i] = {argument_key(v) for v in _leaves(_parse(results[i]))}
                 if key in produced[i] and key not in echoes[i] and not _stated(value, text):
                     deps.append((i, j, str(value)))
                     break

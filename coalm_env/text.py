@@ -45,7 +45,20 @@ def mentions(text: str, value: str) -> bool:
     v = word_key(value)
     if not v:
         return False
-    return re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", word_key(text)) is not None
+    key = word_key(text)
+    # the pattern is the literal ``v`` between boundaries: test the substring first, compile only then
+    # ``v`` at any place not inside a longer word or number: ``(?<![a-z0-9])v(?![a-z0-9])`` without a
+    # pattern compiled per value
+    at = key.find(v)
+    while at != -1:
+        end = at + len(v)
+        if (at == 0 or key[at - 1] not in _ALNUM) and (end == len(key) or key[end] not in _ALNUM):
+            return True
+        at = key.find(v, at + 1)
+    return False
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @functools.lru_cache(maxsize=256)

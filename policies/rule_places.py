@@ -33,12 +33,36 @@ PLACE_REFS = {"restaurant": ("restaurant",), "hotel": ("hotel", "guesthouse", "g
 def mask_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:
     """``text`` with every known name replaced by a placeholder, and the names by placeholder index."""
     found: list[str] = []
+    # ASCII text: a name's pattern can match only where its plain words occur as substrings (any case), so
+    # names whose words are absent are skipped before their pattern is compiled (other text: every pattern)
+    low = text.lower() if text.isascii() else None
     for name in sorted(set(names), key=lambda n: -len(n)):
+        if low is not None and not all(part in low for part in _name_literals(name)):
+            continue
         pattern = _name_pattern(name)
         if pattern is not None and pattern.search(text):
             text = pattern.sub(f" {_ENT.format(len(found))} ", text)
+            low = text.lower() if low is not None else None
             found.append(name)
     return text, found
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _name_literals(name: str) -> tuple[str, ...]:
+    """The substrings every match of :func:`_name_pattern` holds (lower case): each plain word, less the
+    final "s" of a word that may take an apostrophe; nothing for the spellings of "guest house"."""
+    words = word_key(name).removeprefix("the ").split()
+    out, i = [], 0
+    while i < len(words):
+        size = 1 if words[i] == "guesthouse" else 2 if words[i:i + 2] == ["guest", "house"] else \
+            3 if words[i:i + 3] == ["bed", "and", "breakfast"] else 0
+        if size:
+            i += size
+            continue
+        word = words[i].replace("'", "")
+        out.append(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+        i += 1
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -9,6 +9,7 @@ the original text it covers, so a match can report where it was found.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ __all__ = ["Token", "tokenize", "phrase_key", "PhraseIndex"]
 
 _WORD = re.compile(r"[a-z0-9]+|&")
 _CLITICS = frozenset({"s", "t", "d", "ll", "re", "ve", "m"})
+_WORD_OF = operator.attrgetter("word")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 
 
@@ -86,8 +88,10 @@ class PhraseIndex:
     def find(self, tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
         """``(first token, end token, value)`` of each non-overlapping match, left to right."""
         by_first = self._by_first
-        words = [t.word for t in tokens]
-        starts = [i for i, w in enumerate(words) if w in by_first]  # most texts hold none of a slot's words
+        words = list(map(_WORD_OF, tokens))
+        if by_first.keys().isdisjoint(words):  # most texts hold none of a slot's words
+            return []
+        starts = [i for i, w in enumerate(words) if w in by_first]
         out: list[tuple[int, int, str]] = []
         after = 0  # the end of the last match (matches do not overlap)
         for i in starts:

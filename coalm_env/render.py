@@ -99,17 +99,20 @@ class ObservationCache:
     A message is reused while the same object is at the same place with the same ``content`` (the env
     only appends messages); a tool list is recognised by each tool's name, description and
     ``parameters`` object (the API graph's schemas, which are never changed in place); any other tool
-    layout is rendered afresh. The history text is grown by appending the new messages' lines (no
-    message is rendered twice, no Python loop over the history runs per step); the observation's message
-    dicts are fresh copies on every call."""
+    layout is rendered afresh. The text is grown by appending the new messages' lines to the previous
+    step's text (no message is rendered twice, no Python loop over the history runs per step; what is
+    left per step is one copy of the text and C-level passes over the messages); the observation's
+    message dicts are fresh copies on every call."""
 
     def __init__(self) -> None:
         self._messages: list[Message] = []  # the messages rendered, in order
         self._contents: list[str] = []  # their ``content`` when rendered
         self._dicts: list[dict[str, str]] = []  # their observation dicts (copied out on every call)
         self._system: list[str] = []  # the system messages' contents
-        self._history = ""  # the history lines joined, grown by appending
-        self._lines = 0  # how many history lines ``_history`` holds
+        self._text = ""  # the rendered prompt: head (instructions, tools, format) + history lines
+        self._head_len = 0  # where the history starts in ``_text``
+        self._head_key: tuple | None = None  # (system contents, tools text) the head was rendered from
+        self._lines = 0  # how many history lines ``_text`` holds
         self._tools_key: tuple | None = None
         self._tools_out: tuple[str, str] = ("", "")
         self._tools_pin: list[Any] = []  # keeps the keyed parameters objects alive (their ids stay theirs)
@@ -147,11 +150,12 @@ class ObservationCache:
 
     def observation(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
         keep = self._kept(messages)
+        rebuilt = None
         if keep < len(self._messages):  # something before the end changed: render from there again
             del self._messages[keep:], self._contents[keep:], self._dicts[keep:]
             self._system = [m.content for m in self._messages if m.role == "system"]
             lines = [_render_message(m) for m in self._messages if m.role != "system"]
-            self._history, self._lines = "\n".join(lines), len(lines)
+            rebuilt, self._lines = "\n".join(lines), len(lines)
         added = []
         for msg in messages[keep:]:
             self._messages.append(msg)
@@ -161,15 +165,18 @@ class ObservationCache:
                 self._system.append(msg.content)
             else:
                 added.append(_render_message(msg))
-        if added:
-            new = "\n".join(added)
-            self._history = f"{self._history}\n{new}" if self._lines else new
-            self._lines += len(added)
         tools_json, tools_text = self._tools(tools)
-        text = "".join(("[Instruction]\n", "\n".join(self._system), "\n\n[Available tools]\n",
-                        tools_text or "(none)", "\n\n[Format]\n", _FORMAT_BLOCK,
-                        "\n\n[Conversation history]\n", self._history))
-        return {"text": text, "messages": tuple(map(dict.copy, self._dicts)), "tools": tools_json}
+        head_key = (tuple(self._system), tools_text)
+        if rebuilt is not None or head_key != self._head_key:  # instructions or tools changed: a new head
+            history = rebuilt if rebuilt is not None else self._text[self._head_len:]
+            head = "".join(("[Instruction]\n", "\n".join(self._system), "\n\n[Available tools]\n",
+                            tools_text or "(none)", "\n\n[Format]\n", _FORMAT_BLOCK, "\n\n[Conversation history]\n"))
+            self._head_key, self._head_len, self._text = head_key, len(head), head + history
+        if added:  # the one copy per step: the text so far with the new lines appended
+            new = "\n".join(added)
+            self._text = f"{self._text}\n{new}" if self._lines else self._text + new
+            self._lines += len(added)
+        return {"text": self._text, "messages": tuple(map(dict.copy, self._dicts)), "tools": tools_json}
 
 
 _CONTENT = operator.attrgetter("content")

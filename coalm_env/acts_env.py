@@ -52,6 +52,7 @@ class ActsEnv(ConversationEnv):
         self._results: tuple = ()
         self._error = ""
         self._system_acts: list[list[str]] | None = None
+        self._context: tuple | None = None
         from coalm_env.domains.tod.act_scoring import score_acts
 
         self._scorer = functools.partial(score_acts, self.domain)
@@ -59,6 +60,7 @@ class ActsEnv(ConversationEnv):
     # -- the loop -------------------------------------------------------------------------------
     def begin_episode(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> UserRequest:
         self._user_acts, self._results, self._error, self._system_acts = (), (), "", None
+        self._context = None
         request = super().begin_episode(seed=seed, options=options)
         self.trajectory.extra["interface"] = "acts"
         return request
@@ -68,11 +70,30 @@ class ActsEnv(ConversationEnv):
             scenario=self.scenario,  # type: ignore[arg-type]
             seed=seed,
             history=self.trajectory.messages,  # type: ignore[union-attr]  (read-only for users; not copied)
-            context_factory=functools.partial(self.domain.user_context, self.scenario, self.backend),
+            context_factory=self._episode_context,
             state=self._user_state,
             agent_message=agent_message,
             meta={"interface": "acts", "system_acts": self._system_acts, **self._user_hooks()},
         )
+
+    def _episode_context(self) -> Any:
+        """The user context, built once per episode (and again after a goal change): it reads the live backend
+        state, so bookings made since are seen; entity look-ups are memoised (the entity tables never change
+        within an episode; each caller gets its own copy)."""
+        if self._context is None or self._context[0] is not self.scenario or self._context[1] is not self.backend:
+            ctx = self.domain.user_context(self.scenario, self.backend)
+            inner, memo = ctx.lookup, {}
+
+            def lookup(domain: str, name: str) -> Any:
+                key = (domain, name)
+                if key not in memo:
+                    memo[key] = inner(domain, name)
+                rec = memo[key]
+                return dict(rec) if rec is not None else None
+
+            ctx.lookup = lookup
+            self._context = (self.scenario, self.backend, ctx)
+        return self._context[2]
 
     def _agent_step(self, action: Any) -> UserRequest | tuple:
         action, extra = _split_extra(action)

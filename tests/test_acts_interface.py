@@ -246,3 +246,21 @@ def test_act_level_manual_section() -> None:
     assert "## Act level" in manual("coalm/Travel-v0") and "rule_acts" in manual("coalm/Travel-v0")
     need_data("bfcl")
     assert "## Act level" not in manual("coalm/BFCL-MultiTurn-v0")
+
+
+def test_memoised_argument_checks_give_the_validator_verdict() -> None:
+    """ApiGraph.check_arguments keeps verdicts per API and arguments: a repeated call gets the same errors,
+    and values that hash alike but validate differently (1, 1.0, True, "1") are kept apart."""
+    from jsonschema import Draft202012Validator
+
+    from coalm_env.domains.travel import TravelDomain
+
+    graph = TravelDomain().graph
+    cases = [{"area": "centre"}, {"area": "nowhere"}, {"area": 1}, {"area": True}, {"area": 1.0}, {"area": "1"},
+             {"area": ["centre"]}, {"bogus": "x"}, {}]
+    for args in cases + cases:  # the second pass reads the memo
+        fresh = sorted(Draft202012Validator(graph.spec("find_restaurant").parameters).iter_errors(dict(args)),
+                       key=lambda e: list(e.absolute_path))
+        got = graph.check_arguments("find_restaurant", args)
+        assert len(got) == len(fresh), (args, got)
+        assert bool(got) == (args not in ({"area": "centre"}, {})), args

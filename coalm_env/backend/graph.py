@@ -156,18 +156,23 @@ class ApiGraph:
 
     def check_arguments(self, name: str, arguments: Mapping[str, Any]) -> list[str]:
         """Every schema violation of ``arguments``, one precise message each ([] when valid). Verdicts are
-        memoised per API and JSON text of the arguments (bounded): episodes repeat the same calls, and
-        schema validation costs 100x the key."""
+        memoised per API and arguments (their items when all are text, else their JSON text; bounded):
+        episodes repeat the same calls, and schema validation costs 100x the key."""
+        key: Any = None
         try:
-            key = (name, json.dumps(arguments, sort_keys=True, allow_nan=False))
+            if all(type(k) is str and type(v) is str for k, v in arguments.items()):  # text values: a cheap key
+                key, size = (name, tuple(sorted(arguments.items()))), sum(len(k) + len(v) for k, v in arguments.items())
+            else:
+                text = json.dumps(arguments, sort_keys=True, allow_nan=False)
+                key, size = (name, text), len(text)
         except (TypeError, ValueError, RecursionError):  # not plain JSON: validated every time
-            key = None
+            key, size = None, 0
         memo = self.__dict__.setdefault("_check_memo", {})
         if key is not None and key in memo:
             return list(memo[key])
         errors = sorted(self._validators[name].iter_errors(dict(arguments)), key=lambda e: list(e.absolute_path))
         problems = [_describe(e, name) for e in errors]
-        if key is not None and len(key[1]) <= 4096:
+        if key is not None and size <= 4096:
             if len(memo) >= 8192:
                 memo.clear()
             memo[key] = tuple(problems)

@@ -191,7 +191,8 @@ class PlanMatcher:
             self.hits = matched_steps(self.gold, history)
             return list(self.hits)
         if history is not self._history or len(history) < self._seen:
-            self.__init__(self.gold)  # type: ignore[misc]
+            if self._history is not None or self._seen:  # a fresh matcher needs no reset on its first history
+                self.__init__(self.gold)  # type: ignore[misc]
             self._history = history
         for i in range(self._seen, len(history)):
             call, result = history[i]

@@ -68,8 +68,8 @@ def _find(database: MultiWOZDatabase, domain: str):
         key = SCHEMAS[domain].entity_key
         if key in constraints and domain != "hospital":
             constraints[key] = state.vocab.resolve_name(domain, constraints[key]) or constraints[key]
-        hits = database.query(state.view, domain, constraints)
-        return {"count": len(hits), "results": [tod_apis.public(h) for h in hits[: tod_apis.MAX_RESULTS]]}
+        count, head = database.query_head(state.view, domain, constraints, tod_apis.MAX_RESULTS)
+        return {"count": count, "results": [tod_apis.public(h) for h in head]}
 
     return handler
 

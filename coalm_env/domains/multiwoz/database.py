@@ -164,6 +164,15 @@ class MultiWOZDatabase:
         frozen = tuple(sorted((str(k), str(v)) for k, v in constraints.items()))
         return [dict(r) for r in self._base_query(domain, frozen)]
 
+    def query_head(self, view: StoreView | None, domain: str, constraints: Mapping[str, Any],
+                   n: int) -> tuple[int, list[dict[str, Any]]]:
+        """``(len(hits), hits[:n])`` of :meth:`query`, copying only the first ``n`` rows (a search shows a few)."""
+        if view is not None and domain in view.diff():
+            hits = self.query(view, domain, constraints)
+            return len(hits), hits[:n]
+        rows = self._base_query(domain, tuple(sorted((str(k), str(v)) for k, v in constraints.items())))
+        return len(rows), [dict(r) for r in rows[:n]]
+
     def _candidates(self, domain: str, constraints: Mapping[str, str]) -> list[tuple[str, Mapping[str, str]]]:
         """Rows that may match, in key order: for trains, only those on the wanted day and route."""
         if not self._rows:

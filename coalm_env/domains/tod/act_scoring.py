@@ -7,8 +7,8 @@ The event stream is the text level's :class:`~coalm_env.domains.tod.scoring.Epis
 - **offered** (:func:`~coalm_env.domains.tod.scoring.offered`): the entity of the agent's last booking, else the
   ``name``/``trainID`` of the last reply whose acts put one forward (``Inform``, ``Recommend``, ``Select``,
   ``OfferBook``, ``OfferBooked``, ``Book``; a ``Recommend`` first);
-- a **requested value** is given when an act of that slot carries it (database spelling, or the same value
-  under the domain understanding's key: ``18:30`` for ``6:30 pm``); a reference when an act carries it;
+- a **requested value** is given when an act of that slot carries it (its database spelling, case, spaces and
+  punctuation free: the text understanding is not loaded at act level); a reference when an act carries it;
 - **task metrics** (``inform``, ``requests``, ``book``, ``success``; MultiWOZ: ``task_success``):
   :func:`~coalm_env.domains.tod.scoring.score_goal` on that stream, unchanged.
 - **MultiWOZ**: the project's entity ``inform``/``success`` (:func:`coalm_env.domains.multiwoz.scoring.mwz_inform_success`'s
@@ -44,7 +44,7 @@ def act_episode_events(trajectory: Trajectory) -> Episode:
                 events.append(Booking(domain, str(result.value.get(key, "")), result.value))
         acts = step.extra.get("acts") if step.extra else None
         if acts:
-            events.append(ActReply("", tuple(tuple(a) for a in acts)))
+            events.append(ActReply("", tuple(map(tuple, acts))))
     return out
 
 
@@ -53,7 +53,7 @@ def score_acts(domain: Any, trajectory: Trajectory, scenario: Scenario, backend:
     episode = act_episode_events(trajectory)
     database = getattr(domain, "database", None)
     names = database.names if database is not None else domain.names
-    strict = score_goal(trajectory, scenario, backend.state, names, episode)
+    strict = score_goal(trajectory, scenario, _ActState(backend.state), names, episode)
     if database is None:  # travel: the task metrics are its metrics
         return strict
     from coalm_env.domains.multiwoz import scoring as mwz
@@ -65,6 +65,26 @@ def score_acts(domain: Any, trajectory: Trajectory, scenario: Scenario, backend:
     metrics.update({k: strict[k] for k in ("book", "requests", "goal_met") if k in strict})
     metrics["task_success"] = strict["success"]
     return metrics
+
+
+class _NoUnderstanding:
+    """The domain vocabulary without its text understanding: acts carry values, not text to read (and loading the
+    understanding costs seconds per process)."""
+
+    understanding = None
+
+    def __init__(self, vocab: Any):
+        self._vocab = vocab
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._vocab, name)
+
+
+class _ActState:
+    """The episode's backend state as the text scorer reads it (``view``, ``vocab``), with :class:`_NoUnderstanding`."""
+
+    def __init__(self, state: Any):
+        self.view, self.vocab = state.view, _NoUnderstanding(state.vocab)
 
 
 _VALUES: dict[int, tuple[Any, dict]] = {}

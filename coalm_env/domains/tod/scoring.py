@@ -186,12 +186,18 @@ def _offer_reader(domain: str, names: Sequence[str], understanding: Any) -> Call
     those the understanding reads as offered (the recommended one last, so that :func:`offered` puts it
     first: "...including X and Y. I'd suggest Z"; none for "X is fully booked"); all of them where the
     understanding does not see them."""
-    index = mention_index(names)
+    built: list = []
+
+    def find(text: str) -> list[str]:  # the index is built on the first text read (act-level replies read none)
+        if not built:
+            built.append(mention_index(names))
+        return built[0].find(text)
+
     if understanding is None:
-        return index.find
+        return find
 
     def named(text: str) -> list[str]:
-        exact = index.find(text)
+        exact = find(text)
         if not exact:
             return exact
         reading = _reading(understanding, text)

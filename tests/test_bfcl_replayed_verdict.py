@@ -137,3 +137,28 @@ def test_whole_word_search_is_the_regex() -> None:
             want = re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text) is not None
             assert _whole_word_in(form, text) == want, (form, text)
     assert _stated(5.0, "book 5 seats") and not _stated(5.0, "book 55 seats") and _stated("Ab", "x ab")
+
+
+def test_is_error_reads_json_only_where_an_error_key_can_be() -> None:
+    import json
+
+    from coalm_env.domains.bfcl.runtime import ERROR_PREFIX
+    from coalm_env.domains.bfcl.strict import is_error
+
+    def before(text: str) -> bool:  # the implementation without the substring test
+        if text.startswith(ERROR_PREFIX):
+            return True
+        if not text.startswith("{"):
+            return False
+        try:
+            value = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            return False
+        return isinstance(value, dict) and "error" in value
+
+    texts = ['{"error": 1}', '{"\\u0065rror": "x"}', '{"err\\u006fr": null}', '{"a": "error"}', '{"errors": 1}',
+             '{"x": {"error": 1}}', '{"error"', '{bad', "error", f"{ERROR_PREFIX}boom", '{"a": "\\u00e9"}', "{}",
+             '{"status": false}', '{"error": "x", "error": "y"}', '{"Error": 1}']
+    for text in texts:
+        assert is_error(text) == before(text), text
+    assert is_error('{"\\u0065rror": "x"}') and not is_error('{"errors": 1}')

@@ -111,6 +111,8 @@ def is_error(text: str) -> bool:
         return True
     if not text.startswith("{"):
         return False
+    if '"error"' not in text and "\\u" not in text:  # no key can read "error" (unless spelled with \u escapes)
+        return False
     try:
         value = json.loads(text)
     except (json.JSONDecodeError, RecursionError):

@@ -9,6 +9,7 @@ with no understanding or templates:
   the user gives is searched alone); trains once departure, destination and day are known (else ``Request``);
 - book (``book_<domain>``) when the user has given booking slots (``Book`` acts, or yes to an offer), an entity
   is on offer and that exact booking was not tried; a taxi once its places and a time are known;
+- a call that hit an injected fault (503, timeout, 429) is made again, at most :data:`MAX_RETRIES` times;
 - otherwise system acts: ``Inform`` the first result not rejected (``name``/``trainID``, ``choice`` = the count)
   with the slots the user requested, ``NoOffer`` with the constraints searched, ``Request`` missing booking slots,
   ``Book`` with the ``reference`` (a taxi's ``car type`` and ``phone`` too), ``NoBook`` for a failed booking,
@@ -28,6 +29,9 @@ from typing import Any
 __all__ = ["RuleActsPolicy"]
 
 _TRAIN_KEYS = ("departure", "destination", "day")
+#: how many times a call that hit an injected fault (coalm_env.backend.faults) is made again, as the text rule policy
+MAX_RETRIES = 2
+_FAULT_TYPES = ("transient_error", "timeout", "rate_limited")
 _TAXI_PLACES = ("departure", "destination")
 
 
@@ -56,6 +60,7 @@ class _State:
     active: list[str] = field(default_factory=list)  # domains of the user's last acts
     bye: bool = False
     seen_turn: Any = None
+    retries: dict[tuple, int] = field(default_factory=dict)  # (api, arguments) -> faults retried
 
     def dom(self, d: str) -> _Domain:
         ds = self.doms.get(d)
@@ -112,7 +117,12 @@ class RuleActsPolicy:
 # -- reading ----------------------------------------------------------------------------------------
 def _read_user(st: _State, acts: Sequence[Sequence[str]]) -> None:
     st.reqmore.clear()
+    st.retries.clear()  # faulted calls get their retries again on each user turn
     st.active = list(dict.fromkeys(a[1] for a in acts if a[1] in st.schemas))
+    for d in st.active:  # a search that failed (an error, not an empty result) is tried again when the user speaks
+        ds = st.doms.get(d)
+        if ds is not None:
+            ds.searched = [(a, v) for a, v in ds.searched if v is not None]
     for intent, d, slot, value in acts:
         if d == "general" or d not in st.schemas:
             st.bye = st.bye or intent in ("Thank", "Bye")
@@ -127,6 +137,8 @@ def _read_user(st: _State, acts: Sequence[Sequence[str]]) -> None:
             (ds.book if slot in sch.book else ds.info)[slot] = value
             if slot in sch.book:
                 ds.wants_book = True
+            else:  # other constraints now: an entity rejected under the old ones may fit
+                ds.rejected.clear()
         elif intent == "Request" and slot and slot not in ds.requested:
             ds.requested.append(slot)
         elif intent == "Negate" and slot == "name":
@@ -148,6 +160,10 @@ def _read_results(st: _State, results: Sequence[dict[str, Any]]) -> None:
         error = payload.get("error") if isinstance(payload, dict) and "error" in payload else None
         value = None if error is not None else payload
         name = call["name"]
+        key = (name, json.dumps(call["arguments"], sort_keys=True))
+        if isinstance(error, dict) and error.get("type") in _FAULT_TYPES and st.retries.get(key, 0) < MAX_RETRIES:
+            st.retries[key] = st.retries.get(key, 0) + 1  # a transient fault: nothing changed, the call is made again
+            continue
         kind, d = name.split("_", 1)
         ds = st.dom(d)
         if kind == "find":

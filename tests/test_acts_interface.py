@@ -264,3 +264,16 @@ def test_memoised_argument_checks_give_the_validator_verdict() -> None:
         got = graph.check_arguments("find_restaurant", args)
         assert len(got) == len(fresh), (args, got)
         assert bool(got) == (args not in ({"area": "centre"}, {})), args
+
+
+def test_rule_act_policy_retries_injected_faults() -> None:
+    """With transient backend faults the act-level rule policy makes a faulted call again (as the text rule
+    policy does) instead of reporting no match: it still completes goals, and it does retry."""
+    env = _make("coalm/Travel-v0", faults="transient=0.3")
+    infos = [_play(env, seed) for seed in range(8)]
+    assert sum(i["metrics"]["success"] for i in infos) >= 7, [i["metrics"]["success"] for i in infos]
+    retried = 0
+    for info in infos:
+        calls = [(c.name, json.dumps(c.arguments, sort_keys=True)) for s in info["trajectory"].steps for c in s.calls]
+        retried += len(calls) - len(set(calls))
+    assert retried > 0 and sum(i["metrics"].get("faults_injected", 0) for i in infos) > 0

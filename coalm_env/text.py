@@ -152,7 +152,7 @@ class MentionIndex:
 
     def find(self, text: str) -> list[str]:
         """Names mentioned in ``text``, in order of appearance, each once, longest match first."""
-        words = _tokens(text) if isinstance(text, str) else tuple(_words(text))
+        words = _tokens(text) if isinstance(text, str) and len(text) <= 8192 else tuple(_words(text))
         found: list[str] = []
         i = 0
         while i < len(words):
@@ -168,8 +168,8 @@ class MentionIndex:
 
 @functools.lru_cache(maxsize=1024)
 def _tokens(text: str) -> tuple[str, ...]:
-    """The words of ``text`` for :class:`MentionIndex` (kept per text: one reply is scanned for the names of
-    every domain, by the scorers and the users alike)."""
+    """The words of ``text`` for :class:`MentionIndex` (kept per text up to 8 kB: one reply is scanned for
+    the names of every domain, by the scorers and the users alike)."""
     return tuple(_words(text))
 
 

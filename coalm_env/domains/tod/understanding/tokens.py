@@ -48,10 +48,16 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def phrase_key(text: str) -> tuple[str, ...]:
-    """The token words of ``text``: the key phrases are indexed and looked up by (kept per text: the
-    same candidate values and names are indexed again and again)."""
+    """The token words of ``text``: the key phrases are indexed and looked up by (kept per text up to 256
+    characters: the same candidate values and names are indexed again and again)."""
+    if isinstance(text, str) and len(text) <= 256:
+        return _phrase_key(text)
+    return tuple(t.word for t in tokenize(text))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _phrase_key(text: str) -> tuple[str, ...]:
     return tuple(t.word for t in tokenize(text))
 
 

@@ -187,13 +187,16 @@ _CONTENT = operator.attrgetter("content")
 _TOOLS_SEEN: dict[tuple, tuple[str, str, list[Any]]] = {}
 
 
+_FN_KEYS = frozenset({"name", "description", "parameters"})
+
+
 def _tools_key(tools: Sequence[Any]) -> tuple | None:
     """``(name, description, id(parameters))`` per tool, for tools laid out as the API graph writes them
     (``{"type": "function", "function": {"name", "description", "parameters"}}``); else ``None``."""
     key = []
     for t in tools:
         fn = t.get("function") if isinstance(t, dict) and len(t) == 2 and t.get("type") == "function" else None
-        if not isinstance(fn, dict) or not set(fn) <= {"name", "description", "parameters"}:
+        if not isinstance(fn, dict) or not fn.keys() <= _FN_KEYS:
             return None
         name, desc = fn.get("name"), fn.get("description")
         if not isinstance(name, str) or not isinstance(desc, (str, type(None))):

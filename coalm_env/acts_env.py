@@ -187,6 +187,9 @@ class ActsEnv(ConversationEnv):
 def _act_record(action: Any, parsed: A.ParsedActs) -> Any:
     """The action as the trajectory keeps it: the canonical form when it parsed, else the raw (bounded)."""
     if parsed.error:
-        return _jsonable_action(action) if isinstance(action, str) else json_safe(action, max_depth=0) \
-            if not isinstance(action, (dict, list)) else json_safe(action)
+        if isinstance(action, str):
+            return _jsonable_action(action)
+        if isinstance(action, (dict, list)):  # within the structure caps (else it is recorded as oversize)
+            return json_safe(action)
+        return json_safe(action, max_depth=0)  # an object of another type: a short, safe repr
     return {"acts": parsed.acts, "calls": [c.to_dict() for c in parsed.calls], "end": parsed.end}

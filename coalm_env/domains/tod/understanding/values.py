@@ -67,6 +67,7 @@ class Understanding:
         self.places = PhraseIndex((p, p) for p in places)
         self._name_cache: dict[tuple[int, str | None], tuple[Sequence[Token], list[tuple[int, int, str]]]] = {}
         self._find_cache: dict[tuple, tuple[ValueMention, ...]] = {}
+        self._keys_cache: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 
     @classmethod
     def fallback(cls, names: Mapping[str, Sequence[str]] | None = None, places: Iterable[str] = ()) -> Understanding:
@@ -92,12 +93,26 @@ class Understanding:
             domain: for ``name``: the domain whose names to look for (default: all known).
         """
         text = text if isinstance(text, str) else str(text)
-        found = self._find(text, slot, tuple(candidates) if candidates is not None else None, domain)
-        if candidates is not None and slot not in ("name", "address", "department", *PLACE_SLOTS):
-            keys = {self.key(slot, c) for c in candidates}
+        cands = tuple(candidates) if candidates is not None else None
+        found = self._find(text, slot, cands, domain)
+        if cands is not None and slot not in ("name", "address", "department", *PLACE_SLOTS):
+            keys = self._candidate_keys(slot, cands)
             found = [m for m in found if self.key(slot, m.value) in keys or _time_alias(slot, m.value, keys)]
-        return [ValueMention(slot, v.rstrip(patterns.AMBIGUOUS_HOUR), s, e, text[s:e]) for s, e, v in
-                ((m.start, m.end, m.value) for m in found)]
+        # the mentions of _find are of this slot and text (frozen, so shared): rebuilt only where a value
+        # carries the ambiguous-hour mark
+        return [m if (v := m.value.rstrip(patterns.AMBIGUOUS_HOUR)) == m.value else
+                ValueMention(slot, v, m.start, m.end, m.surface) for m in found]
+
+    def _candidate_keys(self, slot: str, candidates: tuple[str, ...]) -> frozenset[str]:
+        """``{key(slot, c) for c in candidates}``, kept per (slot, candidates): the same enum and venue
+        value lists are asked about on every reply."""
+        ck = (slot, candidates)
+        keys = self._keys_cache.get(ck)
+        if keys is None:
+            if len(self._keys_cache) > 4096:
+                self._keys_cache.clear()
+            keys = self._keys_cache[ck] = frozenset(self.key(slot, c) for c in candidates)
+        return keys
 
     def read_agent_turn(self, text: object, domains: Sequence[str] | None = None,
                         entity_names: Mapping[str, Iterable[str]] | None = None):

@@ -162,3 +162,24 @@ def test_is_error_reads_json_only_where_an_error_key_can_be() -> None:
     for text in texts:
         assert is_error(text) == before(text), text
     assert is_error('{"\\u0065rror": "x"}') and not is_error('{"errors": 1}')
+
+
+def test_a_call_whose_key_cannot_be_made_is_never_read_back(monkeypatch) -> None:
+    need_data("bfcl")
+    from coalm_env.domains.bfcl import runtime
+
+    env, entry, traj = _episode()
+    backend = env.unwrapped.backend
+    turns = trajectory_turns(traj)
+    assert checker._replayed(entry, gold_run(entry), turns, backend) is not None
+    call, _key, seen, text = backend.executed[0]
+    backend.executed[0] = (call, None, seen, text)  # what call() records when call_key fails
+    assert checker._replayed(entry, gold_run(entry), turns, backend) is None
+
+    def broken(call):
+        raise ValueError("no repr")
+
+    monkeypatch.setattr(runtime, "call_key", broken)
+    session = runtime.open_session(entry, record=True)
+    session.call(gold_run(entry).calls[0][0])  # recording never raises out of call()
+    assert session.executed[0][1] is None

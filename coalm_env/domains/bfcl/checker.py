@@ -359,7 +359,7 @@ def _replayed(entry: BFCLEntry, run: GoldRun | None, model_turns: ModelTurns,
                 if n >= len(executed):
                     return None
                 done, key, seen, text = executed[n]
-                if done is not call or seen != i + 1 or key != call_key(call):
+                if done is not call or seen != i + 1 or key is None or key != call_key(call):
                     return None
                 out.append(text)
                 n += 1

@@ -130,7 +130,7 @@ class BFCLSession(BackendSession):
         super().__init__(graph, state, visible)
         self.hidden: set[str] = set(hidden)
         self.record = record
-        self.executed: list[tuple[ToolCall, tuple, int, str]] = []
+        self.executed: list[tuple[ToolCall, tuple | None, int, str]] = []
         self.turn_ends: dict[int, tuple[int, list[str] | None, Any]] = {}
         self.gold: tuple[Any] | None = None  # (the entry's gold record or None), once looked up
         self._schemas: tuple[tuple, list[dict[str, Any]]] | None = None
@@ -151,7 +151,11 @@ class BFCLSession(BackendSession):
     def call(self, call: ToolCall) -> ToolResult:
         result = super().call(call)
         if self.record:
-            self.executed.append((call, call_key(call), self.state.turns_seen, result_text_of(self, result)))
+            try:
+                done = (call, call_key(call), self.state.turns_seen, result_text_of(self, result))
+            except Exception:  # e.g. an argument whose repr fails: never read back (the verdict runs the calls again)
+                done = (call, None, self.state.turns_seen, "")
+            self.executed.append(done)
         return result
 
 

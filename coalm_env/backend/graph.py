@@ -82,6 +82,65 @@ def _describe(error: ValidationError, api: str) -> str:
     return f"{api}: argument {where!r}: {message}" if where else f"{api}: {message}"
 
 
+#: keywords whose meaning is the same in draft 7 (what fastjsonschema compiles) and draft 2020-12 (what
+#: jsonschema checks here) for text values; a schema using any other keyword gets no compiled check
+_FAST_KEYWORDS = frozenset({
+    "type", "properties", "required", "additionalProperties", "items", "enum", "const", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems",
+    "minProperties", "maxProperties", "anyOf", "oneOf", "allOf", "not", "format",
+    "description", "title", "default", "examples",  # annotations: no effect on validity
+})
+_FAST_CACHE: dict[str, Any] = {}
+
+
+def _fast_keywords_only(schema: Any, depth: int = 0) -> bool:
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict) or depth > 32 or not set(schema) <= _FAST_KEYWORDS:
+        return False
+    subs: list[Any] = list(schema.get("properties", {}).values()) if isinstance(schema.get("properties"), dict) else []
+    for k in ("items", "additionalProperties", "not"):
+        if k in schema and not isinstance(schema[k], (bool, dict)):
+            return False
+        if isinstance(schema.get(k), dict):
+            subs.append(schema[k])
+    for k in ("anyOf", "oneOf", "allOf"):
+        subs.extend(schema.get(k, []))
+    return all(_fast_keywords_only(s, depth + 1) for s in subs)
+
+
+def fast_validator(schema: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool] | None:
+    """A compiled check of ``schema`` (fastjsonschema) for arguments whose keys and values are all text:
+    ``check(arguments)`` is ``True`` only when they are valid (``False`` on any doubt: the caller then asks
+    jsonschema, which also words the errors). ``None`` where the schema uses a keyword outside
+    :data:`_FAST_KEYWORDS` or does not compile. Compiled once per schema per process."""
+    try:
+        text = json.dumps(schema, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if text in _FAST_CACHE:
+        return _FAST_CACHE[text]
+    check = None
+    if _fast_keywords_only(schema):
+        try:
+            import fastjsonschema
+
+            compiled = fastjsonschema.compile(json.loads(text), use_default=False)
+        except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone
+            compiled = None
+        if compiled is not None:
+            def check(arguments: Mapping[str, Any], _v: Any = compiled) -> bool:
+                try:
+                    _v(dict(arguments))
+                except Exception:  # invalid, or any doubt: the caller asks jsonschema
+                    return False
+                return True
+    if len(_FAST_CACHE) >= 4096:
+        _FAST_CACHE.clear()
+    _FAST_CACHE[text] = check
+    return check
+
+
 class ApiGraph:
     """A set of APIs and their data dependencies, over a :class:`networkx.DiGraph`.
 
@@ -104,6 +163,7 @@ class ApiGraph:
         Draft202012Validator.check_schema(spec.parameters)
         self.graph.add_node(spec.name, spec=spec)
         self._validators[spec.name] = Draft202012Validator(spec.parameters)
+        self.__dict__.pop("_fast", None)
         self.__dict__.pop("_check_memo", None)  # a re-added API: verdicts of the old schema go
 
     def add_dependency(self, dep: Dependency) -> None:
@@ -170,6 +230,16 @@ class ApiGraph:
         memo = self.__dict__.setdefault("_check_memo", {})
         if key is not None and key in memo:
             return list(memo[key])
+        if key is not None and type(key[1]) is tuple:  # text values only: the compiled check, when it passes
+            fast = self.__dict__.setdefault("_fast", {})
+            if name not in fast:
+                fast[name] = fast_validator(self.spec(name).parameters)
+            if fast[name] is not None and fast[name](arguments):
+                if size <= 4096:
+                    if len(memo) >= 8192:
+                        memo.clear()
+                    memo[key] = ()
+                return []
         errors = sorted(self._validators[name].iter_errors(dict(arguments)), key=lambda e: list(e.absolute_path))
         problems = [_describe(e, name) for e in errors]
         if key is not None and size <= 4096:

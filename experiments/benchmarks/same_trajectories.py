@@ -29,7 +29,13 @@ LOOPS = (
     ("travel_rule_agenda", "coalm/Travel-v0", "rule", "agenda"),
     ("bfcl_oracle", "coalm/BFCL-MultiTurn-v0", "oracle", None),
     ("apibank_oracle", "coalm/APIBank-v0", "oracle", None),
+    # the act-level mode (env option interface="acts")
+    ("multiwoz_rule_acts", "coalm/MultiWOZ-v0", "rule_acts", "agenda"),
+    ("travel_rule_acts", "coalm/Travel-v0", "rule_acts", "agenda"),
 )
+
+#: env options of a loop beyond its id
+LOOP_OPTIONS = {"multiwoz_rule_acts": {"interface": "acts"}, "travel_rule_acts": {"interface": "acts"}}
 
 
 def run_loops(out: Path, episodes: int, only: set[str] | None = None) -> None:
@@ -37,6 +43,7 @@ def run_loops(out: Path, episodes: int, only: set[str] | None = None) -> None:
         if only and name not in only:
             continue
         res = run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=episodes, seed=0,
+                                         env_options=dict(LOOP_OPTIONS.get(name, {})),
                                          out_dir=str(out / name)), progress=False)
         print(f"{name}: {episodes} episodes, success {res.summary['success_rate']:.3f}, "
               f"{res.timing['episodes_per_s']:.1f} episodes/s", flush=True)

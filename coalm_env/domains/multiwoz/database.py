@@ -11,7 +11,7 @@ from ``db_convlab2/`` when present (it adds their address and postcode). Normali
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from coalm_env.backend.store import Store, StoreView
 from coalm_env.domains.multiwoz.values import alternatives, dst_value, name_spelling_key
 from coalm_env.domains.tod import db
 from coalm_env.domains.tod.schema import SCHEMAS
-from coalm_env.domains.tod.vocab import clock_time
+from coalm_env.domains.tod.vocab import _value_key, clock_time
 
 __all__ = ["DOMAINS", "MultiWOZDatabase", "load_database", "matches", "api_lexicon"]
 
@@ -104,6 +104,46 @@ def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
     return db.VOCAB.matches(record, wanted)
 
 
+def matcher(constraints: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate equal to ``lambda record: matches(record, constraints)`` on every record, with the constraint
+    side (canonical values, name keys, comparison keys) worked out once instead of once per row."""
+    # (slot, 0 name key / 1 not before / 2 not after / 3 equal, key, whether a row without the slot fails)
+    checks: list[tuple[str, int, str, bool]] = []
+    for slot, value in constraints.items():
+        if slot == "name":
+            want = dst_value(slot, value)
+            if want not in ("", "dontcare"):
+                checks.append((slot, 0, name_spelling_key(str(value)), db.VOCAB.constrains(want)))
+                continue
+        else:
+            want = dst_value(slot, value) if slot not in ("leaveAt", "arriveBy") else value
+        if not db.VOCAB.constrains(want):
+            continue
+        kind = 1 if slot == "leaveAt" else 2 if slot == "arriveBy" else 3
+        checks.append((slot, kind, db.VOCAB.value_key(slot, want), True))
+
+    def match(record: Mapping[str, Any]) -> bool:
+        for slot, kind, want, absent_fails in checks:
+            have = record.get(slot)
+            if have == UNKNOWN:
+                continue
+            if have is None:
+                if absent_fails:
+                    return False
+                continue
+            if kind == 0:
+                if name_spelling_key(str(have)) != want:
+                    return False
+            elif kind == 3:
+                if _value_key(slot, str(have)) != want:
+                    return False
+            elif (_value_key(slot, str(have)) < want) if kind == 1 else (_value_key(slot, str(have)) > want):
+                return False
+        return True
+
+    return match
+
+
 @dataclass
 class MultiWOZDatabase:
     """The normalised tables, their :class:`Store`, value lexicon and entity names.
@@ -160,7 +200,8 @@ class MultiWOZDatabase:
         """Every entity of ``domain`` matching ``constraints`` (see :func:`matches`), in key order; trains by
         departure time. Episodes never write the entity tables, so results over the base tables are cached."""
         if view is not None and domain in view.diff():
-            return _sorted(domain, [dict(r) for _k, r in sorted(view.scan(domain)) if matches(r, constraints)])
+            match = matcher(constraints)
+            return _sorted(domain, [dict(r) for _k, r in sorted(view.scan(domain)) if match(r)])
         frozen = tuple(sorted((str(k), str(v)) for k, v in constraints.items()))
         return [dict(r) for r in self._base_query(domain, frozen)]
 
@@ -238,7 +279,8 @@ class MultiWOZDatabase:
             if len(self._cache[domain]) > 50_000:
                 self._cache[domain].clear()
             constraints = dict(frozen)
-            rows = [r for _k, r in self._candidates(domain, constraints) if matches(r, constraints)]
+            match = matcher(constraints)
+            rows = [r for _k, r in self._candidates(domain, constraints) if match(r)]
             self._cache[domain][frozen] = _sorted(domain, rows)
         return self._cache[domain][frozen]
 

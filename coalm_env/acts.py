@@ -160,6 +160,22 @@ class _ActError(ValueError):
 
 
 def _one_act(raw: Any, i: int, vocab: ActVocabulary) -> list[str]:
+    """:func:`_read_act`, kept per vocabulary for acts of 2-4 short plain strings (policies send the same acts
+    again and again); an act that is refused is read again each time (its message names its index)."""
+    if type(raw) in (list, tuple) and 2 <= len(raw) <= 4 and all(type(x) is str and len(x) <= 200 for x in raw):
+        key = tuple(raw)
+        memo = vocab.__dict__.setdefault("_act_memo", {})
+        hit = memo.get(key)
+        if hit is None:
+            hit = tuple(_read_act(raw, i, vocab))  # raises for a bad act: nothing kept
+            if len(memo) >= 4096:
+                memo.clear()
+            memo[key] = hit
+        return list(hit)
+    return _read_act(raw, i, vocab)
+
+
+def _read_act(raw: Any, i: int, vocab: ActVocabulary) -> list[str]:
     if isinstance(raw, Mapping):  # {"intent": ..., "domain": ..., "slot": ..., "value": ...}
         raw = [raw.get("intent"), raw.get("domain"), raw.get("slot", ""), raw.get("value", "")]
     if not isinstance(raw, (list, tuple)):
@@ -217,7 +233,8 @@ def _parse(action: Any, vocab: ActVocabulary, max_calls: int) -> ParsedActs:
         action = {"acts": action}
     if not isinstance(action, Mapping):
         return ParsedActs(error=f"an act action is a dict {{\"acts\": [...], \"calls\": [...]}}, got {type(action).__name__}")
-    if not _flat(action, max_calls):  # small flat actions are bounded by construction: no walk needed
+    flat = _flat(action, max_calls)
+    if flat is None:  # small flat actions are bounded by construction: no walk needed
         problem = limits.structure_problem(action)
         if problem:
             return ParsedActs(error=problem, oversize=True)
@@ -237,7 +254,7 @@ def _parse(action: Any, vocab: ActVocabulary, max_calls: int) -> ParsedActs:
         return ParsedActs(error="an empty action: send acts, calls or end")
     acts = [_one_act(a, i, vocab) for i, a in enumerate(raw_acts)]
     calls: list[ToolCall] = []
-    plain = _plain_calls(raw_calls)
+    plain = flat if flat is not None else _plain_calls(raw_calls)
     if plain is not None:
         return ParsedActs(acts=acts, calls=plain, end=end)
     if raw_calls:
@@ -256,24 +273,25 @@ def _short_str(x: Any, limit: int = MAX_VALUE_CHARS) -> bool:
     return type(x) is str and len(x) <= limit
 
 
-def _flat(action: Mapping, max_calls: int) -> bool:
-    """Whether ``action`` is a small flat act action: at most :data:`MAX_ACTS` acts of at most 4 short strings,
-    at most ``max_calls`` calls ``{"name": str, "arguments": {str: short str}}``, ``end`` a bool (so the
-    structure walk of :func:`coalm_env.limits.structure_problem` can only accept it)."""
+def _flat(action: Mapping, max_calls: int) -> list[ToolCall] | None:
+    """Its calls (:func:`_plain_calls`; ``[]`` for none) when ``action`` is a small flat act action: at most
+    :data:`MAX_ACTS` acts of at most 4 short strings, at most ``max_calls`` calls ``{"name": str, "arguments":
+    {str: short str}}`` (so the structure walk of :func:`coalm_env.limits.structure_problem` can only accept
+    it); else ``None``."""
     if len(action) > 3:
-        return False
+        return None
     acts, calls = action.get("acts", ()), action.get("calls", ())
     if type(acts) not in (list, tuple) or type(calls) not in (list, tuple) or len(acts) > MAX_ACTS \
             or len(calls) > max_calls:
-        return False
+        return None
     limit = MAX_VALUE_CHARS
     for act in acts:
         if type(act) not in (list, tuple) or len(act) > 4:
-            return False
+            return None
         for x in act:
             if type(x) is not str or len(x) > limit:
-                return False
-    return not calls or _plain_calls(calls) is not None
+                return None
+    return _plain_calls(calls) if calls else []
 
 
 def _plain_calls(calls: Any) -> list[ToolCall] | None:
@@ -339,6 +357,10 @@ def observation_space() -> Any:
     })
 
 
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` without building an encoder per call
+_ACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def act_json(acts: Sequence[Sequence[str]]) -> str:
     """Acts as compact JSON text (what the trajectory's messages keep at act level)."""
-    return json.dumps([list(a) for a in acts], ensure_ascii=False, separators=(",", ":"))
+    return _ACT_ENCODER.encode([list(a) for a in acts])

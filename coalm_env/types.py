@@ -60,6 +60,10 @@ class ToolCall:
         return f"{self.name}({args})"
 
 
+#: ``json.dumps(..., ensure_ascii=False, default=str)`` without building an encoder per call
+_CONTENT_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 @dataclass
 class ToolResult:
     """What an API call returned: a value when ``ok``, else a structured ``error``.
@@ -94,7 +98,7 @@ class ToolResult:
         """The text an agent sees in the tool message."""
         payload = self.value if self.ok else {"error": self.error}
         try:
-            return json.dumps(payload, ensure_ascii=False, default=str)
+            return _CONTENT_ENCODER.encode(payload)  # json.dumps(payload, ensure_ascii=False, default=str)
         except (ValueError, RecursionError):  # an integer too long to print, a cycle: the safe copy
             return json.dumps(json_safe(payload), ensure_ascii=False)
 

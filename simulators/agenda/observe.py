@@ -9,6 +9,7 @@ the agent's no-match and booking-failure reports when it expected them (its ``fa
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from coalm_env.text import find_numbers
@@ -117,10 +118,21 @@ def _retarget(state: AgendaState, d: str, intent: str, values: dict[str, str]) -
 
 
 # -- bookings ----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
+def _cached_first_number(text: str) -> tuple[int, ...]:
+    return tuple(find_numbers(text)[:1])
+
+
+def _first_number(text: str) -> tuple[int, ...]:
+    """The first number :func:`find_numbers` reads in ``text`` (none: ``()``); kept per short text (booking
+    values repeat: "2", "4", "3 nights"; reading one costs a dozen regex scans)."""
+    return _cached_first_number(text) if len(text) <= 64 else tuple(find_numbers(text)[:1])
+
+
 def _same(context: Any, slot: str, have: Any, want: Any) -> bool:
     if slot in ("people", "stay"):
-        a, b = find_numbers(str(have)), find_numbers(str(want))
-        return bool(a) and a[:1] == b[:1]
+        a, b = _first_number(str(have)), _first_number(str(want))
+        return bool(a) and a == b
     return context.vocab.same_value(slot, have, want)  # places compare as names of the domain's vocabulary
 
 

@@ -6,6 +6,7 @@ its value from an earlier step's result (``[step, "results.0.name"]``), i.e. alo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -61,15 +62,24 @@ def argument_key(value: Any) -> Any:
     if isinstance(value, (int, float)):
         number = safe_float(value)
         return value if number is None else number
+    if type(value) is str and len(value) <= 256:  # short text: the same values come back every episode
+        key = _text_key(value)
+        return key if key == key else _text_key.__wrapped__(value)  # a NaN: a fresh one, as before (no identity)
     if isinstance(value, str):
-        text = " ".join(value.lower().split())
-        number = safe_float(text) if len(text) <= 400 else None
-        return text if number is None else number
+        return _text_key.__wrapped__(value)
     if isinstance(value, (list, tuple)):
         return tuple(argument_key(v) for v in value)
     if isinstance(value, dict):
         return tuple(sorted((str(k), argument_key(v)) for k, v in value.items()))
     return value
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _text_key(value: str) -> Any:
+    """:func:`argument_key` of a text (kept per short text)."""
+    text = " ".join(value.lower().split())
+    number = safe_float(text) if len(text) <= 400 else None
+    return text if number is None else number
 
 
 def _wildcard(path: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from coalm_env.domains.multiwoz.database import _sorted, matches
+from coalm_env.domains.multiwoz.database import _sorted, plain_matches as matches
 from coalm_env.resolve import domain_for
 from tests.conftest import need_data
 

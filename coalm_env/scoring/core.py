@@ -94,9 +94,16 @@ def dense_components(steps: Sequence[StepRecord], credit: float, turns: int) -> 
 
 
 def _counts(steps: Sequence[StepRecord]) -> tuple[int, int, int]:
-    """Calls, error results and parse errors of ``steps``."""
-    return (sum(len(s.calls) for s in steps), sum(1 for s in steps for r in s.results if not r.ok),
-            sum(1 for s in steps if s.kind == "error"))
+    """Calls, error results and parse errors of ``steps`` (one pass: this runs at every step)."""
+    calls = errors = parse = 0
+    for s in steps:
+        calls += len(s.calls)
+        for r in s.results:
+            if not r.ok:
+                errors += 1
+        if s.kind == "error":
+            parse += 1
+    return calls, errors, parse
 
 
 class DenseComponents:

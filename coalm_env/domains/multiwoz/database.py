@@ -11,6 +11,7 @@ from ``db_convlab2/`` when present (it adds their address and postcode). Normali
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +91,25 @@ def _stem(name: str) -> str:
 def matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
     """MultiWOZ matching (:meth:`coalm_env.domains.tod.vocab.Vocabulary.matches`) with canonical values, names compared
     by :func:`name_spelling_key`, and the evaluators' rule that an ``unknown`` (the dataset's ``?``) attribute
-    matches anything."""
+    matches anything. Constraint sets of short texts are compiled once (:func:`matcher`, kept per set); others
+    are read as :func:`plain_matches` reads them."""
+    if len(constraints) <= 16:
+        try:
+            key = tuple(constraints.items())
+            if all(type(k) is str and type(v) is str and len(v) <= 256 for k, v in key):
+                return _kept_matcher(key)(record)
+        except (AttributeError, TypeError):
+            pass
+    return plain_matches(record, constraints)
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _kept_matcher(items: tuple[tuple[str, str], ...]) -> Callable[[Mapping[str, Any]], bool]:
+    return matcher(dict(items))
+
+
+def plain_matches(record: Mapping[str, Any], constraints: Mapping[str, Any]) -> bool:
+    """:func:`matches`, read slot by slot for one record (the reference the compiled :func:`matcher` equals)."""
     wanted = {}
     for slot, value in constraints.items():
         have = record.get(slot)

@@ -320,7 +320,7 @@ def user_acts(acts: Any) -> tuple[tuple[str, str, str, str], ...]:
     for act in (acts if isinstance(acts, (list, tuple)) else ())[:MAX_USER_ACTS]:
         if not isinstance(act, (list, tuple)) or not 2 <= len(act) <= 4:
             continue
-        fields = [_text(x) for x in act]
+        fields = [x if type(x) is str else _text(x) for x in act]  # plain text as it is (what _text gives it)
         fields += [""] * (4 - len(fields))
         intent = fields[0].strip()
         intent = intent[:1].upper() + intent[1:]

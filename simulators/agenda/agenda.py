@@ -115,7 +115,11 @@ def is_done(p: DomainProgress) -> bool:
         return False
     if p.needs_booking and p.booking is None:
         return False
-    return all(s in p.received for s in p.reqt)
+    received = p.received
+    for s in p.reqt:  # a loop, not all(generator): this runs tens of times per user turn
+        if s not in received:
+            return False
+    return True
 
 
 def goal_domain_order(goal: dict[str, Any], schemas: Mapping[str, Any]) -> list[str]:

@@ -23,7 +23,9 @@ from typing import Any
 
 from simulators.acts import Act, ActType
 from simulators.agenda.agenda import AgendaState, push
-from simulators.agenda.observe import _bookings, _dedupe, _failures, _offers, _open_domains, _questions, _same
+from simulators.agenda.observe import (
+    _bookings, _dedupe, _failures, _offers, _open_domains, _questions, _same, receive_values,
+)
 from simulators.agenda.understand import Reading
 
 __all__ = ["read_acts", "observe_acts"]
@@ -79,22 +81,8 @@ def _values(state: AgendaState, acts: Sequence[Sequence[str]], context: Any) -> 
             given.setdefault(slot, []).append(value)
     if not given:
         return False
-    progress = False
-    for d in _open_domains(state):
-        p = state.progress[d]
-        record = p.booking if d == "taxi" else (context.lookup(d, p.entity) if p.entity else None)
-        if not record:
-            continue
-        for slot in p.reqt:
-            if slot in p.received or slot == "reference":
-                continue
-            if slot not in record or str(record[slot]) == "":
-                p.received[slot] = ""  # nothing to learn: the database has no value
-            elif any(v == str(record[slot]) or context.vocab.same_value(slot, v, record[slot])
-                     for v in given.get(slot, ())):
-                p.received[slot] = str(record[slot])
-                progress = True
-    return progress
+    return receive_values(state, context, lambda _d, slot, record: any(
+        v == str(record) or context.vocab.same_value(slot, v, record) for v in given.get(slot, ())))
 
 
 def _proposal(state: AgendaState, acts: Sequence[Sequence[str]], context: Any, reactions: list[Act]) -> bool:

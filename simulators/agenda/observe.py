@@ -223,6 +223,13 @@ def _offers(state: AgendaState, reading: Reading, context: Any, reactions: list[
 
 # -- requested values ------------------------------------------------------------------------
 def _values(state: AgendaState, reading: Reading, context: Any) -> bool:
+    return receive_values(state, context, lambda d, slot, value: value_given(slot, value, reading.text, context.vocab, d))
+
+
+def receive_values(state: AgendaState, context: Any, given: Any) -> bool:
+    """Mark each requested slot of the open domains as received when ``given(domain, slot, record_value)`` says
+    the agent gave its value (the record: the booked taxi, else the offered venue's DB row); a slot the record
+    has no value for is received empty. Whether something new was received."""
     progress = False
     for d in _open_domains(state):
         p = state.progress[d]
@@ -234,7 +241,7 @@ def _values(state: AgendaState, reading: Reading, context: Any) -> bool:
                 continue
             if slot not in record or str(record[slot]) == "":
                 p.received[slot] = ""  # nothing to learn: the database has no value
-            elif value_given(slot, record[slot], reading.text, context.vocab, d):
+            elif given(d, slot, record[slot]):
                 p.received[slot] = str(record[slot])
                 progress = True
     return progress

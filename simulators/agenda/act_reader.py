@@ -24,7 +24,7 @@ from typing import Any
 from simulators.acts import Act, ActType
 from simulators.agenda.agenda import AgendaState, push
 from simulators.agenda.observe import (
-    _bookings, _dedupe, _failures, _offers, _open_domains, _questions, _same, receive_values,
+    _bookings, _dedupe, _failures, _offers, _questions, _same, receive_values,
 )
 from simulators.agenda.understand import Reading
 

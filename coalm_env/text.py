@@ -45,16 +45,19 @@ def mentions(text: str, value: str) -> bool:
     v = word_key(value)
     if not v:
         return False
-    key = word_key(text)
-    # the pattern is the literal ``v`` between boundaries: test the substring first, compile only then
-    # ``v`` at any place not inside a longer word or number: ``(?<![a-z0-9])v(?![a-z0-9])`` without a
-    # pattern compiled per value
-    at = key.find(v)
+    return contains_bounded(word_key(text), v)
+
+
+def contains_bounded(text: str, v: str) -> bool:
+    """Whether ``v`` occurs in ``text`` not inside a longer word or number: what
+    ``re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", text)`` finds, without compiling a pattern per
+    value (hundreds of distinct patterns per episode thrash re's cache). Both already lower case."""
+    at = text.find(v)
     while at != -1:
         end = at + len(v)
-        if (at == 0 or key[at - 1] not in _ALNUM) and (end == len(key) or key[end] not in _ALNUM):
+        if (at == 0 or text[at - 1] not in _ALNUM) and (end == len(text) or text[end] not in _ALNUM):
             return True
-        at = key.find(v, at + 1)
+        at = text.find(v, at + 1)
     return False
 
 

@@ -15,6 +15,7 @@ from coalm_env.domains.apibank.scoring import gold_end_hash, score_calls, score_
 from coalm_env.domains.apibank.session import APIBankSession
 from coalm_env.errors import ConfigError, UnknownNameError
 from coalm_env.parsing import format_calls, format_reply
+from coalm_env.text import contains_bounded
 from coalm_env.types import Scenario, ToolCall, Trajectory
 from coalm_env.domains.apibank.manual import MANUAL
 
@@ -49,19 +50,7 @@ def _said_verbatim(value: Any, text: str) -> bool:
     v = " ".join(str(value).lower().split())
     if len(v) < 2:
         return False
-    # what re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", text) finds, without building a pattern
-    # per value (hundreds of distinct patterns per episode kept re's cache thrashing)
-    text = text.lower()
-    at = text.find(v)
-    while at >= 0:
-        end = at + len(v)
-        if (at == 0 or text[at - 1] not in _ALNUM) and (end == len(text) or text[end] not in _ALNUM):
-            return True
-        at = text.find(v, at + 1)
-    return False
-
-
-_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+    return contains_bounded(text.lower(), v)
 
 
 class APIBankDomain:

@@ -274,19 +274,27 @@ def mwz_inform_success(scenario: Scenario, episode: Episode, index: TextIndex,
 def entity_inform_success_domains(scenario: Scenario, episode: Episode, index: TextIndex,
                                   goal_venues: Mapping[str, set[str]]) -> tuple[dict[str, bool], dict[str, bool]]:
     """Per goal domain: (offered venues fit, requestables provided) of :func:`mwz_inform_success`."""
+    return domain_verdicts(scenario, goal_venues, lambda d: offered_venues(d, episode, index),
+                           lambda d: provided_requestables(d, episode, index))
+
+
+def domain_verdicts(scenario: Scenario, goal_venues: Mapping[str, set[str]], offered: Any,
+                    provided: Any) -> tuple[dict[str, bool], dict[str, bool]]:
+    """Per goal domain: (offered venues fit, requestables provided), the agent's offers and provided slots
+    read by ``offered(domain)`` (venue domains only) and ``provided(domain)``: text replies or dialogue acts."""
     match, success = {}, {}
     for d, sub in scenario.goal.items():
         if not sub or d not in SCHEMAS:
             continue
         requested = scenario.gold.requested.get(d, ())
-        offered = offered_venues(d, episode, index) if d in VENUE_DOMAINS else []
+        venues = offered(d) if d in VENUE_DOMAINS else []
         if "name" in sub.get("info", {}) or d in ("taxi", "police", "hospital"):
             match[d] = True
-        elif d == "train" and not offered and "trainID" not in requested:
+        elif d == "train" and not venues and "trainID" not in requested:
             match[d] = True
         else:
-            match[d] = bool(offered) and set(offered) <= goal_venues.get(d, set())
-        success[d] = goal_requestables(d, sub, requested) <= provided_requestables(d, episode, index)
+            match[d] = bool(venues) and set(venues) <= goal_venues.get(d, set())
+        success[d] = goal_requestables(d, sub, requested) <= provided(d)
     return match, success
 
 

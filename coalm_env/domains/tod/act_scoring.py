@@ -136,21 +136,10 @@ def _provided(d: str, episode: Episode, values: Mapping[str, Mapping[str, set[st
 
 def _entity_inform_success(scenario: Scenario, episode: Episode, values: Mapping[str, Any],
                            goal_venues: Mapping[str, set[str]]) -> dict[str, float]:
-    from coalm_env.domains.multiwoz.scoring import VENUE_DOMAINS, goal_requestables
+    from coalm_env.domains.multiwoz.scoring import domain_verdicts
 
-    match, success = {}, {}
     train_ids = values.get("train", {}).get("trainID", set())
-    for d, sub in scenario.goal.items():
-        if not sub or d not in SCHEMAS:
-            continue
-        requested = scenario.gold.requested.get(d, ())
-        venues = _offered_venues(d, episode, train_ids) if d in VENUE_DOMAINS else []
-        if "name" in sub.get("info", {}) or d in ("taxi", "police", "hospital"):
-            match[d] = True
-        elif d == "train" and not venues and "trainID" not in requested:
-            match[d] = True
-        else:
-            match[d] = bool(venues) and set(venues) <= goal_venues.get(d, set())
-        success[d] = goal_requestables(d, sub, requested) <= _provided(d, episode, values)
+    match, success = domain_verdicts(scenario, goal_venues, lambda d: _offered_venues(d, episode, train_ids),
+                                     lambda d: _provided(d, episode, values))
     inform = all(match.values())
     return {"inform": float(inform), "success": float(inform and all(success.values()))}

@@ -26,7 +26,8 @@ from typing import Any
 
 from coalm_env.errors import ConfigError, DependencyNotInstalled, UnknownNameError
 
-__all__ = ["TrainConfig", "OWN_KEYS", "LORA_PAPER", "PAPER_TRAINING", "trl_config_class", "load_config"]
+__all__ = ["TrainConfig", "OWN_KEYS", "LORA_PAPER", "PAPER_TRAINING", "trl_config_class", "load_config",
+           "cpu_bf16_warning"]
 
 #: LoRA preset of the CoALM paper: r=16, alpha=32 on all linear layers
 LORA_PAPER = {"r": 16, "lora_alpha": 32, "target_modules": "all-linear", "lora_dropout": 0.05, "task_type": "CAUSAL_LM"}
@@ -65,6 +66,8 @@ class TrainConfig:
 
         TRL's configs default the deprecated ``gradient_checkpointing`` to True; unless the YAML sets either
         name, that default is passed under its new name ``activation_checkpointing`` (no FutureWarning).
+        TRL also defaults ``bf16`` to True; training on a CPU without native bfloat16 matrix units (no
+        AVX-512) then runs in emulated bf16, which warns (:func:`cpu_bf16_warning`).
         """
         cls = trl_config_class(self.trainer)
         kwargs = dict(self.trl)
@@ -72,10 +75,33 @@ class TrainConfig:
             names = {f.name: f for f in dataclasses.fields(cls)}
             if "activation_checkpointing" in names:
                 kwargs["activation_checkpointing"] = names["gradient_checkpointing"].default
-        return cls(**kwargs)
+        args = cls(**kwargs)
+        message = cpu_bf16_warning(args)
+        if message:
+            import warnings
+
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        return args
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(dataclasses.asdict(self), default=str))
+
+
+def cpu_bf16_warning(args: Any, capability: str | None = None) -> str | None:
+    """A warning when ``args`` train in bf16 on a CPU whose torch kernels have no AVX-512 path
+    (``torch.backends.cpu.get_cpu_capability()`` is ``"AVX2"``, ``"DEFAULT"``...): bf16 matrix products then
+    fall back to a reference loop. Measured on a 2-core AVX2 EPYC (tiny_coalm's 4M-parameter Llama, batch 8,
+    512 tokens): 17-19 s per SFT step in bf16 against about 1 s in fp32."""
+    if not getattr(args, "bf16", False):
+        return None
+    import torch
+
+    on_cpu = bool(getattr(args, "use_cpu", False)) or not torch.cuda.is_available()
+    capability = capability or torch.backends.cpu.get_cpu_capability()
+    if not on_cpu or capability.upper().startswith("AVX512"):
+        return None
+    return (f"bf16=True on a CPU without AVX-512 (torch CPU capability {capability}): bf16 runs emulated, "
+            "about 15x slower than fp32 here; set `bf16: false` in the config to train in fp32")
 
 
 def trl_config_class(trainer: str) -> type:

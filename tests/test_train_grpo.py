@@ -46,12 +46,16 @@ def _token_noise(completion_ids, **_):
     return [float(sum(ids) % 7) for ids in completion_ids]
 
 
-def _train(config):
+def _first_token(completion_ids, **_):
+    return [float(ids[0]) if ids else 0.0 for ids in completion_ids]
+
+
+def _train(config, noise=_token_noise):
     import torch
 
     from coalm_env.train.grpo import build_trainer
 
-    trainer = build_trainer(config, extra_rewards=[_token_noise])
+    trainer = build_trainer(config, extra_rewards=[noise])
     before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
     trainer.train()
     changed = [k for k, v in trainer.model.state_dict().items() if not torch.equal(before[k], v)]
@@ -131,3 +135,29 @@ def test_reward_weights_and_config_errors(tiny_model_dir, tmp_path):
     rloo = from_mapping({"trainer": "rloo", "model": str(tiny_model_dir), "env": ENV, "output_dir": str(tmp_path)})
     with pytest.raises(ConfigError, match="RLOOTrainer"):
         build_trainer(rloo)
+
+
+def test_rollout_func_branch_mode_trains_on_exact_step_contexts(tiny_model_dir, tmp_path):
+    """mode=branch: each row is one agent step sampled in its own context, branched from a greedy episode:
+    the group's branches replay the same greedy prefix on the same seed, the rebuilt prompt equals the greedy
+    one (exact_context 1), and each row's prompt is the branch step's prompt."""
+    trainer, changed = _train(_config(tiny_model_dir, tmp_path, {"adapter": "rollout_func", "policy": "react",
+                                                                   "mode": "branch"}), noise=_first_token)
+    assert changed  # (the two samples' first tokens differ with this seed, so the group has an advantage)
+    log = trainer.state.log_history[0]
+    assert log["rollout/exact_context"] == 1.0 and "rollout/informative_groups" in log
+    func = trainer.rollout_func
+    (k,) = func.last_branch  # one group per step (batch 2, 2 generations)
+    greedy, branches = func._envs[0].trajectory, [e.trajectory for e in func._envs[1:3]]
+    assert k is not None and k < len(greedy.steps)
+    for traj in branches:
+        assert traj.scenario_id == greedy.scenario_id and traj.stop_reason is not None
+        assert [s.action for s in traj.steps[:k]] == [s.action for s in greedy.steps[:k]]
+        assert traj.steps[k].extra["prompt_ids"] == greedy.steps[k].extra["prompt_ids"]
+
+
+def test_rollout_func_branch_mode_is_refused_for_unknown_modes():
+    from coalm_env.train.rollout_func import EpisodeRollout
+
+    with pytest.raises(ConfigError, match="rollout mode"):
+        EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="steps")

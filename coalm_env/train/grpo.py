@@ -13,7 +13,9 @@ Our keys (the rest of the YAML is ``GRPOConfig``; :mod:`coalm_env.train.config`)
     env: {id: coalm/Travel-v0, user: agenda, split: train, scenarios: 64, options: {max_turns: 6}}
     reward: {success: 1.0, graph_credit: 0.2}     # weights (coalm_env.train.reward)
     rollout: {adapter: rollout_func, policy: chat, max_tokens: 64, max_episode_tokens: null, seed: 0,
-              policy_options: {}}          # react: {compact: 1, history: 1, results: 1, preamble: 0}
+              policy_options: {},          # react: {compact: 1, history: 1, results: 1, preamble: 0}
+              mode: episode}               # episode: one spliced sequence per episode; branch: one exact step
+                                           # per row, branched from a greedy episode (per-step GRPO)
 
 ``trainer: rloo`` is refused: TRL 1.16's ``RLOOTrainer`` takes neither ``environment_factory`` nor
 ``rollout_func``, so it cannot run multi-turn episodes or mask env tokens.
@@ -30,7 +32,7 @@ __all__ = ["ADAPTERS", "run", "build_trainer", "env_settings"]
 
 ADAPTERS = ("environment_factory", "rollout_func")
 _ENV_KEYS = ("id", "user", "split", "scenarios", "options")
-_ROLLOUT_KEYS = ("adapter", "policy", "max_tokens", "max_episode_tokens", "seed", "policy_options")
+_ROLLOUT_KEYS = ("adapter", "policy", "max_tokens", "max_episode_tokens", "seed", "policy_options", "mode")
 
 
 def _checked(section: dict[str, Any], known: tuple[str, ...], where: str) -> dict[str, Any]:

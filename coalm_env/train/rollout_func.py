@@ -16,6 +16,17 @@ message), the tokens after the longest common prefix are taken, and the step is 
 (``rollout/exact_context``): the trainer then scores the completion in a slightly different context than
 the one it was sampled in.
 
+``mode="branch"`` trains on exact contexts instead (per-step GRPO): each group of ``num_generations``
+rows of one scenario plays that scenario once greedily (temperature 0), draws a branch step ``k`` among
+its agent steps (seeded), rebuilds the state before step ``k`` in each of the group's envs by replaying
+the greedy actions on the same reset seed (the env is deterministic; ``rollout/exact_context`` checks that
+the rebuilt prompt equals the greedy one), samples the group's ``num_generations`` completions at step
+``k`` at the trainer's temperature, and finishes each branch greedily. A row is then that step's own
+prompt ids and sampled completion (the context it was sampled in, exactly), and its reward is the
+episode's: the group shares the prefix and the user's draws, so the group baseline isolates the effect
+of the step-``k`` choice on a greedy episode, which is what the greedy evaluation measures. Groups whose
+branches all end alike carry no advantage (``rollout/informative_groups`` logs their share).
+
 The reward (:func:`metrics_reward`) is :func:`coalm_env.train.reward.episode_reward` of each episode's
 metrics, forwarded to reward functions as the ``coalm_metrics`` column.
 """
@@ -128,11 +139,18 @@ class EpisodeRollout:
             prompt face different users' draws and sample with different seeds).
         policy_options: the policy's own options (``react``: ``compact``, ``history``, ``results``,
             ``preamble``), so RL samples with the prompt layout the model was fine-tuned on.
+        mode: ``"episode"`` (one spliced sequence per episode) or ``"branch"`` (one exact agent step per
+            row, branched from a greedy episode; see the module docstring).
     """
+
+    MODES = ("episode", "branch")
 
     def __init__(self, env_id: str, env_kwargs: Mapping[str, Any] | None = None, *, policy: str = "chat",
                  max_tokens: int | None = None, max_episode_tokens: int | None = None, seed: int = 0,
-                 policy_options: Mapping[str, Any] | None = None):
+                 policy_options: Mapping[str, Any] | None = None, mode: str = "episode"):
+        if mode not in self.MODES:
+            raise ConfigError(f"rollout mode must be one of {', '.join(self.MODES)}, got {mode!r}")
+        self.mode = mode
         if policy not in ("chat", "react"):
             raise ConfigError(f"rollout policy must be 'chat' or 'react', got {policy!r}")
         self.policy_options = {str(k): v for k, v in dict(policy_options or {}).items()}
@@ -152,16 +170,18 @@ class EpisodeRollout:
         was_training = model.training
         model.eval()
         try:
+            if self.mode == "branch":
+                return self._branch_batch([str(p) for p in prompts], model, trainer)
             trajectories = self.play([str(p) for p in prompts], self._policy(model, trainer))
         finally:
             model.train(was_training)
         return self._batch(trajectories, trainer)
 
-    def _policy(self, model: Any, trainer: Any) -> Any:
+    def _policy(self, model: Any, trainer: Any, greedy: bool = False) -> Any:
         from coalm_env.registry import POLICIES
 
         args = trainer.args
-        params = SamplingParams(temperature=float(args.temperature), top_p=float(args.top_p),
+        params = SamplingParams(temperature=0.0 if greedy else float(args.temperature), top_p=float(args.top_p),
                                 max_tokens=int(self.max_tokens or args.max_completion_length))
         generator = TrainerGenerator(model, trainer.processing_class, params)
         return POLICIES.resolve(self.policy_name)(generator, seed=self.seed, **self.policy_options)
@@ -175,22 +195,100 @@ class EpisodeRollout:
             self._envs.append(gym.make(self.env_id, **self.env_kwargs).unwrapped)
         return self._envs[i]
 
+    def _reset_seed(self) -> int:
+        return int(np.random.SeedSequence([self.seed, next(self._counter)]).generate_state(1)[0])
+
     def play(self, scenario_ids: Sequence[str], policy: Any) -> list[Any]:
         """One episode per scenario id, lock-step (one batched ``act`` per round); the trajectories."""
         envs = [self._env(i) for i in range(len(scenario_ids))]
         obs, infos = [], []
         for env, sid in zip(envs, scenario_ids):
-            seed = int(np.random.SeedSequence([self.seed, next(self._counter)]).generate_state(1)[0])
-            o, info = env.reset(seed=seed, options={"scenario_id": sid})
+            o, info = env.reset(seed=self._reset_seed(), options={"scenario_id": sid})
             obs.append(o)
             infos.append(info)
+        self._finish(envs, obs, infos, policy)
+        return [env.trajectory for env in envs]
+
+    @staticmethod
+    def _finish(envs: Sequence[Any], obs: list[Any], infos: list[Any], policy: Any) -> None:
+        """Step every env with ``policy`` (lock-step, one batched ``act`` per round) until all have ended."""
         active = [i for i, env in enumerate(envs) if env.trajectory.stop_reason is None]
         while active:
             actions = policy.act([obs[i] for i in active], [infos[i] for i in active])
             for i, action in zip(active, actions):
                 obs[i], _, terminated, truncated, infos[i] = envs[i].step(action)
             active = [i for i in active if envs[i].trajectory.stop_reason is None]
-        return [env.trajectory for env in envs]
+
+    # -- branch mode ---------------------------------------------------------------------------
+    def _branch_batch(self, prompts: list[str], model: Any, trainer: Any) -> dict[str, list]:
+        """Rows of exact agent steps branched from greedy episodes (module docstring, ``mode="branch"``)."""
+        size = int(getattr(trainer, "num_generations", 0) or trainer.args.num_generations)
+        if len(prompts) % size or any(len(set(prompts[g:g + size])) != 1 for g in range(0, len(prompts), size)):
+            raise ConfigError("branch mode needs each scenario's num_generations rows side by side (GRPO's layout)")
+        groups = [prompts[g] for g in range(0, len(prompts), size)]
+        greedy, sampler = self._policy(model, trainer, greedy=True), self._policy(model, trainer)
+        # 1. one greedy episode per group, on the seed its branches will share
+        seeds = [self._reset_seed() for _ in groups]
+        envs = [self._env(i) for i in range(len(groups))]
+        obs, infos = [], []
+        for env, sid, seed in zip(envs, groups, seeds):
+            o, info = env.reset(seed=seed, options={"scenario_id": sid})
+            obs.append(o)
+            infos.append(info)
+        self._finish(envs, obs, infos, greedy)
+        played = [[s for s in env.trajectory.steps] for env in envs]
+        # 2. the branch step of each group: one of the greedy episode's generated agent steps
+        rng = np.random.default_rng([self.seed, next(self._counter)])
+        branch = []
+        for steps in played:
+            generated = [j for j, s in enumerate(steps) if s.extra.get("token_ids") is not None]
+            branch.append(int(generated[rng.integers(len(generated))]) if generated else None)
+        self.last_branch = branch  # the branch step (step index) of each group of the last call: diagnostics
+        # 3. rebuild the state before the branch step in each branch's env (same seed, the greedy actions)
+        rows = [(g, b) for g in range(len(groups)) for b in range(size)]
+        benvs = [self._env(len(groups) + r) for r in range(len(rows))]
+        bobs: list[Any] = [None] * len(rows)
+        binfos: list[Any] = [None] * len(rows)
+        for r, (g, b) in enumerate(rows):
+            bobs[r], binfos[r] = benvs[r].reset(seed=seeds[g], options={"scenario_id": groups[g]})
+            for step in played[g][:branch[g] or 0]:
+                bobs[r], _, _, _, binfos[r] = benvs[r].step(step.action)
+        live = [r for r, (g, _) in enumerate(rows) if branch[g] is not None
+                and benvs[r].trajectory.stop_reason is None]
+        # 4. the group's samples at the branch step: distinct sampling seeds per branch
+        infos_k = [{**binfos[r], "episode": int(self._reset_seed() % 2**31)} for r in live]
+        sampled = dict(zip(live, sampler.act([bobs[r] for r in live], infos_k)))
+        exact = []
+        for r, action in sampled.items():
+            g = rows[r][0]
+            exact.append(list(action.extra.get("prompt_ids") or []) ==
+                         list(played[g][branch[g]].extra.get("prompt_ids") or []))
+            bobs[r], _, _, _, binfos[r] = benvs[r].step(action)
+        # 5. each branch finishes greedily; its reward is its episode's
+        self._finish([benvs[r] for r in live], [bobs[r] for r in live], [binfos[r] for r in live], greedy)
+        tokenizer = trainer.processing_class
+        out: dict[str, list] = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_mask": [],
+                                "coalm_metrics": []}
+        for r in range(len(rows)):
+            if r in sampled and sampled[r].extra.get("token_ids") is not None:
+                rec = sampled[r].extra
+                seq = {"prompt_ids": list(rec["prompt_ids"]), "completion_ids": list(rec["token_ids"]),
+                       "logprobs": [float(x) for x in rec["logprobs"]], "env_mask": [1] * len(rec["token_ids"])}
+                metrics = dict(benvs[r].trajectory.metrics)
+            else:  # the user ended the greedy episode before any agent step: nothing to learn from
+                seq = _empty(tokenizer)
+                seq.pop("exact")
+                metrics = dict(envs[rows[r][0]].trajectory.metrics)
+            for key, value in seq.items():
+                out[key].append(value)
+            out["coalm_metrics"].append(metrics)
+        _log(trainer, "rollout/exact_context", float(np.mean(exact)) if exact else 1.0)
+        outcomes = [[out["coalm_metrics"][g * size + b].get("success", 0.0) for b in range(size)]
+                    for g in range(len(groups))]
+        _log(trainer, "rollout/informative_groups", float(np.mean([len(set(o)) > 1 for o in outcomes])))
+        _log(trainer, "rollout/greedy_success", float(np.mean([e.trajectory.metrics.get("success", 0.0)
+                                                                for e in envs])))
+        return out
 
     def _batch(self, trajectories: Sequence[Any], trainer: Any) -> dict[str, list]:
         tokenizer = trainer.processing_class

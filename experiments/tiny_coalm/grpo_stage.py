@@ -41,8 +41,10 @@ def wall_cap(seconds: float | None) -> Any:
 
 
 def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str, Any], prompt: dict[str, Any],
-                steps: int, scenarios: int, generations: int, lr: float, max_turns: int = 10) -> Any:
-    """The GRPO run config (our keys + GRPOConfig fields), on the train split only."""
+                steps: int, scenarios: int, generations: int, lr: float, max_turns: int = 10, mode: str = "episode",
+                groups: int = 1) -> Any:
+    """The GRPO run config (our keys + GRPOConfig fields), on the train split only; ``groups`` scenarios (each
+    with ``generations`` rollouts) per optimiser step; ``mode``: the rollout_func adapter's (episode | branch)."""
     policy_options = {"compact": int(prompt["compact"]), "history": prompt["history"], "results": prompt["results"],
                       "preamble": int(prompt["preamble"])}
     return tconfig.from_mapping({
@@ -51,8 +53,8 @@ def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str,
                 "options": {**env_options, "max_turns": max_turns}},
         "reward": REWARD,
         "rollout": {"adapter": "rollout_func", "policy": "react", "max_tokens": s["max_tokens"],
-                    "max_episode_tokens": 768, "seed": 0, "policy_options": policy_options},
-        "output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": generations,
+                    "max_episode_tokens": 768, "seed": 0, "policy_options": policy_options, "mode": mode},
+        "output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": generations * groups,
         "num_generations": generations, "max_completion_length": s["max_tokens"], "temperature": 1.0,
         "learning_rate": lr, "beta": 0.0, "logging_steps": 1, "save_strategy": "no", "report_to": "none",
         "use_cpu": True, "bf16": False, "seed": 0,
@@ -61,14 +63,16 @@ def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str,
 
 def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, Any], env_options: dict[str, Any],
                prompt: dict[str, Any], steps: int, scenarios: int = 64, generations: int = 8, lr: float = 2e-5,
-               seconds: float | None = None, tag: str = "grpo", max_turns: int = 10) -> dict[str, Any]:
+               seconds: float | None = None, tag: str = "grpo", max_turns: int = 10, mode: str = "episode",
+               groups: int = 1) -> dict[str, Any]:
     """Train GRPO from ``work/base`` into ``work/tag`` (at most ``steps`` steps or ``seconds`` of wall time),
     evaluate it; returns ``{"train": metrics, "eval": report, "wall_train_s", "wall_eval_s"}``."""
     from coalm_env.train.grpo import build_trainer
     from coalm_env.train.runs import changed_fraction, save_outputs
 
     t = time.perf_counter()
-    config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr, max_turns)
+    config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr, max_turns,
+                         mode, groups)
     trainer = build_trainer(config)
     trainer.add_callback(wall_cap(seconds))
     before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
@@ -100,12 +104,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--generations", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--max-turns", type=int, default=6, help="episode cap during GRPO rollouts (eval: the env's)")
+    ap.add_argument("--mode", choices=("episode", "branch"), default=None,
+                    help="rollout_func mode (default: the run's grpo_mode setting)")
+    ap.add_argument("--groups", type=int, default=None, help="scenarios per step (default: the run's grpo_groups)")
     args = ap.parse_args(argv)
     work = Path(args.work)
     res = json.loads(Path(args.results).read_text())
     s = {**FULL, **res.get("settings", {})}  # the run's own settings (run.py --set ...)
+    mode, groups = args.mode or s["grpo_mode"], args.groups or s["grpo_groups"]
     out = grpo_stage(work, s, args.base, _eval_spec(s), env_options(s), PROMPT, args.steps, args.scenarios,
-                     args.generations, args.lr, args.seconds, args.tag, max_turns=args.max_turns)
+                     args.generations, args.lr, args.seconds, args.tag, max_turns=args.max_turns, mode=mode,
+                     groups=groups)
     ev, tag = out["eval"], args.tag
     res["success"][tag] = ev["success"]
     base_eval = json.loads((work / args.base / "eval.json").read_text())
@@ -113,8 +122,12 @@ def main(argv: list[str] | None = None) -> dict:
     res["wall_s"].update({tag: out["wall_train_s"], f"eval_{tag}": out["wall_eval_s"]})
     log = out["train"]["log_history"]
     res[tag] = {"base": args.base, "steps_done": out["train"].get("steps_done"), "lr": args.lr,
-                "scenarios": args.scenarios, "generations": args.generations, "max_turns": args.max_turns, "reward_weights": REWARD,
-                "reward_curve": _rewards(log), "cap_s": args.seconds, "summary_metrics": ev["summary"]["metrics"]}
+                "scenarios": args.scenarios, "generations": args.generations, "max_turns": args.max_turns,
+                "mode": mode, "groups": groups, "reward_weights": REWARD, "reward_curve": _rewards(log),
+                "success_curve": [r["env/success"] for r in log if "env/success" in r],
+                "informative_groups": [r["rollout/informative_groups"] for r in log if "rollout/informative_groups" in r],
+                "changed_params": out["train"].get("changed_params"), "wall_train_s": out["wall_train_s"],
+                "cap_s": args.seconds, "summary_metrics": ev["summary"]["metrics"]}
     Path(args.results).write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")
     print(json.dumps({tag: ev["success"], f"vs_{args.base}": res["paired"][f"{tag}_vs_{args.base}"]["verdict"],
                       "reward_first_last": [_rewards(log)[:3], _rewards(log)[-3:]]}))

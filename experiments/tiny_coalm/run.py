@@ -43,12 +43,13 @@ QUICK = {"train_episodes": 40, "n_train": 2000, "proc_episodes": 4, "proc_eval_e
          "group_by_length": True,
          "vocab": 1200, "hidden": 64, "layers": 2, "max_steps": 20, "eval_episodes": 3,
          "mine_random_episodes": 12, "dpo_steps": 2, "max_length": 512, "max_tokens": 32, "batch": 8, "lr": 2e-3,
-         "grpo_steps": 1, "grpo_scenarios": 2, "grpo_generations": 2, "grpo_lr": 1e-3, "grpo_max_turns": 2}
+         "grpo_steps": 1, "grpo_scenarios": 2, "grpo_generations": 2, "grpo_lr": 1e-3, "grpo_max_turns": 2,
+         "grpo_mode": "branch", "grpo_groups": 1}
 FULL = {"train_episodes": 2000, "n_train": 2000, "proc_episodes": 0, "proc_eval_episodes": 50, "dpo_sft_weight": 1.0,
         "group_by_length": False, "vocab": 2048, "hidden": 256, "layers": 4, "max_steps": 2400, "eval_episodes": 200,
         "mine_scenarios": 128, "mine_samples": 4, "dpo_steps": 60, "max_length": 512, "max_tokens": 48, "batch": 8,
         "lr": 1e-3, "sft_seconds": None, "grpo_steps": 15, "grpo_scenarios": 32, "grpo_generations": 4,
-        "grpo_lr": 2e-5, "grpo_max_turns": 6, "grpo_seconds": None}
+        "grpo_lr": 2e-5, "grpo_max_turns": 6, "grpo_seconds": None, "grpo_mode": "branch", "grpo_groups": 4}
 
 
 def override(settings: dict, pairs: list[str]) -> dict:
@@ -133,7 +134,8 @@ def _eval_spec(s: dict) -> dict:
 def _trl(s: dict, out: Path, steps: int, lr: float) -> dict:
     return {"output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": s["batch"], "learning_rate": lr,
             "warmup_steps": 0.02, "lr_scheduler_type": s.get("schedule", "cosine"), "max_length": s["max_length"], "logging_steps": 5,
-            "save_strategy": "no", "report_to": "none", "use_cpu": True, "activation_checkpointing": False}
+            "save_strategy": "no", "report_to": "none", "use_cpu": True, "bf16": False,
+            "activation_checkpointing": False}
 
 
 def _machine() -> dict:
@@ -278,10 +280,12 @@ def main(argv: list[str] | None = None) -> dict:
         from experiments.tiny_coalm.grpo_stage import REWARD, grpo_stage
 
         g = grpo_stage(work, s, "sft", _eval_spec(s), env_options(s), PROMPT, s["grpo_steps"], s["grpo_scenarios"],
-                       s["grpo_generations"], s["grpo_lr"], s.get("grpo_seconds"), max_turns=s["grpo_max_turns"])
+                       s["grpo_generations"], s["grpo_lr"], s.get("grpo_seconds"), max_turns=s["grpo_max_turns"],
+                       mode=s["grpo_mode"], groups=s["grpo_groups"])
         ev["grpo"] = g["eval"]
         wall["grpo"], wall["eval_grpo"] = g["wall_train_s"], g["wall_eval_s"]
         res["grpo"] = {"base": "sft", "steps_done": g["train"].get("steps_done"), "reward_weights": REWARD,
+                       "mode": s["grpo_mode"], "groups": s["grpo_groups"],
                        "changed_params": g["train"].get("changed_params"),
                        "reward_curve": [r["reward"] for r in g["train"]["log_history"] if "reward" in r],
                        "success_curve": [r["env/success"] for r in g["train"]["log_history"] if "env/success" in r]}

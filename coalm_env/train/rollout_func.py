@@ -198,12 +198,13 @@ class EpisodeRollout:
     def _reset_seed(self) -> int:
         return int(np.random.SeedSequence([self.seed, next(self._counter)]).generate_state(1)[0])
 
-    def play(self, scenario_ids: Sequence[str], policy: Any) -> list[Any]:
-        """One episode per scenario id, lock-step (one batched ``act`` per round); the trajectories."""
+    def play(self, scenario_ids: Sequence[str], policy: Any, seeds: Sequence[int] | None = None) -> list[Any]:
+        """One episode per scenario id, lock-step (one batched ``act`` per round), on ``seeds`` (default: fresh
+        reset seeds); the trajectories."""
         envs = [self._env(i) for i in range(len(scenario_ids))]
         obs, infos = [], []
-        for env, sid in zip(envs, scenario_ids):
-            o, info = env.reset(seed=self._reset_seed(), options={"scenario_id": sid})
+        for k, (env, sid) in enumerate(zip(envs, scenario_ids)):
+            o, info = env.reset(seed=self._reset_seed() if seeds is None else seeds[k], options={"scenario_id": sid})
             obs.append(o)
             infos.append(info)
         self._finish(envs, obs, infos, policy)
@@ -229,14 +230,8 @@ class EpisodeRollout:
         greedy, sampler = self._policy(model, trainer, greedy=True), self._policy(model, trainer)
         # 1. one greedy episode per group, on the seed its branches will share
         seeds = [self._reset_seed() for _ in groups]
-        envs = [self._env(i) for i in range(len(groups))]
-        obs, infos = [], []
-        for env, sid, seed in zip(envs, groups, seeds):
-            o, info = env.reset(seed=seed, options={"scenario_id": sid})
-            obs.append(o)
-            infos.append(info)
-        self._finish(envs, obs, infos, greedy)
-        played = [[s for s in env.trajectory.steps] for env in envs]
+        played = [list(t.steps) for t in self.play(groups, greedy, seeds)]
+        envs = self._envs[:len(groups)]
         # 2. the branch step of each group: one of the greedy episode's generated agent steps
         rng = np.random.default_rng([self.seed, next(self._counter)])
         branch = []

@@ -90,7 +90,17 @@ def _rewards(log: list[dict[str, Any]]) -> list[float]:
     return [r["reward"] for r in log if "reward" in r]
 
 
+def stage_record(train: dict[str, Any], base: str, mode: str, groups: int) -> dict[str, Any]:
+    """The results entry of a GRPO stage from its train metrics (run.py and :func:`main` write the same)."""
+    log = train["log_history"]
+    return {"base": base, "steps_done": train.get("steps_done"), "reward_weights": REWARD, "mode": mode,
+            "groups": groups, "changed_params": train.get("changed_params"), "reward_curve": _rewards(log),
+            "success_curve": [r["env/success"] for r in log if "env/success" in r],
+            "informative_groups": [r["rollout/informative_groups"] for r in log if "rollout/informative_groups" in r]}
+
+
 def main(argv: list[str] | None = None) -> dict:
+    from coalm_env.train.rollout_func import EpisodeRollout
     from experiments.tiny_coalm.run import FULL, PROMPT, _eval_spec, _outcomes, env_options
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -104,7 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--generations", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--max-turns", type=int, default=6, help="episode cap during GRPO rollouts (eval: the env's)")
-    ap.add_argument("--mode", choices=("episode", "branch"), default=None,
+    ap.add_argument("--mode", choices=EpisodeRollout.MODES, default=None,
                     help="rollout_func mode (default: the run's grpo_mode setting)")
     ap.add_argument("--groups", type=int, default=None, help="scenarios per step (default: the run's grpo_groups)")
     args = ap.parse_args(argv)
@@ -121,12 +131,8 @@ def main(argv: list[str] | None = None) -> dict:
     res["paired"][f"{tag}_vs_{args.base}"] = paired_compare(_outcomes(ev), _outcomes(base_eval)).to_dict()
     res["wall_s"].update({tag: out["wall_train_s"], f"eval_{tag}": out["wall_eval_s"]})
     log = out["train"]["log_history"]
-    res[tag] = {"base": args.base, "steps_done": out["train"].get("steps_done"), "lr": args.lr,
-                "scenarios": args.scenarios, "generations": args.generations, "max_turns": args.max_turns,
-                "mode": mode, "groups": groups, "reward_weights": REWARD, "reward_curve": _rewards(log),
-                "success_curve": [r["env/success"] for r in log if "env/success" in r],
-                "informative_groups": [r["rollout/informative_groups"] for r in log if "rollout/informative_groups" in r],
-                "changed_params": out["train"].get("changed_params"), "wall_train_s": out["wall_train_s"],
+    res[tag] = {**stage_record(out["train"], args.base, mode, groups), "lr": args.lr, "scenarios": args.scenarios,
+                "generations": args.generations, "max_turns": args.max_turns, "wall_train_s": out["wall_train_s"],
                 "cap_s": args.seconds, "summary_metrics": ev["summary"]["metrics"]}
     Path(args.results).write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")
     print(json.dumps({tag: ev["success"], f"vs_{args.base}": res["paired"][f"{tag}_vs_{args.base}"]["verdict"],

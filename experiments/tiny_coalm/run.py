@@ -277,18 +277,14 @@ def main(argv: list[str] | None = None) -> dict:
         res["pairs"] = json.loads((work / "dpo" / "pairs_summary.json").read_text()) \
             if (work / "dpo" / "pairs_summary.json").exists() else None
     if args.until is None:
-        from experiments.tiny_coalm.grpo_stage import REWARD, grpo_stage
+        from experiments.tiny_coalm.grpo_stage import grpo_stage, stage_record
 
         g = grpo_stage(work, s, "sft", _eval_spec(s), env_options(s), PROMPT, s["grpo_steps"], s["grpo_scenarios"],
                        s["grpo_generations"], s["grpo_lr"], s.get("grpo_seconds"), max_turns=s["grpo_max_turns"],
                        mode=s["grpo_mode"], groups=s["grpo_groups"])
         ev["grpo"] = g["eval"]
         wall["grpo"], wall["eval_grpo"] = g["wall_train_s"], g["wall_eval_s"]
-        res["grpo"] = {"base": "sft", "steps_done": g["train"].get("steps_done"), "reward_weights": REWARD,
-                       "mode": s["grpo_mode"], "groups": s["grpo_groups"],
-                       "changed_params": g["train"].get("changed_params"),
-                       "reward_curve": [r["reward"] for r in g["train"]["log_history"] if "reward" in r],
-                       "success_curve": [r["env/success"] for r in g["train"]["log_history"] if "env/success" in r]}
+        res["grpo"] = stage_record(g["train"], "sft", s["grpo_mode"], s["grpo_groups"])
     res["success"] = {k: v["success"] for k, v in ev.items()}
     res["paired"] = {f"{b}_vs_{a}": paired_compare(_outcomes(ev[b]), _outcomes(ev[a])).to_dict()
                      for a, b in (("random", "sft"), ("scratch", "sft"), ("sft", "dpo"), ("random", "dpo"),

@@ -156,6 +156,28 @@ def test_rollout_func_branch_mode_trains_on_exact_step_contexts(tiny_model_dir, 
         assert traj.steps[k].extra["prompt_ids"] == greedy.steps[k].extra["prompt_ids"]
 
 
+def test_env_skip_leaves_out_the_head_of_the_split(tiny_model_dir, tmp_path):
+    """``env.skip`` (both adapters): the rows start after the first ``skip`` scenarios of the split."""
+    from coalm_env.train.env_factory import build_environments
+    from coalm_env.train.grpo import env_skip
+    from coalm_env.train.rollout_func import rollout_rows
+
+    kwargs = {"user": "agenda", "n_train": 12}
+    rows = rollout_rows("coalm/Travel-v0", kwargs, limit=3, skip=10)
+    assert [r["prompt"] for r in rows] == ["travel-train-00010", "travel-train-00011"]
+    env_rows, _ = build_environments("coalm/Travel-v0", kwargs, limit=2, skip=5)
+    assert [r["scenario_id"] for r in env_rows] == ["travel-train-00005", "travel-train-00006"]
+    with pytest.raises(ConfigError, match="after the first 12"):
+        rollout_rows("coalm/Travel-v0", kwargs, skip=12)
+    config = from_mapping({"trainer": "grpo", "model": str(tiny_model_dir), "env": {**ENV, "skip": 4},
+                           "output_dir": str(tmp_path)})
+    assert env_skip(config) == 4
+    for bad in (-2, 1.5, "4"):
+        with pytest.raises(ConfigError, match="env.skip"):
+            env_skip(from_mapping({"trainer": "grpo", "model": "m", "env": {**ENV, "skip": bad},
+                                   "output_dir": str(tmp_path)}))
+
+
 def test_rollout_func_branch_mode_is_refused_for_unknown_modes():
     from coalm_env.train.rollout_func import EpisodeRollout
 

@@ -144,6 +144,36 @@ def test_cli_train_sft(tmp_path, tiny_model_dir, oracle_run):  # noqa: F811
     shutil.rmtree(tmp_path / "out")
 
 
+def test_native_bf16_needs_avx512_and_bf16_instructions():
+    """bf16 autocast is the fast path only where AVX-512 kernels meet avx512_bf16/amx_bf16 instructions."""
+    assert tconfig.cpu_native_bf16("fpu avx2 avx512f avx512_bf16", capability="AVX512")
+    assert tconfig.cpu_native_bf16("fpu avx512f amx_bf16 amx_tile", capability="AVX512")
+    assert not tconfig.cpu_native_bf16("fpu avx2 avx512f avx512bw", capability="AVX512")  # no bf16 instructions
+    assert not tconfig.cpu_native_bf16("fpu avx2 avx512_bf16", capability="AVX2")  # torch has no AVX-512 path
+    assert isinstance(tconfig.cpu_native_bf16(), bool)  # this machine, whatever it is
+
+
+def test_mining_skips_the_head_of_the_split(tmp_path, tiny_model_dir):  # noqa: F811
+    """``mining.skip`` leaves out the first scenarios (an SFT run's own) and is checked."""
+    from coalm_env.rollout import split_ids
+    from coalm_env.resolve import domain_for
+    from coalm_env.train.dpo import rollouts_for_mining
+
+    mining = {"env_id": "coalm/Travel-v0", "split": "train", "scenarios": 2, "samples": 1, "user": "agenda",
+              "env_options": {"max_turns": 1, "max_steps_per_turn": 1, "n_train": 10}, "skip": 7,
+              "policy": "react:hf:{model},temperature=1.0,max_tokens=4"}
+    trajs = rollouts_for_mining(tconfig.from_mapping(_base(tmp_path, tiny_model_dir, beta=0.1, mining=mining), "dpo"))
+    ids = split_ids(domain_for("coalm/Travel-v0", n_train=10), "train")
+    assert sorted(t.scenario_id for t in trajs) == ids[7:9]
+    for bad in (-1, True, "3"):
+        with pytest.raises(ConfigError, match="mining.skip"):
+            rollouts_for_mining(tconfig.from_mapping(_base(tmp_path, tiny_model_dir, mining={**mining, "skip": bad}),
+                                                     "dpo"))
+    with pytest.raises(ConfigError, match="after the first 10"):
+        rollouts_for_mining(tconfig.from_mapping(_base(tmp_path, tiny_model_dir, mining={**mining, "skip": 10}),
+                                                 "dpo"))
+
+
 def test_mining_samples_meet_the_same_user(tmp_path, tiny_model_dir):  # noqa: F811
     """Mining passes share the episode (user) seeds and differ only in the policy's sampling seed, so the
     samples of one scenario open with the same user turn (the shared prefix a preference pair needs)."""

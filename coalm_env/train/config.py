@@ -27,7 +27,7 @@ from typing import Any
 from coalm_env.errors import ConfigError, DependencyNotInstalled, UnknownNameError
 
 __all__ = ["TrainConfig", "OWN_KEYS", "LORA_PAPER", "PAPER_TRAINING", "trl_config_class", "load_config",
-           "cpu_bf16_warning"]
+           "cpu_bf16_warning", "cpu_native_bf16"]
 
 #: LoRA preset of the CoALM paper: r=16, alpha=32 on all linear layers
 LORA_PAPER = {"r": 16, "lora_alpha": 32, "target_modules": "all-linear", "lora_dropout": 0.05, "task_type": "CAUSAL_LM"}
@@ -102,6 +102,25 @@ def cpu_bf16_warning(args: Any, capability: str | None = None) -> str | None:
         return None
     return (f"bf16=True on a CPU without AVX-512 (torch CPU capability {capability}): bf16 runs emulated, "
             "about 15x slower than fp32 here; set `bf16: false` in the config to train in fp32")
+
+
+def cpu_native_bf16(flags: str | None = None, capability: str | None = None) -> bool:
+    """Whether this CPU multiplies bfloat16 natively (torch's AVX-512 kernels and the ``avx512_bf16`` or
+    ``amx_bf16`` instructions, from ``/proc/cpuinfo`` unless ``flags`` is given). On such a CPU bf16 autocast
+    is the faster way to train a small model: measured on a 2-core AVX-512/avx512_bf16 EPYC (tiny_coalm's
+    4M-parameter Llama, batch 8 x 300 tokens) 0.19 s per step in bf16 against 0.52 s in fp32. A CPU without
+    them (or a platform without ``/proc/cpuinfo``) gives False: train in fp32 there."""
+    if flags is None:
+        try:
+            flags = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return False
+    if capability is None:
+        import torch
+
+        capability = torch.backends.cpu.get_cpu_capability()
+    words = set(flags.split())
+    return capability.upper().startswith("AVX512") and bool({"avx512_bf16", "amx_bf16"} & words)
 
 
 def trl_config_class(trainer: str) -> type:

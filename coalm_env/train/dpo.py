@@ -5,7 +5,8 @@ same scenario, the longest common message prefix is the shared context; when bot
 assistant message, the successful one is ``chosen`` and the failed one ``rejected``, with the CRA prompt
 of the shared prefix (the one renderer) as the prompt. The rollouts come from ``mining.runs`` (run dirs)
 or are played here with ``mining.policy`` (e.g. ``react:hf:{model},temperature=1.0``) on
-``mining.split`` (a training split), ``mining.scenarios`` scenarios x ``mining.samples`` episodes each: one pass
+``mining.split`` (a training split), ``mining.scenarios`` scenarios (after the first ``mining.skip``, e.g. those the
+SFT data came from) x ``mining.samples`` episodes each: one pass
 per sample over the same scenarios with the same episode (user) seeds, the policy's sampling seed set per pass, so
 the samples of a scenario face the same user until the policy's choices differ.
 """
@@ -99,7 +100,12 @@ def rollouts_for_mining(config: TrainConfig) -> list[Trajectory]:
     env_options = dict(m.get("env_options") or {})
     from coalm_env.rollout import split_ids
 
-    scenarios = split_ids(domain_for(m["env_id"], **env_options), split)[: int(m.get("scenarios", 16))]
+    skip = m.get("skip", 0) or 0
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise ConfigError(f"mining.skip must be a whole number >= 0, not {skip!r}")
+    scenarios = split_ids(domain_for(m["env_id"], **env_options), split)[skip:][: int(m.get("scenarios", 16))]
+    if not scenarios:
+        raise ConfigError(f"mining: {m['env_id']} has no {split!r} scenarios after the first {skip}")
     samples = int(m.get("samples", 4))
     policy = str(m["policy"]).replace("{model}", config.model)
     out: list[Trajectory] = []

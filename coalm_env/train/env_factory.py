@@ -199,10 +199,11 @@ def _class_name(env_id: str, key: str) -> str:
 
 
 def build_environments(env_id: str, env_kwargs: Mapping[str, Any] | None = None, *, split: str = "train",
-                       limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, Callable[[], EpisodeEnv]]]:
+                       limit: int | None = None, skip: int = 0
+                       ) -> tuple[list[dict[str, Any]], dict[str, Callable[[], EpisodeEnv]]]:
     """Dataset rows and the dict of factories for ``GRPOTrainer(environment_factory=...)``.
 
-    Each row is one scenario of ``split`` (the first ``limit``): ``prompt`` (the scenario's system prompt
+    Each row is one scenario of ``split`` (the first ``limit`` after the first ``skip``): ``prompt`` (the scenario's system prompt
     plus how to reach the user, and an empty user turn that ``reset`` fills with the user's opening),
     ``scenario_id``, ``seed`` (shared by the row's generations: they face the same user) and
     ``environment`` (the tool-set key routing the row to its factory).
@@ -215,7 +216,7 @@ def build_environments(env_id: str, env_kwargs: Mapping[str, Any] | None = None,
     env_kwargs = {k: v for k, v in dict(env_kwargs or {}).items() if k != "split"}
     domain = gym.make(env_id, **env_kwargs).unwrapped.domain
     rows, classes = [], {}
-    for i, scenario in enumerate(domain.scenarios(split)[:limit]):
+    for i, scenario in enumerate(domain.scenarios(split)[skip:][:limit]):
         tools = domain.build_backend(scenario, np.random.default_rng(0)).tool_schemas()
         key = _toolset_key(env_id, tools)
         classes.setdefault(key, tool_env_class(tools, _class_name(env_id, key)))

@@ -31,7 +31,7 @@ from coalm_env.errors import ConfigError, UnknownNameError
 __all__ = ["ADAPTERS", "run", "build_trainer", "env_settings"]
 
 ADAPTERS = ("environment_factory", "rollout_func")
-_ENV_KEYS = ("id", "user", "split", "scenarios", "options")
+_ENV_KEYS = ("id", "user", "split", "scenarios", "skip", "options")
 _ROLLOUT_KEYS = ("adapter", "policy", "max_tokens", "max_episode_tokens", "seed", "policy_options", "mode")
 
 
@@ -43,7 +43,8 @@ def _checked(section: dict[str, Any], known: tuple[str, ...], where: str) -> dic
 
 
 def env_settings(config: Any) -> tuple[str, dict[str, Any], str, int | None]:
-    """``(env_id, gym.make kwargs, split, scenario limit)`` from the ``env:`` section."""
+    """``(env_id, gym.make kwargs, split, scenario limit)`` from the ``env:`` section (``skip``: see
+    :func:`env_skip`)."""
     env = _checked(config.env or {}, _ENV_KEYS, "env")
     if "id" not in env:
         raise ConfigError("the grpo config needs `env: {id: ...}` (e.g. coalm/Travel-v0)")
@@ -52,6 +53,15 @@ def env_settings(config: Any) -> tuple[str, dict[str, Any], str, int | None]:
         kwargs["user"] = env["user"]
     limit = env.get("scenarios")
     return str(env["id"]), kwargs, str(env.get("split", "train")), None if limit is None else int(limit)
+
+
+def env_skip(config: Any) -> int:
+    """``env.skip``: how many scenarios at the head of the split to leave out (e.g. the ones an SFT run's data
+    came from, so that RL trains on scenarios the model has not memorised); 0 by default."""
+    skip = (config.env or {}).get("skip", 0) or 0
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise ConfigError(f"env.skip must be a whole number >= 0, not {skip!r}")
+    return skip
 
 
 def _parts(config: Any) -> dict[str, Any]:
@@ -65,12 +75,12 @@ def _parts(config: Any) -> dict[str, Any]:
         if rollout:
             raise ConfigError(f"rollout keys {sorted(rollout)} apply to the rollout_func adapter only",
                               hint="the environment_factory adapter generates with GRPOConfig's knobs")
-        rows, factories = build_environments(env_id, kwargs, split=split, limit=limit)
+        rows, factories = build_environments(env_id, kwargs, split=split, limit=limit, skip=env_skip(config))
         return {"rows": rows, "reward": env_reward(config.reward), "environment_factory": factories}
     if adapter == "rollout_func":
         from coalm_env.train.rollout_func import EpisodeRollout, metrics_reward, rollout_rows
 
-        rows = rollout_rows(env_id, kwargs, split=split, limit=limit)
+        rows = rollout_rows(env_id, kwargs, split=split, limit=limit, skip=env_skip(config))
         func = EpisodeRollout(env_id, {**kwargs, "split": split}, **rollout)
         return {"rows": rows, "reward": metrics_reward(config.reward), "rollout_func": func}
     raise UnknownNameError("GRPO adapter", str(adapter), ADAPTERS)

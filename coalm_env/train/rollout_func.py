@@ -111,18 +111,18 @@ def _truncate(seq: dict[str, Any], limit: int | None) -> dict[str, Any]:
 
 
 def rollout_rows(env_id: str, env_kwargs: Mapping[str, Any] | None = None, *, split: str = "train",
-                 limit: int | None = None) -> list[dict[str, str]]:
+                 limit: int | None = None, skip: int = 0) -> list[dict[str, str]]:
     """Dataset rows for the ``rollout_func`` adapter: ``{"prompt": scenario_id}`` for the first ``limit``
-    scenarios of ``split`` (TRL gives ``rollout_func`` only the prompts, so the prompt is the key)."""
+    scenarios of ``split`` after its first ``skip`` (TRL gives ``rollout_func`` only the prompts, so the prompt is the key)."""
     import gymnasium as gym
 
     import coalm_env  # noqa: F401
 
     kwargs = {k: v for k, v in dict(env_kwargs or {}).items() if k != "split"}
     domain = gym.make(env_id, **kwargs).unwrapped.domain
-    rows = [{"prompt": s.id} for s in domain.scenarios(split)[:limit]]
+    rows = [{"prompt": s.id} for s in domain.scenarios(split)[skip:][:limit]]
     if not rows:
-        raise ConfigError(f"{env_id} has no scenarios in split {split!r}")
+        raise ConfigError(f"{env_id} has no scenarios in split {split!r}" + (f" after the first {skip}" if skip else ""))
     return rows
 
 

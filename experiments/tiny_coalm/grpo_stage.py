@@ -42,29 +42,32 @@ def wall_cap(seconds: float | None) -> Any:
 
 def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str, Any], prompt: dict[str, Any],
                 steps: int, scenarios: int, generations: int, lr: float, max_turns: int = 10, mode: str = "episode",
-                groups: int = 1) -> Any:
-    """The GRPO run config (our keys + GRPOConfig fields), on the train split only; ``groups`` scenarios (each
-    with ``generations`` rollouts) per optimiser step; ``mode``: the rollout_func adapter's (episode | branch)."""
+                groups: int = 1, skip: int = 0) -> Any:
+    """The GRPO run config (our keys + GRPOConfig fields), on the train split only (``scenarios`` of them after
+    its first ``skip``); ``groups`` scenarios (each with ``generations`` rollouts) per optimiser step; ``mode``:
+    the rollout_func adapter's (episode | branch)."""
+    from experiments.tiny_coalm.run import use_bf16
+
     policy_options = {"compact": int(prompt["compact"]), "history": prompt["history"], "results": prompt["results"],
                       "preamble": int(prompt["preamble"])}
     return tconfig.from_mapping({
         "trainer": "grpo", "model": str(base),
         "env": {"id": "coalm/Travel-v0", "user": "agenda", "split": "train", "scenarios": scenarios,
-                "options": {**env_options, "max_turns": max_turns}},
+                "skip": skip, "options": {**env_options, "max_turns": max_turns}},
         "reward": REWARD,
         "rollout": {"adapter": "rollout_func", "policy": "react", "max_tokens": s["max_tokens"],
                     "max_episode_tokens": 768, "seed": 0, "policy_options": policy_options, "mode": mode},
         "output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": generations * groups,
         "num_generations": generations, "max_completion_length": s["max_tokens"], "temperature": 1.0,
         "learning_rate": lr, "beta": 0.0, "logging_steps": 1, "save_strategy": "no", "report_to": "none",
-        "use_cpu": True, "bf16": False, "seed": 0,
+        "use_cpu": True, "bf16": use_bf16(s), "seed": 0,
     })
 
 
 def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, Any], env_options: dict[str, Any],
                prompt: dict[str, Any], steps: int, scenarios: int = 64, generations: int = 8, lr: float = 2e-5,
                seconds: float | None = None, tag: str = "grpo", max_turns: int = 10, mode: str = "episode",
-               groups: int = 1) -> dict[str, Any]:
+               groups: int = 1, skip: int = 0) -> dict[str, Any]:
     """Train GRPO from ``work/base`` into ``work/tag`` (at most ``steps`` steps or ``seconds`` of wall time),
     evaluate it; returns ``{"train": metrics, "eval": report, "wall_train_s", "wall_eval_s"}``."""
     from coalm_env.train.grpo import build_trainer
@@ -72,7 +75,7 @@ def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, An
 
     t = time.perf_counter()
     config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr, max_turns,
-                         mode, groups)
+                         mode, groups, skip)
     trainer = build_trainer(config)
     trainer.add_callback(wall_cap(seconds))
     before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
@@ -90,18 +93,18 @@ def _rewards(log: list[dict[str, Any]]) -> list[float]:
     return [r["reward"] for r in log if "reward" in r]
 
 
-def stage_record(train: dict[str, Any], base: str, mode: str, groups: int) -> dict[str, Any]:
+def stage_record(train: dict[str, Any], base: str, mode: str, groups: int, skip: int = 0) -> dict[str, Any]:
     """The results entry of a GRPO stage from its train metrics (run.py and :func:`main` write the same)."""
     log = train["log_history"]
     return {"base": base, "steps_done": train.get("steps_done"), "reward_weights": REWARD, "mode": mode,
-            "groups": groups, "changed_params": train.get("changed_params"), "reward_curve": _rewards(log),
+            "groups": groups, "skip": skip, "changed_params": train.get("changed_params"), "reward_curve": _rewards(log),
             "success_curve": [r["env/success"] for r in log if "env/success" in r],
             "informative_groups": [r["rollout/informative_groups"] for r in log if "rollout/informative_groups" in r]}
 
 
 def main(argv: list[str] | None = None) -> dict:
     from coalm_env.train.rollout_func import EpisodeRollout
-    from experiments.tiny_coalm.run import FULL, PROMPT, _eval_spec, _outcomes, env_options
+    from experiments.tiny_coalm.run import FULL, PROMPT, _eval_spec, _outcomes, env_options, rl_skip
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default="runs/tiny_coalm/tiny_coalm")
@@ -117,21 +120,24 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--mode", choices=EpisodeRollout.MODES, default=None,
                     help="rollout_func mode (default: the run's grpo_mode setting)")
     ap.add_argument("--groups", type=int, default=None, help="scenarios per step (default: the run's grpo_groups)")
+    ap.add_argument("--skip", type=int, default=None, help="leave out the first SKIP train scenarios (default: "
+                    "those the run's teacher played when its rl_skip setting is on, else 0)")
     args = ap.parse_args(argv)
     work = Path(args.work)
     res = json.loads(Path(args.results).read_text())
     s = {**FULL, **res.get("settings", {})}  # the run's own settings (run.py --set ...)
     mode, groups = args.mode or s["grpo_mode"], args.groups or s["grpo_groups"]
+    skip = rl_skip(s, args.scenarios) if args.skip is None else args.skip
     out = grpo_stage(work, s, args.base, _eval_spec(s), env_options(s), PROMPT, args.steps, args.scenarios,
                      args.generations, args.lr, args.seconds, args.tag, max_turns=args.max_turns, mode=mode,
-                     groups=groups)
+                     groups=groups, skip=skip)
     ev, tag = out["eval"], args.tag
     res["success"][tag] = ev["success"]
     base_eval = json.loads((work / args.base / "eval.json").read_text())
     res["paired"][f"{tag}_vs_{args.base}"] = paired_compare(_outcomes(ev), _outcomes(base_eval)).to_dict()
     res["wall_s"].update({tag: out["wall_train_s"], f"eval_{tag}": out["wall_eval_s"]})
     log = out["train"]["log_history"]
-    res[tag] = {**stage_record(out["train"], args.base, mode, groups), "lr": args.lr, "scenarios": args.scenarios,
+    res[tag] = {**stage_record(out["train"], args.base, mode, groups, skip), "lr": args.lr, "scenarios": args.scenarios,
                 "generations": args.generations, "max_turns": args.max_turns, "wall_train_s": out["wall_train_s"],
                 "cap_s": args.seconds, "summary_metrics": ev["summary"]["metrics"]}
     Path(args.results).write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")

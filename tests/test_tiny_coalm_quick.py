@@ -63,3 +63,22 @@ def test_quick_runs_every_stage(tmp_path):
     assert res["grpo"]["steps_done"] == res["settings"]["grpo_steps"]
     assert len(res["grpo"]["reward_curve"]) == res["settings"]["grpo_steps"]
     assert _number(res["grpo"]["changed_params"])
+    # rl_skip: GRPO ran on train scenarios after the teacher's (the first train_episodes)
+    assert res["grpo"]["skip"] == res["settings"]["train_episodes"]
+
+
+def test_settings_helpers():
+    """``--set`` typing, the bf16 choice and the RL stages' skip (refused when the split has no room left)."""
+    from experiments.tiny_coalm import run
+
+    s = run.override(run.QUICK, ["bf16=false", "rl_skip=1", "n_train=50", "train_episodes=40"])
+    assert s["bf16"] == "false" and s["rl_skip"] is True and s["n_train"] == 50
+    assert run.use_bf16(s) is False and run.use_bf16({**s, "bf16": "TRUE"}) is True
+    assert isinstance(run.use_bf16({**s, "bf16": "auto"}), bool)
+    with pytest.raises(SystemExit, match="auto, true or false"):
+        run.use_bf16({**s, "bf16": "maybe"})
+    assert run.rl_skip(s, 10) == 40 and run.rl_skip({**s, "rl_skip": False}, 10) == 0
+    with pytest.raises(SystemExit, match="n_train >= train_episodes"):
+        run.rl_skip(s, 11)
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        run.override(run.QUICK, ["no_such_key=1"])

@@ -27,7 +27,7 @@ from typing import Any
 from coalm_env.errors import ConfigError, DependencyNotInstalled, UnknownNameError
 
 __all__ = ["TrainConfig", "OWN_KEYS", "LORA_PAPER", "PAPER_TRAINING", "trl_config_class", "load_config",
-           "cpu_bf16_warning", "cpu_native_bf16"]
+           "cpu_bf16_warning", "cpu_native_bf16", "skip_setting"]
 
 #: LoRA preset of the CoALM paper: r=16, alpha=32 on all linear layers
 LORA_PAPER = {"r": 16, "lora_alpha": 32, "target_modules": "all-linear", "lora_dropout": 0.05, "task_type": "CAUSAL_LM"}
@@ -102,6 +102,15 @@ def cpu_bf16_warning(args: Any, capability: str | None = None) -> str | None:
         return None
     return (f"bf16=True on a CPU without AVX-512 (torch CPU capability {capability}): bf16 runs emulated, "
             "about 15x slower than fp32 here; set `bf16: false` in the config to train in fp32")
+
+
+def skip_setting(section: dict[str, Any] | None, where: str) -> int:
+    """The ``skip`` key of a config section (``env:`` of GRPO, ``mining:`` of DPO): how many scenarios at the
+    head of the split to leave out, e.g. those an SFT run's data came from; 0 when absent."""
+    skip = (section or {}).get("skip", 0) or 0
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise ConfigError(f"{where}.skip must be a whole number >= 0, not {skip!r}")
+    return skip
 
 
 def cpu_native_bf16(flags: str | None = None, capability: str | None = None) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from coalm_env.errors import CoalmError, ConfigError
 from coalm_env.render_coalm import completion_text, react_prompt
 from coalm_env.types import Trajectory
-from coalm_env.train.config import TrainConfig
+from coalm_env.train.config import TrainConfig, skip_setting
 from coalm_env.train.runs import changed_fraction, load_model, save_outputs, write_json
 
 __all__ = ["mine_pairs", "rollouts_for_mining", "run"]
@@ -100,9 +100,7 @@ def rollouts_for_mining(config: TrainConfig) -> list[Trajectory]:
     env_options = dict(m.get("env_options") or {})
     from coalm_env.rollout import split_ids
 
-    skip = m.get("skip", 0) or 0
-    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
-        raise ConfigError(f"mining.skip must be a whole number >= 0, not {skip!r}")
+    skip = skip_setting(m, "mining")
     scenarios = split_ids(domain_for(m["env_id"], **env_options), split)[skip:][: int(m.get("scenarios", 16))]
     if not scenarios:
         raise ConfigError(f"mining: {m['env_id']} has no {split!r} scenarios after the first {skip}")

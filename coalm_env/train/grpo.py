@@ -27,6 +27,7 @@ import os
 from typing import Any
 
 from coalm_env.errors import ConfigError, UnknownNameError
+from coalm_env.train.config import skip_setting
 
 __all__ = ["ADAPTERS", "run", "build_trainer", "env_settings"]
 
@@ -56,12 +57,9 @@ def env_settings(config: Any) -> tuple[str, dict[str, Any], str, int | None]:
 
 
 def env_skip(config: Any) -> int:
-    """``env.skip``: how many scenarios at the head of the split to leave out (e.g. the ones an SFT run's data
-    came from, so that RL trains on scenarios the model has not memorised); 0 by default."""
-    skip = (config.env or {}).get("skip", 0) or 0
-    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
-        raise ConfigError(f"env.skip must be a whole number >= 0, not {skip!r}")
-    return skip
+    """``env.skip``: how many scenarios at the head of the split to leave out (so that RL trains on scenarios
+    an SFT run has not memorised); 0 by default."""
+    return skip_setting(config.env, "env")
 
 
 def _parts(config: Any) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def build_trainer(config: Any, extra_rewards: list | None = None):
 def run(config: Any) -> dict[str, Any]:
     """Train, save the checkpoint and its outputs (:func:`coalm_env.train.runs.save_outputs`), evaluate
     in the env when ``eval:`` is set; return the metrics. ``config``: a ``TrainConfig`` or a raw mapping."""
-    from coalm_env.train.config import from_mapping
+    from coalm_env.train.config import skip_setting, from_mapping
     from coalm_env.train.runs import changed_fraction, save_outputs
 
     if isinstance(config, dict):

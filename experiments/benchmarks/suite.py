@@ -22,17 +22,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from coalm_env.bench import BenchConfig, LOOPS, format_report, machine, run_bench
+from coalm_env.bench import LOOP_OPTIONS, BenchConfig, LOOPS, format_report, machine, run_bench
 from experiments.benchmarks import save_results
 
 _CHILD = """
 import json, sys, time
 sys.path.insert(0, {tree!r})
 from coalm_env.rollout import RolloutConfig, run_rollouts
-env_id, policy, user, n, seed = {env_id!r}, {policy!r}, {user!r}, {n}, {seed}
-run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=1, seed=seed + 10000), progress=False)
+env_id, policy, user, n, seed, options = {env_id!r}, {policy!r}, {user!r}, {n}, {seed}, {options!r}
+run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=1, seed=seed + 10000, env_options=options),
+             progress=False)
 cpu = time.process_time()
-res = run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=n, seed=seed), progress=False)
+res = run_rollouts(RolloutConfig(env_id, policy, user=user, episodes=n, seed=seed, env_options=options),
+                   progress=False)
 cpu = time.process_time() - cpu
 print(json.dumps({{"wall_s": res.timing["wall_s"], "cpu_s": cpu, "episodes": len(res.trajectories),
                   "success": sum(t.metrics.get("success", 0.0) for t in res.trajectories)}}))
@@ -41,7 +43,8 @@ print(json.dumps({{"wall_s": res.timing["wall_s"], "cpu_s": cpu, "episodes": len
 
 def _child(tree: Path, spec: tuple, episodes: int, seed: int) -> dict[str, Any]:
     name, env_id, policy, user, _ref = spec
-    code = _CHILD.format(tree=str(tree), env_id=env_id, policy=policy, user=user, n=episodes, seed=seed)
+    code = _CHILD.format(tree=str(tree), env_id=env_id, policy=policy, user=user, n=episodes, seed=seed,
+                         options=dict(LOOP_OPTIONS.get(name, {})))  # the act loops: interface="acts"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

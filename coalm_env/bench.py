@@ -9,8 +9,8 @@ Sections:
    machine), wall ms per agent step for the whole loop, for the env with its user simulator (loop
    minus policy time) and for the env alone (minus policy and user time), and the ratio of episodes/s
    to a reference: ConvLab-2's rule system x agenda user for the task-oriented loops, tau-bench's
-   env-only rate for BFCL/API-Bank (:data:`REFERENCES`: figures measured on this machine, not re-run
-   here: neither package is installed).
+   env-only rate for BFCL/API-Bank (:data:`REFERENCES`: fixed figures with their machine and date, not re-run
+   here; ``experiments/benchmarks/convlab2_side_by_side.py`` runs ConvLab-2's loop beside ours).
 2. **Flatness**: Travel with a stalling agent (a search, then a reply that moves nothing) against an
    agenda user with endless patience, up to ``turns`` turns: env ms per step (wall and CPU; the last
    step of a dialogue includes its scoring) and the rule policy's ms per call (incremental state and, for contrast, a state rebuilt from every message) by turn index.
@@ -50,11 +50,14 @@ LOOPS = (
 LOOP_OPTIONS: dict[str, dict[str, Any]] = {"multiwoz_rule_acts": {"interface": "acts"},
                                            "travel_rule_acts": {"interface": "acts"}}
 
-#: the figures the loops are compared with (measured on this machine when quiet, as issue 16 reports
-#: them; the date of that measurement is not recorded: before 2026-12-02)
+#: the figures the loops are compared with. ConvLab-2: measured by experiments/benchmarks/convlab2_side_by_side.py
+#: (its loop run beside ours) on a quiet 2-core AMD EPYC (AVX-512), 2026-12-02 17:48 UTC; the issue's own figure,
+#: from an earlier machine, was 14.7 at 0.972. Rerun that script for a like-for-like ratio on another machine.
+#: tau-bench: as issue 16 reports it (not installed here; measured before 2026-12-02).
 REFERENCES = {
-    "convlab2": {"episodes_per_s": 14.7, "success": 0.972,
-                 "what": "ConvLab-2 rule system x agenda user, MultiWOZ test, act level (issue 16; before 2026-12-02)"},
+    "convlab2": {"episodes_per_s": 32.7, "success": 0.977,
+                 "what": "ConvLab-2 rule system x agenda user, act level, measured side by side on a 2-core AMD EPYC "
+                         "2026-12-02 (experiments/results/convlab2_side_by_side.json)"},
     "tau_bench": {"episodes_per_s": 2.5, "success": None,
                   "what": "tau-bench env-only rate (issue 16; before 2026-12-02)"},
 }

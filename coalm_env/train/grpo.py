@@ -112,7 +112,7 @@ def build_trainer(config: Any, extra_rewards: list | None = None):
 def run(config: Any) -> dict[str, Any]:
     """Train, save the checkpoint and its outputs (:func:`coalm_env.train.runs.save_outputs`), evaluate
     in the env when ``eval:`` is set; return the metrics. ``config``: a ``TrainConfig`` or a raw mapping."""
-    from coalm_env.train.config import skip_setting, from_mapping
+    from coalm_env.train.config import from_mapping
     from coalm_env.train.runs import changed_fraction, save_outputs
 
     if isinstance(config, dict):

@@ -320,12 +320,13 @@ def main(argv: list[str] | None = None) -> dict:
     if args.until is None:
         from experiments.tiny_coalm.grpo_stage import grpo_stage, stage_record
 
+        skip = rl_skip(s, s["grpo_scenarios"])
         g = grpo_stage(work, s, "sft", _eval_spec(s), env_options(s), PROMPT, s["grpo_steps"], s["grpo_scenarios"],
                        s["grpo_generations"], s["grpo_lr"], s.get("grpo_seconds"), max_turns=s["grpo_max_turns"],
-                       mode=s["grpo_mode"], groups=s["grpo_groups"], skip=rl_skip(s, s["grpo_scenarios"]))
+                       mode=s["grpo_mode"], groups=s["grpo_groups"], skip=skip)
         ev["grpo"] = g["eval"]
         wall["grpo"], wall["eval_grpo"] = g["wall_train_s"], g["wall_eval_s"]
-        res["grpo"] = stage_record(g["train"], "sft", s["grpo_mode"], s["grpo_groups"], rl_skip(s, s["grpo_scenarios"]))
+        res["grpo"] = stage_record(g["train"], "sft", s["grpo_mode"], s["grpo_groups"], skip)
     res["success"] = {k: v["success"] for k, v in ev.items()}
     res["paired"] = {f"{b}_vs_{a}": paired_compare(_outcomes(ev[b]), _outcomes(ev[a])).to_dict()
                      for a, b in (("random", "sft"), ("scratch", "sft"), ("sft", "dpo"), ("random", "dpo"),

@@ -16,7 +16,8 @@ import pytest
 from coalm_env.jsonl import read_lines
 from coalm_env.sweep import SweepConfig, plan_sweep, run_sweep
 
-GRID = {"envs": ["coalm/Travel-v0"], "policies": ["rule", "random"], "users": ["agenda"], "trials": 3,
+#: 72 episodes: long enough (about 1 s of episodes on a fast 2-core box) that the kills below land mid-run
+GRID = {"envs": ["coalm/Travel-v0"], "policies": ["rule", "random"], "users": ["agenda"], "trials": 6,
         "scenarios": 6, "execution": {"chunk_size": 2}}
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
@@ -64,7 +65,9 @@ def test_resume_after_sigkill_at_random_points(tmp_path: Path, workers: int) -> 
     results = out / "results.jsonl"
     rng = random.Random(1234 + workers)
     cmd = _sweep_cmd(config_path, out, workers)
-    _kill_when(cmd, results, 0, rng.uniform(0.1, 1.0))  # during start-up
+    # during start-up (interpreter, imports, planning: about 0.5 s on a fast box; a later kill on a fast box
+    # could find the sweep already finished, which left no kill mid-run to test)
+    _kill_when(cmd, results, 0, rng.uniform(0.05, 0.3))
     partial_counts = []
     for _ in range(4):  # at a random episode count, a random few milliseconds later (mid-write at times)
         _kill_when(cmd, results, _lines(results) + rng.randint(1, 8), rng.uniform(0.0, 0.03))
@@ -81,7 +84,7 @@ def test_resume_after_sigkill_at_random_points(tmp_path: Path, workers: int) -> 
 
 
 def test_two_workers_match_one(tmp_path: Path) -> None:
-    grid = {**GRID, "policies": ["oracle", "rule", "random"], "trials": 2, "scenarios": 4}
+    grid = {**GRID, "policies": ["oracle", "rule", "random"], "trials": 2, "scenarios": 4}  # (its own size)
     config = SweepConfig.from_dict(grid)
     one = run_sweep(config, tmp_path / "one", workers=1, progress=False, log=lambda _: None)
     start = time.perf_counter()

@@ -183,3 +183,31 @@ def test_rollout_func_branch_mode_is_refused_for_unknown_modes():
 
     with pytest.raises(ConfigError, match="rollout mode"):
         EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="steps")
+    with pytest.raises(ConfigError, match="branch_step"):
+        EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="branch", branch_step="random")
+
+
+def test_uncertain_branch_step_draws_where_the_greedy_policy_hesitated():
+    """branch_step=uncertain: weight 1 - p_min per generated step; a step whose every token was certain is never
+    drawn while another is not, steps without generation never; all certain falls back to uniform."""
+    import math
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from coalm_env.train.rollout_func import EpisodeRollout
+
+    def step(logprobs):
+        return SimpleNamespace(extra={} if logprobs is None else {"token_ids": [1] * len(logprobs),
+                                                                  "logprobs": logprobs})
+
+    steps = [step(None), step([0.0, 0.0]), step([0.0, math.log(0.5)]), step([math.log(0.9)])]
+    rollout = EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="branch", branch_step="uncertain")
+    rng = np.random.default_rng(0)
+    drawn = [rollout._draw_step(steps, rng) for _ in range(600)]
+    assert set(drawn) == {2, 3} and 4 * drawn.count(3) < drawn.count(2)  # weights 0.5 vs 0.1
+    certain = [step(None), step([0.0]), step([0.0])]
+    assert {rollout._draw_step(certain, rng) for _ in range(100)} == {1, 2}
+    assert rollout._draw_step([step(None)], rng) is None
+    uniform = EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="branch")
+    assert {uniform._draw_step(steps, rng) for _ in range(200)} == {1, 2, 3}

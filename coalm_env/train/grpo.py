@@ -33,7 +33,8 @@ __all__ = ["ADAPTERS", "run", "build_trainer", "env_settings"]
 
 ADAPTERS = ("environment_factory", "rollout_func")
 _ENV_KEYS = ("id", "user", "split", "scenarios", "skip", "options")
-_ROLLOUT_KEYS = ("adapter", "policy", "max_tokens", "max_episode_tokens", "seed", "policy_options", "mode")
+_ROLLOUT_KEYS = ("adapter", "policy", "max_tokens", "max_episode_tokens", "seed", "policy_options", "mode",
+                 "branch_step")
 
 
 def _checked(section: dict[str, Any], known: tuple[str, ...], where: str) -> dict[str, Any]:

@@ -141,16 +141,24 @@ class EpisodeRollout:
             ``preamble``), so RL samples with the prompt layout the model was fine-tuned on.
         mode: ``"episode"`` (one spliced sequence per episode) or ``"branch"`` (one exact agent step per
             row, branched from a greedy episode; see the module docstring).
+        branch_step: how branch mode draws its step among the greedy episode's generated ones:
+            ``"uniform"``, or ``"uncertain"``: with probability proportional to ``1 - p_min``, ``p_min`` the
+            step's least likely greedy token (its exp logprob), so that groups branch where the policy hesitated,
+            where samples most often differ (a step with every token near-certain is rarely drawn).
     """
 
     MODES = ("episode", "branch")
+    BRANCH_STEPS = ("uniform", "uncertain")
 
     def __init__(self, env_id: str, env_kwargs: Mapping[str, Any] | None = None, *, policy: str = "chat",
                  max_tokens: int | None = None, max_episode_tokens: int | None = None, seed: int = 0,
-                 policy_options: Mapping[str, Any] | None = None, mode: str = "episode"):
+                 policy_options: Mapping[str, Any] | None = None, mode: str = "episode",
+                 branch_step: str = "uniform"):
         if mode not in self.MODES:
             raise ConfigError(f"rollout mode must be one of {', '.join(self.MODES)}, got {mode!r}")
-        self.mode = mode
+        if branch_step not in self.BRANCH_STEPS:
+            raise ConfigError(f"rollout branch_step must be one of {', '.join(self.BRANCH_STEPS)}, got {branch_step!r}")
+        self.mode, self.branch_step = mode, branch_step
         if policy not in ("chat", "react"):
             raise ConfigError(f"rollout policy must be 'chat' or 'react', got {policy!r}")
         self.policy_options = {str(k): v for k, v in dict(policy_options or {}).items()}
@@ -234,10 +242,7 @@ class EpisodeRollout:
         envs = self._envs[:len(groups)]
         # 2. the branch step of each group: one of the greedy episode's generated agent steps
         rng = np.random.default_rng([self.seed, next(self._counter)])
-        branch = []
-        for steps in played:
-            generated = [j for j, s in enumerate(steps) if s.extra.get("token_ids") is not None]
-            branch.append(int(generated[rng.integers(len(generated))]) if generated else None)
+        branch = [self._draw_step(steps, rng) for steps in played]
         self.last_branch = branch  # the branch step (step index) of each group of the last call: diagnostics
         # 3. rebuild the state before the branch step in each branch's env (same seed, the greedy actions)
         rows = [(g, b) for g in range(len(groups)) for b in range(size)]
@@ -284,6 +289,17 @@ class EpisodeRollout:
         _log(trainer, "rollout/greedy_success", float(np.mean([e.trajectory.metrics.get("success", 0.0)
                                                                 for e in envs])))
         return out
+
+    def _draw_step(self, steps: Sequence[Any], rng: np.random.Generator) -> int | None:
+        """The branch step of one greedy episode (``branch_step``), or ``None`` when it generated none."""
+        generated = [j for j, s in enumerate(steps) if s.extra.get("token_ids") is not None]
+        if not generated:
+            return None
+        if self.branch_step == "uncertain":
+            w = np.array([1.0 - float(np.exp(min(steps[j].extra.get("logprobs") or [0.0]))) for j in generated])
+            if w.sum() > 0:  # (every step certain: uniform)
+                return int(generated[rng.choice(len(generated), p=w / w.sum())])
+        return int(generated[rng.integers(len(generated))])
 
     def _batch(self, trajectories: Sequence[Any], trainer: Any) -> dict[str, list]:
         tokenizer = trainer.processing_class

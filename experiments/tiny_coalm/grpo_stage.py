@@ -42,7 +42,7 @@ def wall_cap(seconds: float | None) -> Any:
 
 def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str, Any], prompt: dict[str, Any],
                 steps: int, scenarios: int, generations: int, lr: float, max_turns: int = 10, mode: str = "episode",
-                groups: int = 1, skip: int = 0, seed: int = 0) -> Any:
+                groups: int = 1, skip: int = 0, seed: int = 0, branch_step: str = "uniform") -> Any:
     """The GRPO run config (our keys + GRPOConfig fields), on the train split only (``scenarios`` of them after
     its first ``skip``); ``groups`` scenarios (each with ``generations`` rollouts) per optimiser step; ``mode``:
     the rollout_func adapter's (episode | branch); ``seed``: the trainer's and the rollouts' (a replicate)."""
@@ -56,7 +56,8 @@ def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str,
                 "skip": skip, "options": {**env_options, "max_turns": max_turns}},
         "reward": REWARD,
         "rollout": {"adapter": "rollout_func", "policy": "react", "max_tokens": s["max_tokens"],
-                    "max_episode_tokens": 768, "seed": seed, "policy_options": policy_options, "mode": mode},
+                    "max_episode_tokens": 768, "seed": seed, "policy_options": policy_options, "mode": mode,
+                    **({"branch_step": branch_step} if mode == "branch" else {})},
         "output_dir": str(out), "max_steps": steps, "per_device_train_batch_size": generations * groups,
         "num_generations": generations, "max_completion_length": s["max_tokens"], "temperature": 1.0,
         "learning_rate": lr, "beta": 0.0, "logging_steps": 1, "save_strategy": "no", "report_to": "none",
@@ -67,7 +68,7 @@ def grpo_config(s: dict[str, Any], base: Path, out: Path, env_options: dict[str,
 def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, Any], env_options: dict[str, Any],
                prompt: dict[str, Any], steps: int, scenarios: int = 64, generations: int = 8, lr: float = 2e-5,
                seconds: float | None = None, tag: str = "grpo", max_turns: int = 10, mode: str = "episode",
-               groups: int = 1, skip: int = 0, seed: int = 0) -> dict[str, Any]:
+               groups: int = 1, skip: int = 0, seed: int = 0, branch_step: str = "uniform") -> dict[str, Any]:
     """Train GRPO from ``work/base`` into ``work/tag`` (at most ``steps`` steps or ``seconds`` of wall time),
     evaluate it; returns ``{"train": metrics, "eval": report, "wall_train_s", "wall_eval_s"}``."""
     from coalm_env.train.grpo import build_trainer
@@ -75,7 +76,7 @@ def grpo_stage(work: Path, s: dict[str, Any], base: str, eval_spec: dict[str, An
 
     t = time.perf_counter()
     config = grpo_config(s, work / base, work / tag, env_options, prompt, steps, scenarios, generations, lr, max_turns,
-                         mode, groups, skip, seed)
+                         mode, groups, skip, seed, branch_step)
     trainer = build_trainer(config)
     trainer.add_callback(wall_cap(seconds))
     before = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--mode", choices=EpisodeRollout.MODES, default=None,
                     help="rollout_func mode (default: the run's grpo_mode setting)")
     ap.add_argument("--groups", type=int, default=None, help="scenarios per step (default: the run's grpo_groups)")
+    ap.add_argument("--branch-step", choices=EpisodeRollout.BRANCH_STEPS, default="uniform",
+                    help="branch mode: how the branch step is drawn (uncertain: where the greedy policy hesitated)")
     ap.add_argument("--seed", type=int, default=0, help="trainer and rollout seed (another value: a replicate)")
     ap.add_argument("--skip", type=int, default=None, help="leave out the first SKIP train scenarios (default: "
                     "those the run's teacher played when its rl_skip setting is on, else 0)")
@@ -134,14 +137,14 @@ def main(argv: list[str] | None = None) -> dict:
     skip = rl_skip(s, args.scenarios) if args.skip is None else args.skip
     out = grpo_stage(work, s, args.base, _eval_spec(s), env_options(s), PROMPT, args.steps, args.scenarios,
                      args.generations, args.lr, args.seconds, args.tag, max_turns=args.max_turns, mode=mode,
-                     groups=groups, skip=skip, seed=args.seed)
+                     groups=groups, skip=skip, seed=args.seed, branch_step=args.branch_step)
     ev, tag = out["eval"], args.tag
     res["success"][tag] = ev["success"]
     base_eval = json.loads((work / args.base / "eval.json").read_text())
     res["paired"][f"{tag}_vs_{args.base}"] = paired_compare(_outcomes(ev), _outcomes(base_eval)).to_dict()
     res["wall_s"].update({tag: out["wall_train_s"], f"eval_{tag}": out["wall_eval_s"]})
     log = out["train"]["log_history"]
-    res[tag] = {**stage_record(out["train"], args.base, mode, groups, skip), "lr": args.lr, "seed": args.seed, "scenarios": args.scenarios,
+    res[tag] = {**stage_record(out["train"], args.base, mode, groups, skip), "lr": args.lr, "seed": args.seed, "branch_step": args.branch_step, "scenarios": args.scenarios,
                 "generations": args.generations, "max_turns": args.max_turns, "wall_train_s": out["wall_train_s"],
                 "cap_s": args.seconds, "summary_metrics": ev["summary"]["metrics"]}
     Path(args.results).write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")

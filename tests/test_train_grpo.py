@@ -185,6 +185,8 @@ def test_rollout_func_branch_mode_is_refused_for_unknown_modes():
         EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="steps")
     with pytest.raises(ConfigError, match="branch_step"):
         EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="branch", branch_step="random")
+    with pytest.raises(ConfigError, match="mode: branch only"):
+        EpisodeRollout("coalm/Travel-v0", {}, policy="react", mode="episode", branch_step="uncertain")
 
 
 def test_uncertain_branch_step_draws_where_the_greedy_policy_hesitated():

@@ -158,6 +158,8 @@ class EpisodeRollout:
             raise ConfigError(f"rollout mode must be one of {', '.join(self.MODES)}, got {mode!r}")
         if branch_step not in self.BRANCH_STEPS:
             raise ConfigError(f"rollout branch_step must be one of {', '.join(self.BRANCH_STEPS)}, got {branch_step!r}")
+        if branch_step != "uniform" and mode != "branch":
+            raise ConfigError(f"rollout branch_step={branch_step!r} applies to mode: branch only (mode is {mode!r})")
         self.mode, self.branch_step = mode, branch_step
         if policy not in ("chat", "react"):
             raise ConfigError(f"rollout policy must be 'chat' or 'react', got {policy!r}")

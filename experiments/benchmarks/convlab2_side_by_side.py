@@ -63,10 +63,14 @@ DEFAULT_LOOPS = ("multiwoz_rule_acts", "travel_rule_acts", "multiwoz_rule_agenda
                  "travel_oracle_agenda", "travel_rule_agenda")
 
 
+#: files a ConvLab-2 checkout must have for this loop (checked before anything runs)
+CHECKOUT_FILES = ("convlab2/policy/rule/multiwoz/policy_agenda_multiwoz.py", "convlab2/dst/rule/multiwoz/dst.py",
+                  "data/multiwoz/db/restaurant_db.json", "data/multiwoz/goal/new_goal_model.pkl")
+
+
 def check_checkout(root: Path) -> None:
     """Refuse a path that is not a ConvLab-2 checkout, naming what is missing."""
-    for rel in ("convlab2/policy/rule/multiwoz/policy_agenda_multiwoz.py", "convlab2/dst/rule/multiwoz/dst.py",
-                "data/multiwoz/db/restaurant_db.json", "data/multiwoz/goal/new_goal_model.pkl"):
+    for rel in CHECKOUT_FILES:
         if not (root / rel).exists():
             raise SystemExit(f"error: {root} is not a ConvLab-2 checkout ({rel} is missing); clone "
                              "https://github.com/thu-coai/ConvLab-2 and pass its root as --convlab")

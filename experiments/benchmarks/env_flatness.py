@@ -7,6 +7,10 @@ one JSON line (rows as :func:`~coalm_env.bench.flatness` gives them, the rule co
 in two trees and compare:
 
     PYTHONPATH=TREE python -m experiments.benchmarks.env_flatness --turns 128 --episodes 2
+
+``--parts`` instead times where the step's time goes by turn index (wall-clock microseconds per step, by
+32-turn bucket, of the env's observation, its render cache, the cache's still-valid check, the user call,
+the tool calls and the action parser; the first episode is a warm-up), with the observation's size.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--turns", type=int, default=128)
     p.add_argument("--episodes", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--parts", action="store_true", help="time the parts of a step by turn index instead")
     args = p.parse_args(argv)
+    if args.parts:
+        print(json.dumps(parts(args.turns, args.episodes + 1, args.seed)))
+        return 0
     import policies.rule as rule
     import policies.rule_state as rule_state
 
@@ -41,6 +49,58 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"load": load, "load_end": [round(x, 2) for x in os.getloadavg()],
                       "rows": [{k: r[k] for k in keep} for r in rows]}))
     return 0
+
+
+def parts(turns: int, episodes: int, seed: int, bucket: int = 32) -> dict[str, object]:
+    """Wall-clock us per step of a step's parts, by ``bucket``-turn range (the first episode not counted)."""
+    import time
+    from collections import Counter, defaultdict
+
+    from coalm_env import bench, render
+    from coalm_env import env as env_module
+    from coalm_env.resolve import make_env
+
+    acc: dict[tuple[int, str], float] = defaultdict(float)
+    where = {"bucket": -1}
+
+    def timed(owner: object, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*a: object, **k: object) -> object:
+            t = time.perf_counter()
+            try:
+                return inner(*a, **k)
+            finally:
+                acc[(where["bucket"], label)] += time.perf_counter() - t
+        setattr(owner, name, wrapper)
+
+    cls = env_module.ConversationEnv
+    for name in ("_obs", "_call_user", "_run_tools"):
+        timed(cls, name, name.lstrip("_"))
+    timed(env_module, "parse_action", "parse_action")
+    timed(render.ObservationCache, "observation", "render_cache")
+    timed(render.ObservationCache, "_kept", "cache_check")
+    env = make_env("coalm/Travel-v0", user="agenda:patience=100000", max_turns=turns)
+    steps: Counter[int] = Counter()
+    size: dict[int, tuple[int, int]] = {}
+    for e in range(episodes):
+        obs, info = env.reset(seed=seed + e)
+        k = 0
+        while True:
+            where["bucket"] = int(info.get("turn", 0)) // bucket if e else -1
+            t = time.perf_counter()
+            obs, _r, term, trunc, info = env.step(bench._STALL_CALL if k % 2 == 0 else bench._STALL_REPLY)
+            acc[(where["bucket"], "step")] += time.perf_counter() - t
+            steps[where["bucket"]] += 1
+            size[where["bucket"]] = (len(obs["messages"]), len(obs["text"]))
+            k += 1
+            if term or trunc:
+                break
+    labels = sorted({label for _b, label in acc})
+    rows = [{"turns": f"{b * bucket}-{b * bucket + bucket - 1}", "steps": steps[b], "messages": size[b][0],
+             "text_chars": size[b][1], **{f"{label}_us": round(1e6 * acc[(b, label)] / steps[b], 1) for label in labels}}
+            for b in sorted(steps) if b >= 0]
+    return {"load": [round(x, 2) for x in os.getloadavg()], "rows": rows}
 
 
 if __name__ == "__main__":

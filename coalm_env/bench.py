@@ -167,14 +167,25 @@ _STALL_CALL = 'Action: find_restaurant(area="centre")'
 _STALL_REPLY = "Let me check that for you."
 
 
+def stalling_env(turns: int) -> Any:
+    """The flatness benchmarks' env: Travel with an agenda user of endless patience, ``turns`` long."""
+    from coalm_env.resolve import make_env
+
+    return make_env("coalm/Travel-v0", user="agenda:patience=100000", max_turns=turns)
+
+
+def stall_action(step: int) -> str:
+    """The stalling agent's action at ``step``: a search, then a reply that moves nothing, in turn."""
+    return _STALL_CALL if step % 2 == 0 else _STALL_REPLY
+
+
 def flatness(cfg: BenchConfig) -> list[dict[str, Any]]:
     """Env ms per step and rule-policy ms per call by turn index, on dialogues ``cfg.turns`` long."""
-    from coalm_env.resolve import make_env
     from policies.rule import RulePolicy, decide
     from policies.rule_state import track
     from policies.rule_values import understanding_of
 
-    env = make_env("coalm/Travel-v0", user="agenda:patience=100000", max_turns=cfg.turns)
+    env = stalling_env(cfg.turns)
     by_turn: dict[int, dict[str, list[float]]] = {}
     for e in range(cfg.flat_episodes):
         policy = RulePolicy()
@@ -188,8 +199,7 @@ def flatness(cfg: BenchConfig) -> list[dict[str, Any]]:
             t1 = time.perf_counter()
             decide(track(obs, info["vocab"].schemas, understanding_of(info)))
             t2, c2 = time.perf_counter(), time.process_time()
-            action = _STALL_CALL if step % 2 == 0 else _STALL_REPLY
-            obs, _r, term, trunc, info = env.step(action)
+            obs, _r, term, trunc, info = env.step(stall_action(step))
             t3, c3 = time.perf_counter(), time.process_time()
             cell["rule"].append(t1 - t0)
             cell["rebuild"].append(t2 - t1)

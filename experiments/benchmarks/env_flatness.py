@@ -52,13 +52,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def parts(turns: int, episodes: int, seed: int, bucket: int = 32) -> dict[str, object]:
-    """Wall-clock us per step of a step's parts, by ``bucket``-turn range (the first episode not counted)."""
+    """Wall-clock us per step of a step's parts, by ``bucket``-turn range (the first episode not counted).
+    The timers wrap the env's and the render cache's methods for the rest of the process (run it on its own)."""
     import time
     from collections import Counter, defaultdict
 
     from coalm_env import bench, render
     from coalm_env import env as env_module
-    from coalm_env.resolve import make_env
 
     acc: dict[tuple[int, str], float] = defaultdict(float)
     where = {"bucket": -1}
@@ -80,7 +80,7 @@ def parts(turns: int, episodes: int, seed: int, bucket: int = 32) -> dict[str, o
     timed(env_module, "parse_action", "parse_action")
     timed(render.ObservationCache, "observation", "render_cache")
     timed(render.ObservationCache, "_kept", "cache_check")
-    env = make_env("coalm/Travel-v0", user="agenda:patience=100000", max_turns=turns)
+    env = bench.stalling_env(turns)
     steps: Counter[int] = Counter()
     size: dict[int, tuple[int, int]] = {}
     for e in range(episodes):
@@ -89,7 +89,7 @@ def parts(turns: int, episodes: int, seed: int, bucket: int = 32) -> dict[str, o
         while True:
             where["bucket"] = int(info.get("turn", 0)) // bucket if e else -1
             t = time.perf_counter()
-            obs, _r, term, trunc, info = env.step(bench._STALL_CALL if k % 2 == 0 else bench._STALL_REPLY)
+            obs, _r, term, trunc, info = env.step(bench.stall_action(k))
             acc[(where["bucket"], "step")] += time.perf_counter() - t
             steps[where["bucket"]] += 1
             size[where["bucket"]] = (len(obs["messages"]), len(obs["text"]))

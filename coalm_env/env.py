@@ -466,7 +466,7 @@ class ConversationEnv(gym.Env):
         return self._dense(self.trajectory.steps, self._credit, self._turn)
 
     def _obs(self) -> dict[str, Any]:
-        tools = self.backend.tool_schemas() if self.backend is not None else []
+        tools = self.backend.tools_view() if self.backend is not None else ()
         if self.trajectory is None:
             obs = render.observation([], tools)
         else:  # renders only what was added since the last step (the same observation)

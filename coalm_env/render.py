@@ -98,7 +98,8 @@ class ObservationCache:
 
     A message is reused while the same object is at the same place with the same ``content`` (the env
     only appends messages); a tool list is recognised by each tool's name, description and
-    ``parameters`` object (the API graph's schemas, which are never changed in place); any other tool
+    ``parameters`` object (the API graph's schemas, which are never changed in place), or, for the very
+    same tuple as the last call's (a session's unchanged ``tools_view()``), by that alone; any other tool
     layout is rendered afresh. The text is grown by appending the new messages' lines to the previous
     step's text (no message is rendered twice, no Python loop over the history runs per step; what is
     left per step is one copy of the text and C-level passes over the messages); the observation's
@@ -116,8 +117,11 @@ class ObservationCache:
         self._tools_key: tuple | None = None
         self._tools_out: tuple[str, str] = ("", "")
         self._tools_pin: list[Any] = []  # keeps the keyed parameters objects alive (their ids stay theirs)
+        self._tools_src: tuple | None = None  # the tuple ``_tools_out`` was made from (a session's tools_view())
 
     def _tools(self, tools: Sequence[dict[str, Any]]) -> tuple[str, str]:
+        if type(tools) is tuple and tools is self._tools_src:  # a session's unchanged tools_view()
+            return self._tools_out
         key = _tools_key(tools)
         if key is None:
             return json.dumps(list(tools), ensure_ascii=False), render_tools(tools)
@@ -130,6 +134,7 @@ class ObservationCache:
                 while len(_TOOLS_SEEN) > 256:
                     _TOOLS_SEEN.pop(next(iter(_TOOLS_SEEN)))
             self._tools_key, self._tools_out, self._tools_pin = key, shared[:2], shared[2]
+        self._tools_src = tools if type(tools) is tuple else None
         return self._tools_out
 
     def _kept(self, messages: Sequence[Message]) -> int:

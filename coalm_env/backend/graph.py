@@ -283,6 +283,12 @@ class BackendSession:
     def tool_schemas(self) -> list[dict[str, Any]]:
         return self.graph.tool_schemas(self.visible)
 
+    def tools_view(self) -> tuple[dict[str, Any], ...]:
+        """The tool schemas as the env's observation reads them, read-only: a session that keeps its schema
+        dicts between steps returns the very same tuple while its tool list is unchanged (the observation
+        then reuses the tools' JSON and text without looking at them again); here, a fresh tuple."""
+        return tuple(self.tool_schemas())
+
     def writes(self, name: str) -> bool:
         """Whether API ``name`` changes state (its :attr:`ApiSpec.writes`; unknown names: ``False``)."""
         return name in self.graph and self.graph.spec(name).writes

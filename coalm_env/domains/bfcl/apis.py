@@ -161,7 +161,8 @@ def _dispatch(cls: str, method: str, state: Any, **arguments: Any) -> Any:
     bound = getattr(state.instances[cls], method)
     try:  # BFCL evaluates fresh literals per call; backends keep references to list/dict arguments
         value = bound(**copy.deepcopy(arguments))
-        text, shown = result_text(value), json_safe(value)  # detached: backends return live state
+        text = result_text(value)
+        shown = json_safe(value) if state.shown else None  # detached: backends return live state
     except Exception as exc:  # the official harness returns any exception to the model as text
         raise ApiError("execution_error", str(exc), exception=type(exc).__name__) from None
     state.outputs.append(text)

@@ -83,9 +83,24 @@ class Verdict:
 
 
 def gold_calls(entry: BFCLEntry) -> list[list[ToolCall]]:
-    """The ground truth as calls with named arguments, per turn."""
-    sig = signatures(entry.involved_classes)
-    return [[parse_call(text, sig) for text in turn] for turn in entry.ground_truth]
+    """The ground truth as calls with named arguments, per turn (parsed once per distinct ground truth and
+    classes: fresh lists of the same :class:`ToolCall` objects, which callers only read)."""
+    try:
+        key = (tuple(entry.involved_classes), tuple(map(tuple, entry.ground_truth)))
+        turns = _parsed_gold(key)
+    except TypeError:  # something unhashable where call strings belong: parsed here (and refused there)
+        turns = _parse_gold(entry.involved_classes, entry.ground_truth)
+    return [list(turn) for turn in turns]
+
+
+def _parse_gold(classes: Sequence[str], ground_truth: Sequence[Sequence[str]]) -> tuple[tuple[ToolCall, ...], ...]:
+    sig = signatures(classes)
+    return tuple(tuple(parse_call(text, sig) for text in turn) for turn in ground_truth)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_gold(key: tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]) -> tuple[tuple[ToolCall, ...], ...]:
+    return _parse_gold(*key)
 
 
 def _public(instances: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -231,7 +246,7 @@ def _mutable_defaults(cls: str) -> bool:
 def _build_gold_run(entry: BFCLEntry) -> GoldRun | None:
     if any(_mutable_defaults(cls) for cls in entry.involved_classes):
         return None  # check live (nothing run here: a run would change the shared default)
-    session = open_session(entry)
+    session = open_session(entry, shown=False)
     if _touches_modules(entry, session.state.instances):
         return None  # shared from the start (checked before running anything): check live
     run = _run_gold(entry, session)
@@ -310,7 +325,7 @@ class _Rerun:
     """The model's side run again on fresh instances (as BFCL's checker does)."""
 
     def __init__(self, entry: BFCLEntry):
-        self.session = open_session(entry)
+        self.session = open_session(entry, shown=False)
 
     def run_turn(self, i: int, steps: Sequence[Sequence[Any]] | None) -> list[str]:
         return [execute(self.session, call) for step in steps or () for call in step]
@@ -381,7 +396,7 @@ def check_entry(entry: BFCLEntry, model_turns: ModelTurns, executed: BackendSess
     again where that gives the same verdict (:func:`_replayed`); else they run on fresh instances."""
     run = gold_run(entry)
     model = _replayed(entry, run, model_turns, executed) or _Rerun(entry)
-    live = open_session(entry) if run is None else None
+    live = open_session(entry, shown=False) if run is None else None
     first: Verdict | None = None
     if len(model_turns) != len(entry.ground_truth):
         first = _failure(

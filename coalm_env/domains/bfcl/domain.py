@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,10 @@ _ERROR_TYPES = {
 
 
 def _user_turns_so_far(trajectory: Trajectory) -> int:
-    return sum(1 for m in trajectory.messages if m.role == "user")
+    return list(map(_ROLE, trajectory.messages)).count("user")
+
+
+_ROLE = operator.attrgetter("role")
 
 
 def trajectory_turns(trajectory: Trajectory) -> list[list[list[ToolCall]]]:

@@ -54,6 +54,9 @@ class BFCLState:
     instances: dict[str, Any]
     outputs: list[str] = field(default_factory=list)
     turns_seen: int = 0
+    #: whether a call's :class:`ToolResult` carries the detached, JSON-safe copy of its return value (an
+    #: agent's session); sessions that only read ``outputs`` (ground-truth runs, checker re-runs) skip it
+    shown: bool = True
 
 
 def _require_bfcl_eval() -> None:
@@ -133,7 +136,7 @@ class BFCLSession(BackendSession):
         self.executed: list[tuple[ToolCall, tuple | None, int, str]] = []
         self.turn_ends: dict[int, tuple[int, list[str] | None, Any]] = {}
         self.gold: tuple[Any] | None = None  # (the entry's gold record or None), once looked up
-        self._schemas: tuple[tuple, list[dict[str, Any]]] | None = None
+        self._schemas: tuple[tuple, tuple[dict[str, Any], ...]] | None = None
 
     def reveal(self, names: Iterable[str]) -> list[str]:
         """Show held-out functions in the tool list; returns those newly shown."""
@@ -142,11 +145,15 @@ class BFCLSession(BackendSession):
         return shown
 
     def tool_schemas(self) -> list[dict[str, Any]]:
-        # the same list (of the graph's own schema dicts) while the visible and hidden names are unchanged
+        return list(self.tools_view())
+
+    def tools_view(self) -> tuple[dict[str, Any], ...]:
+        # the same tuple (of schema dicts built once) while the visible and hidden names are unchanged
         mark = (tuple(self.visible), frozenset(self.hidden))
         if self._schemas is None or self._schemas[0] != mark:
-            self._schemas = (mark, self.graph.tool_schemas(n for n in self.visible if n not in self.hidden))
-        return list(self._schemas[1])
+            shown = self.graph.tool_schemas(n for n in self.visible if n not in self.hidden)
+            self._schemas = (mark, tuple(shown))
+        return self._schemas[1]
 
     def call(self, call: ToolCall) -> ToolResult:
         result = super().call(call)
@@ -159,14 +166,15 @@ class BFCLSession(BackendSession):
         return result
 
 
-def open_session(entry: BFCLEntry, record: bool = False) -> BFCLSession:
+def open_session(entry: BFCLEntry, record: bool = False, shown: bool = True) -> BFCLSession:
     """A session over fresh instances of the entry's classes, held-out functions not listed yet
-    (``record``: an episode's session, which keeps what it ran: :class:`BFCLSession`).
+    (``record``: an episode's session, which keeps what it ran: :class:`BFCLSession`; ``shown=False``: its
+    results' values are ``None``, for a caller that reads only the result texts, :func:`execute`).
 
     It runs on the shared graph of all eight classes with only the entry's functions callable
     (building a subgraph per entry would re-check every schema).
     """
-    state = BFCLState(entry=entry, instances=new_instances(entry))
+    state = BFCLState(entry=entry, instances=new_instances(entry), shown=shown)
     return BFCLSession(full_graph(), state, functions_of(entry.involved_classes), entry.held_out(), record=record)
 
 

@@ -245,7 +245,7 @@ def turn_dependencies(entry: BFCLEntry) -> list[list[tuple[int, int, str]]]:
     gold = _gold_turns(entry)
     if gold is not None:
         return [list(deps) for deps in gold.dependencies]
-    session = open_session(entry)
+    session = open_session(entry, shown=False)
     out = []
     for t, calls in enumerate(gold_calls(entry)):
         results = [execute(session, c) for c in calls]
@@ -342,8 +342,8 @@ def strict_check(entry: BFCLEntry, model_turns: ModelTurns, verdict: Verdict | N
     cached = _gold_turns(entry)
     ran = (cached is not None and verdict.runs is not None
            and verdict.runs[0] == (entry.id, id(entry), turns_key(model_turns)))
-    model = None if ran else open_session(entry)
-    gold = open_session(entry) if cached is None else None
+    model = None if ran else open_session(entry, shown=False)
+    gold = open_session(entry, shown=False) if cached is None else None
     for t, gold_turn in enumerate(gold_calls(entry) if cached is None else cached.calls):
         calls = _flat(model_turns[t]) if t < len(model_turns) else []
         keys = [_call_key(c, known[c.name]) if isinstance(c, ToolCall) and c.name in known else None for c in calls]

@@ -71,3 +71,29 @@ def test_sessions_that_read_only_texts_give_the_same_texts_without_values():
             assert execute(shown, call) == execute(bare, call)
     assert any(r.ok and r.value is not None for _c, r in shown.history)
     assert all(r.value is None for _c, r in bare.history)
+
+
+def test_gold_states_copy_only_the_classes_a_turn_called():
+    """Each turn's recorded state equals a full deep copy of every instance after that turn (the plain way)."""
+    import copy
+
+    from coalm_env.domains.bfcl.checker import _public, _run_gold, _touches_modules
+    from coalm_env.domains.bfcl.entries import CATEGORIES
+
+    need_data("bfcl")
+    compared = shared = 0
+    for category in CATEGORIES:
+        for entry in load_entries(category)[::15]:
+            probe = open_session(entry, shown=False)
+            if _touches_modules(entry, probe.state.instances):
+                continue
+            run = _run_gold(entry, open_session(entry, shown=False))
+            plain = open_session(entry, shown=False)
+            for turn, calls in enumerate(gold_calls(entry)):
+                for call in calls:
+                    execute(plain, call)
+                assert run.states[turn] == copy.deepcopy(_public(plain.state.instances)), (entry.id, turn)
+                compared += 1
+                if turn and any(run.states[turn][c] is run.states[turn - 1][c] for c in run.states[turn]):
+                    shared += 1
+    assert compared > 100 and shared > 10  # the shortcut was taken, and gave the same states

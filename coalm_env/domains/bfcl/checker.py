@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coalm_env.backend.graph import BackendSession
+from coalm_env.domains.bfcl.apis import owner_of
 from coalm_env.domains.bfcl.calls import CallSyntaxError, parse_call
 from coalm_env.domains.bfcl.entries import BFCLEntry
 from coalm_env.domains.bfcl.runtime import BFCLSession, backend_class, call_key, execute, open_session, signatures
@@ -177,7 +178,14 @@ def _run_gold(entry: BFCLEntry, session: BackendSession) -> GoldRun:
     calls, outputs, states = gold_calls(entry), [], []
     for turn in calls:
         outputs.append([execute(session, c) for c in turn])
-        states.append(copy.deepcopy(_public(session.state.instances)))
+        public = _public(session.state.instances)
+        if not states:
+            states.append(copy.deepcopy(public))
+            continue
+        # a call runs on its own class's instance only (instances share nothing: _touches_modules), so a class
+        # no call of the turn named keeps the state copied after the turn before (the same read-only dict)
+        called = {owner_of(c.name) for c in turn}
+        states.append({cls: copy.deepcopy(attrs) if cls in called else states[-1][cls] for cls, attrs in public.items()})
     return GoldRun(calls, outputs, states)
 
 

@@ -53,13 +53,16 @@ LOOP_OPTIONS: dict[str, dict[str, Any]] = {"multiwoz_rule_acts": {"interface": "
 #: the figures the loops are compared with. ConvLab-2: measured by experiments/benchmarks/convlab2_side_by_side.py
 #: (its loop run beside ours) on a quiet 2-core AMD EPYC (AVX-512), 2026-12-02 17:48 UTC; the issue's own figure,
 #: from an earlier machine, was 14.7 at 0.972. Rerun that script for a like-for-like ratio on another machine.
-#: tau-bench: as issue 16 reports it (not installed here; measured before 2026-12-02).
+#: tau-bench: measured by experiments/benchmarks/taubench_side_by_side.py (its retail and airline envs, every test
+#: task's gold actions replayed through env.step with a no-model user, its own reward) on a 2-core AMD EPYC (AVX2),
+#: 2026-12-04 01:58-02:05 UTC, 3 rounds beside our loops; the issue's own figure, from an earlier machine, was 2.5.
 REFERENCES = {
     "convlab2": {"episodes_per_s": 32.7, "success": 0.977,
                  "what": "ConvLab-2 rule system x agenda user, act level, measured side by side on a 2-core AMD EPYC "
                          "2026-12-02 (experiments/results/convlab2_side_by_side.json)"},
-    "tau_bench": {"episodes_per_s": 2.5, "success": None,
-                  "what": "tau-bench env-only rate (issue 16; before 2026-12-02)"},
+    "tau_bench": {"episodes_per_s": 1.51, "success": 1.0,
+                  "what": "tau-bench env-only rate (retail + airline test tasks, gold actions), measured side by side "
+                          "on a 2-core AMD EPYC 2026-12-04 (experiments/results/taubench_side_by_side.json)"},
 }
 
 

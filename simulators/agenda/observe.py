@@ -210,9 +210,9 @@ def _offers(state: AgendaState, reading: Reading, context: Any, reactions: list[
             continue
         new = [n for n in names if n not in p.offered]
         p.offered += new
-        fitting = [n for n in names if _fits(context, d, p, n)]
-        if fitting:
-            _accept(p, d, fitting[0])
+        fitting = next((n for n in names if _fits(context, d, p, n)), None)  # the first offer that fits
+        if fitting is not None:
+            _accept(p, d, fitting)
             progress = True
         elif new and p.entity is None:
             violated = _violated(context, d, p, new[0])

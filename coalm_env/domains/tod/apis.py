@@ -51,8 +51,22 @@ class TodState:
 
 
 def public(record: Mapping[str, Any]) -> dict[str, Any]:
-    """An entity as the APIs show it: internal fields (``_``-prefixed) removed."""
-    return {k: v for k, v in record.items() if not k.startswith("_")}
+    """An entity as the APIs show it: internal fields (``_``-prefixed) removed (a fresh dict, in the record's
+    order). The public fields are worked out once per layout of keys (the rows of a table share one)."""
+    keys = tuple(record)
+    shown = _PUBLIC_FIELDS.get(keys)
+    if shown is None:
+        shown = tuple(k for k in keys if not k.startswith("_"))
+        if len(_PUBLIC_FIELDS) >= 4096:
+            _PUBLIC_FIELDS.clear()
+        _PUBLIC_FIELDS[keys] = shown
+    if len(shown) == len(keys):
+        return dict(record)
+    return {k: record[k] for k in shown}
+
+
+#: the public fields of each layout of keys seen (bounded)
+_PUBLIC_FIELDS: dict[tuple, tuple] = {}
 
 
 def _string(description: str, values: Sequence[str] | None = None) -> dict[str, Any]:

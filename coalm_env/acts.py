@@ -363,4 +363,7 @@ _ACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def act_json(acts: Sequence[Sequence[str]]) -> str:
     """Acts as compact JSON text (what the trajectory's messages keep at act level)."""
+    acts = acts if type(acts) is list or type(acts) is tuple else list(acts)
+    if all(type(a) is tuple or type(a) is list for a in acts):  # the encoder writes tuples as arrays itself
+        return _ACT_ENCODER.encode(acts)
     return _ACT_ENCODER.encode([list(a) for a in acts])

@@ -59,3 +59,18 @@ def test_flat_action_calls_match_the_parser(action, monkeypatch) -> None:
         names = [c["name"] for c in action.get("calls", [])]
         assert [c.name for c in fast.calls] == names
         assert len({id(c) for c in fast.calls}) == len(names)
+
+
+def test_act_json_equals_the_listed_encoding_for_every_sequence_form():
+    from collections import namedtuple
+
+    from coalm_env.acts import _ACT_ENCODER, act_json
+
+    point = namedtuple("point", "intent domain slot value")
+    forms = [[["Inform", "restaurant", "food", "é"]], (("Request", "hotel", "area", "?"), ["Bye", "general", "none", "none"]),
+             [], [point("Inform", "taxi", "phone", "1")], [("a", "b", "c", "d")] * 3]
+    for acts in forms:
+        plain = _ACT_ENCODER.encode([list(a) for a in acts])
+        assert act_json(acts) == plain
+        assert act_json(iter(acts)) == plain  # a one-pass iterable is read once
+        assert act_json(x for x in acts) == plain

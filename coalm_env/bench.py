@@ -51,15 +51,16 @@ LOOP_OPTIONS: dict[str, dict[str, Any]] = {"multiwoz_rule_acts": {"interface": "
                                            "travel_rule_acts": {"interface": "acts"}}
 
 #: the figures the loops are compared with. ConvLab-2: measured by experiments/benchmarks/convlab2_side_by_side.py
-#: (its loop run beside ours) on a quiet 2-core AMD EPYC (AVX-512), 2026-12-02 17:48 UTC; the issue's own figure,
-#: from an earlier machine, was 14.7 at 0.972. Rerun that script for a like-for-like ratio on another machine.
+#: (its loop run beside ours) on a 2-core AMD EPYC (AVX2), 2026-12-04 02:10-02:16 UTC, 2 rounds x 1000 dialogues;
+#: on the AVX-512 EPYC of 2026-12-02 it ran 32.7/s, and the issue's own figure, from an earlier machine, was 14.7 at
+#: 0.972. Both references come from the same box; rerun the scripts for like-for-like ratios on another machine.
 #: tau-bench: measured by experiments/benchmarks/taubench_side_by_side.py (its retail and airline envs, every test
 #: task's gold actions replayed through env.step with a no-model user, its own reward) on a 2-core AMD EPYC (AVX2),
 #: 2026-12-04 01:58-02:05 UTC, 3 rounds beside our loops; the issue's own figure, from an earlier machine, was 2.5.
 REFERENCES = {
-    "convlab2": {"episodes_per_s": 32.7, "success": 0.977,
+    "convlab2": {"episodes_per_s": 17.5, "success": 0.977,
                  "what": "ConvLab-2 rule system x agenda user, act level, measured side by side on a 2-core AMD EPYC "
-                         "2026-12-02 (experiments/results/convlab2_side_by_side.json)"},
+                         "(AVX2) 2026-12-04 (experiments/results/convlab2_side_by_side.json)"},
     "tau_bench": {"episodes_per_s": 1.51, "success": 1.0,
                   "what": "tau-bench env-only rate (retail + airline test tasks, gold actions), measured side by side "
                           "on a 2-core AMD EPYC 2026-12-04 (experiments/results/taubench_side_by_side.json)"},

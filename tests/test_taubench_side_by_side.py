@@ -76,3 +76,19 @@ def test_summary_combines_retail_and_airline_and_divides_ours_by_it(tmp_path):
 def test_the_child_driver_is_a_format_string_that_compiles():
     code = side._TAU_CHILD.format(root="/nowhere", env_name="retail", split="test")
     compile(code, "<taubench child>", "exec")  # compiled only, never run here
+
+
+def test_the_bench_references_are_the_committed_side_by_side_figures():
+    """coalm-env bench divides by fixed figures: they must be what the committed side-by-side runs measured."""
+    from pathlib import Path
+
+    from coalm_env.bench import REFERENCES
+
+    results = Path(__file__).resolve().parents[1] / "experiments" / "results"
+    for key, name, loop in (("tau_bench", "taubench_side_by_side.json", "taubench"),
+                            ("convlab2", "convlab2_side_by_side.json", "convlab2")):
+        rows = json.loads((results / name).read_text())["rows"]
+        row = next(r for r in rows if r["loop"] == loop)
+        assert REFERENCES[key]["episodes_per_s"] == pytest.approx(row["eps_per_s"], abs=0.05), key
+        assert REFERENCES[key]["success"] == pytest.approx(row["success"], abs=0.001), key
+        assert name in REFERENCES[key]["what"]

@@ -218,7 +218,7 @@ class MultiWOZDatabase:
     def query(self, view: StoreView | None, domain: str, constraints: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every entity of ``domain`` matching ``constraints`` (see :func:`matches`), in key order; trains by
         departure time. Episodes never write the entity tables, so results over the base tables are cached."""
-        if view is not None and domain in view.diff():
+        if view is not None and view.touched(domain):
             match = matcher(constraints)
             return _sorted(domain, [dict(r) for _k, r in sorted(view.scan(domain)) if match(r)])
         frozen = tuple(sorted((str(k), str(v)) for k, v in constraints.items()))
@@ -227,7 +227,7 @@ class MultiWOZDatabase:
     def query_head(self, view: StoreView | None, domain: str, constraints: Mapping[str, Any],
                    n: int) -> tuple[int, list[dict[str, Any]]]:
         """``(len(hits), hits[:n])`` of :meth:`query`, copying only the first ``n`` rows (a search shows a few)."""
-        if view is not None and domain in view.diff():
+        if view is not None and view.touched(domain):
             hits = self.query(view, domain, constraints)
             return len(hits), hits[:n]
         rows = self._base_query(domain, tuple(sorted((str(k), str(v)) for k, v in constraints.items())))

@@ -21,12 +21,12 @@ population; ``list`` gives the insertion order that earlier Pythons used, so the
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from experiments.benchmarks import ratio_rows, run_child
 
 #: ConvLab-2's loop, run in a child process with the checkout first on sys.path
 _CONVLAB_CHILD = """
@@ -76,16 +76,9 @@ def check_checkout(root: Path) -> None:
                              "https://github.com/thu-coai/ConvLab-2 and pass its root as --convlab")
 
 
-def _run(code: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"error: a benchmark child failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def convlab_loop(root: Path, dialogues: int, seed: int, max_turns: int = 20) -> dict[str, Any]:
     """ConvLab-2's rule system x agenda user for ``dialogues`` dialogues in a fresh interpreter."""
-    return _run(_CONVLAB_CHILD.format(root=str(root), n=dialogues, seed=seed, max_turns=max_turns), cwd=root)
+    return run_child(_CONVLAB_CHILD.format(root=str(root), n=dialogues, seed=seed, max_turns=max_turns), cwd=root)
 
 
 def our_loop(name: str, episodes: int, seed: int) -> dict[str, Any]:
@@ -99,16 +92,8 @@ def our_loop(name: str, episodes: int, seed: int) -> dict[str, Any]:
 
 def summarise(sums: dict[str, dict[str, float]], reference: str = "convlab2") -> list[dict[str, Any]]:
     """One row per loop from the summed child figures: dialogues/s (wall and CPU), success, and the ratios to
-    ``reference``'s row."""
-    ref = sums[reference]
-    rows = []
-    for name, s in sums.items():
-        eps, eps_cpu = s["episodes"] / s["wall_s"], s["episodes"] / s["cpu_s"]
-        rows.append({"loop": name, "episodes": int(s["episodes"]), "success": s["success"] / s["episodes"],
-                     "eps_per_s": eps, "eps_per_cpu_s": eps_cpu,
-                     "x_convlab2_wall": eps / (ref["episodes"] / ref["wall_s"]),
-                     "x_convlab2_cpu": eps_cpu / (ref["episodes"] / ref["cpu_s"])})
-    return rows
+    ``reference``'s row (:func:`experiments.benchmarks.ratio_rows`)."""
+    return ratio_rows(sums, reference)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

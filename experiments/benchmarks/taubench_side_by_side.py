@@ -37,12 +37,13 @@ every episode, as tau-bench's reward does.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from coalm_env.bench import _load, _loop_spec, machine
+from experiments.benchmarks import ratio_rows, run_child
 
 #: tau-bench's env-only loop for one env, run by ``--python`` with the checkout first on sys.path
 _TAU_CHILD = """
@@ -139,24 +140,13 @@ def taubench_loop(root: Path, python: str, env_name: str, split: str = "test") -
     code = _TAU_CHILD.format(root=str(root), env_name=env_name, split=split)
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"}
     env.pop("PYTHONPATH", None)  # tau-bench's interpreter, not ours
-    out = subprocess.run([python, "-c", code], cwd=root, env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"error: the tau-bench child ({env_name}) failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(code, root, env=env, python=python, what=f"the tau-bench child ({env_name})")
 
 
 def summarise(sums: dict[str, dict[str, float]], reference: str = "taubench") -> list[dict[str, Any]]:
     """One row per side from the summed child figures: episodes/s (wall and CPU), success, and the ratios to
-    ``reference``'s row."""
-    ref = sums[reference]
-    ref_wall, ref_cpu = ref["episodes"] / ref["wall_s"], ref["episodes"] / ref["cpu_s"]
-    rows = []
-    for name, s in sums.items():
-        eps, eps_cpu = s["episodes"] / s["wall_s"], s["episodes"] / s["cpu_s"]
-        rows.append({"loop": name, "episodes": int(s["episodes"]), "success": s["success"] / s["episodes"],
-                     "eps_per_s": eps, "eps_per_cpu_s": eps_cpu,
-                     "x_taubench_wall": eps / ref_wall, "x_taubench_cpu": eps_cpu / ref_cpu})
-    return rows
+    ``reference``'s row (:func:`experiments.benchmarks.ratio_rows`)."""
+    return ratio_rows(sums, reference)
 
 
 def combine(parts: list[dict[str, float]]) -> dict[str, float]:
@@ -183,13 +173,6 @@ def build_result(start: dict[str, Any], rounds: list[dict[str, Any]], meta: dict
     return {"machine": start, "load_end": _load(), **meta, "per_round": per_round, "rows": summarise(ordered)}
 
 
-def _load() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--taubench", required=True, help="a tau-bench checkout (its root)")
@@ -207,7 +190,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     root = Path(args.taubench).resolve()
     check_checkout(root)
     check_python(args.python)
-    from coalm_env.bench import _loop_spec, machine
     from experiments.benchmarks.convlab2_side_by_side import our_loop
 
     loops = [x for x in args.loops.split(",") if x]

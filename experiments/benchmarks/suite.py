@@ -15,15 +15,13 @@ ratio, in episodes per wall second and per CPU second.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from coalm_env.bench import LOOP_OPTIONS, BenchConfig, LOOPS, format_report, machine, run_bench
-from experiments.benchmarks import save_results
+from experiments.benchmarks import run_child, save_results
 
 _CHILD = """
 import json, sys, time
@@ -46,8 +44,7 @@ def _child(tree: Path, spec: tuple, episodes: int, seed: int) -> dict[str, Any]:
     code = _CHILD.format(tree=str(tree), env_id=env_id, policy=policy, user=user, n=episodes, seed=seed,
                          options=dict(LOOP_OPTIONS.get(name, {})))  # the act loops: interface="acts"
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(code, tree, env=env, what=f"the bench child ({name} in {tree})")
 
 
 def before_after(before: Path, loops: list[str], episodes: int, rounds: int, seed: int) -> list[dict[str, Any]]:

@@ -65,3 +65,22 @@ def test_growing_history_with_an_earlier_message_changed() -> None:
     assert cache.observation(msgs, []) == render.observation(msgs, [])
     msgs[5] = Message("user", "replaced")
     assert cache.observation(msgs, []) == render.observation(msgs, [])
+
+
+def test_a_session_keeps_its_tool_tuple_until_its_tool_list_changes() -> None:
+    env = make_env("coalm/Travel-v0")
+    env.reset(seed=0)
+    session = env.backend
+    view = session.tools_view()
+    assert type(view) is tuple and session.tools_view() is view
+    assert session.tool_schemas() == list(view)
+    assert session.tool_schemas()[0] is not session.tool_schemas()[0]  # callers still get dicts of their own
+    hidden = session.visible.pop()  # a tool taken away, then shown again: a new tuple each time
+    fewer = session.tools_view()
+    assert fewer is not view and len(fewer) == len(view) - 1
+    assert session.reveal([hidden]) == [hidden]
+    again = session.tools_view()
+    assert again is not fewer and again == view
+    cache = render.ObservationCache()
+    for tools in (view, fewer, again, again):
+        assert cache.observation([], tools) == render.observation([], tools)

@@ -284,10 +284,21 @@ class BackendSession:
         return self.graph.tool_schemas(self.visible)
 
     def tools_view(self) -> tuple[dict[str, Any], ...]:
-        """The tool schemas as the env's observation reads them, read-only: a session that keeps its schema
-        dicts between steps returns the very same tuple while its tool list is unchanged (the observation
-        then reuses the tools' JSON and text without looking at them again); here, a fresh tuple."""
-        return tuple(self.tool_schemas())
+        """The tool schemas as the env's observation reads them, read-only: the very same tuple while the tool
+        list is unchanged (:meth:`_tools_mark`), so the observation reuses the tools' JSON and text without
+        looking at them again. :meth:`tool_schemas` hands out fresh dicts for callers to keep."""
+        mark = self._tools_mark()
+        view = self.__dict__.get("_view")
+        if view is None or view[0] != mark:
+            view = self._view = (mark, tuple(self._listed_schemas()))
+        return view[1]
+
+    def _tools_mark(self) -> Any:
+        """What the tool list depends on (the graph's specs are fixed once the session exists)."""
+        return tuple(self.visible)
+
+    def _listed_schemas(self) -> list[dict[str, Any]]:
+        return self.graph.tool_schemas(self.visible)
 
     def writes(self, name: str) -> bool:
         """Whether API ``name`` changes state (its :attr:`ApiSpec.writes`; unknown names: ``False``)."""

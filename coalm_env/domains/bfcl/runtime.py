@@ -136,7 +136,6 @@ class BFCLSession(BackendSession):
         self.executed: list[tuple[ToolCall, tuple | None, int, str]] = []
         self.turn_ends: dict[int, tuple[int, list[str] | None, Any]] = {}
         self.gold: tuple[Any] | None = None  # (the entry's gold record or None), once looked up
-        self._schemas: tuple[tuple, tuple[dict[str, Any], ...]] | None = None
 
     def reveal(self, names: Iterable[str]) -> list[str]:
         """Show held-out functions in the tool list; returns those newly shown."""
@@ -145,15 +144,13 @@ class BFCLSession(BackendSession):
         return shown
 
     def tool_schemas(self) -> list[dict[str, Any]]:
-        return list(self.tools_view())
+        return list(self.tools_view())  # the view's dicts, built once per tool list (as before)
 
-    def tools_view(self) -> tuple[dict[str, Any], ...]:
-        # the same tuple (of schema dicts built once) while the visible and hidden names are unchanged
-        mark = (tuple(self.visible), frozenset(self.hidden))
-        if self._schemas is None or self._schemas[0] != mark:
-            shown = self.graph.tool_schemas(n for n in self.visible if n not in self.hidden)
-            self._schemas = (mark, tuple(shown))
-        return self._schemas[1]
+    def _tools_mark(self) -> Any:
+        return tuple(self.visible), frozenset(self.hidden)
+
+    def _listed_schemas(self) -> list[dict[str, Any]]:
+        return self.graph.tool_schemas(n for n in self.visible if n not in self.hidden)
 
     def call(self, call: ToolCall) -> ToolResult:
         result = super().call(call)

@@ -47,3 +47,25 @@ def test_offers_read_by_the_understanding(index):
                                                 "golden curry. I'd suggest curry garden.")
     assert offered[-1] == "curry garden"
     assert index.offered_named("restaurant", "I'm sorry, curry garden is fully booked at that time.") == []
+
+
+def test_spelled_values_equal_a_substring_test_per_value(index):
+    """The Aho-Corasick pass of ``provides`` finds a database spelling exactly when some value's letters and
+    digits occur in the reply's (the per-value substring test it replaces), on MultiWOZ val system turns and on
+    every database value said inside a sentence."""
+    from coalm_env.domains.multiwoz.dialogues import load_dialogues
+    from coalm_env.text import alnum_key
+
+    texts = [t for d in load_dialogues("val")[:300] for t in d.system_turns]
+    for domain in ("restaurant", "hotel", "attraction", "police", "hospital"):
+        for slot in ("phone", "address", "postcode"):
+            texts += [f"It is {r[slot]} ok." for r in index.tables.get(domain, ())[:40] if r.get(slot)]
+    hits = 0
+    for domain in ("restaurant", "hotel", "attraction", "police", "hospital", "train"):
+        for slot in ("phone", "address", "postcode"):
+            values = index._values.get(domain, {}).get(slot, ())
+            for text in texts:
+                want = any(v and v in alnum_key(text) for v in values)
+                assert index._spelled(domain, slot, text) is want, (domain, slot, text)
+                hits += want
+    assert len(texts) > 2500 and hits > 300

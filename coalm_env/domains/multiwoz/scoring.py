@@ -104,6 +104,8 @@ class TextIndex:
             d: {s: {alnum_key(r[s]) for r in rows if r.get(s) and r[s] not in ("?", "unknown")} for s in MWZ_REQUESTABLE}
             for d, rows in tables.items()
         }
+        self._automaton: Any = None  # of all _values (built on first use; False: there are none)
+        self._spelled_cache: dict[str, frozenset[tuple[str, str]]] = {}
 
     def named(self, domain: str, text: str) -> list[str]:
         """Entity keys of ``domain`` named in ``text`` (names, or trainIDs), in order."""
@@ -141,8 +143,7 @@ class TextIndex:
     def provides(self, domain: str, slot: str, text: str) -> bool:
         """Whether ``text`` holds the ``slot`` value of some ``domain`` entity of the database (its database
         spelling, or with the understanding any form of it)."""
-        flat = alnum_key(text)
-        if any(v and v in flat for v in self._values.get(domain, {}).get(slot, ())):
+        if self._spelled(domain, slot, text):
             return True
         u = self.understanding
         if u is None:
@@ -158,6 +159,28 @@ class TextIndex:
                                 if r.get(slot) not in (None, "", "?", "unknown")}
         return any(u.key(slot, m.value) in self._canon[key] for m in u.find_values(text, slot))
 
+    def _spelled(self, domain: str, slot: str, text: str) -> bool:
+        """Whether the letters and digits of ``text`` hold the database spelling of some ``domain`` entity's
+        ``slot`` value (:func:`alnum_key` of both)."""
+        return (domain, slot) in self._spelled_in(text)
+
+    def _spelled_in(self, text: str) -> frozenset[tuple[str, str]]:
+        """The ``(domain, slot)`` pairs whose database values ``text`` spells (see :meth:`_spelled`): one
+        Aho-Corasick pass (pyahocorasick) over the text for all of them instead of a substring test per
+        database value (hundreds of addresses and phones, for every reply and domain); kept for the last texts."""
+        hit = self._spelled_cache.get(text)
+        if hit is None:
+            if self._automaton is None:
+                self._automaton = _value_automaton(self._values)
+            flat = alnum_key(text)
+            hit = frozenset().union(*(pairs for _end, pairs in self._automaton.iter(flat))) \
+                if self._automaton is not False else frozenset()
+            if len(self._spelled_cache) >= 256:
+                self._spelled_cache.pop(next(iter(self._spelled_cache)))
+            if len(text) <= 8192:
+                self._spelled_cache[text] = hit
+        return hit
+
     def gives(self, slot: str, value: str, text: str) -> bool:
         """Whether ``text`` gives ``value`` of ``slot`` (a reference, a trainID): its spelling, or with the
         understanding any form of it."""
@@ -165,6 +188,26 @@ class TextIndex:
             return True
         u = self.understanding
         return u is not None and u.gives_value(text, slot, value)
+
+
+def _value_automaton(values: Mapping[str, Mapping[str, set[str]]]) -> Any:
+    """An Aho-Corasick automaton of every ``values[domain][slot]`` key, each key's value the ``(domain, slot)``
+    pairs it belongs to (``False`` when there are none)."""
+    import ahocorasick
+
+    owners: dict[str, set[tuple[str, str]]] = {}
+    for domain, slots in values.items():
+        for slot, keys in slots.items():
+            for key in keys:
+                if key:
+                    owners.setdefault(key, set()).add((domain, slot))
+    if not owners:
+        return False
+    automaton = ahocorasick.Automaton()
+    for key, pairs in owners.items():
+        automaton.add_word(key, frozenset(pairs))
+    automaton.make_automaton()
+    return automaton
 
 
 #: a venue name's last word that the wizards often leave out ("Fitzbillies" for "fitzbillies restaurant")

@@ -16,7 +16,7 @@ from coalm_env.domains import check_options, get_domain
 from coalm_env.errors import ConfigError, LLMError, UnknownNameError
 from coalm_env.manual import compose as compose_manual
 from coalm_env.parsing import DEFAULT_MAX_CALLS, END_CONVERSATION, MAX_ACTION_CHARS, ParsedAction, parse_action
-from coalm_env.protocols import Domain, UserRequest, UserSimulator, follows_dataset
+from coalm_env.protocols import ORACLE_HINTS, Domain, UserRequest, UserSimulator, follows_dataset
 from coalm_env.registry import USERS
 from coalm_env.scoring import DenseComponents, GraphCredit, finalize_metrics
 from coalm_env.specs import ENV_SPECS
@@ -83,7 +83,9 @@ class ConversationEnv(gym.Env):
     env_id: the registered id, recorded in trajectories.
     oracle_hints: put the domain's gold next action in ``info["oracle_action"]`` (for the oracle
         policy, the env's self-test; never give it to a policy under evaluation), and the domain's
-        named gold actions, where it has any, in ``info["oracle_hints"]`` (MultiWOZ: ``gold_replay``).
+        named gold actions, where it has any, in ``info["oracle_hints"]`` (MultiWOZ: ``gold_replay``);
+        ``"action"`` or ``"named"``: only that one of the two (the rollout runner asks for what the policy
+        reads, :func:`coalm_env.protocols.oracle_hints_for`).
     faults: backend faults at seeded rates, ``{"transient": 0.05, "timeout": 0.02, "rate_limit": 0.01}``
         or ``"transient=0.05,..."`` (:mod:`coalm_env.backend.faults`; metrics ``faults_injected``,
         ``faults_recovered``, ``fault_recovery``).
@@ -115,7 +117,7 @@ class ConversationEnv(gym.Env):
         max_calls_per_action: int = DEFAULT_MAX_CALLS,
         render_mode: str | None = None,
         env_id: str | None = None,
-        oracle_hints: bool = False,
+        oracle_hints: bool | str = False,
         faults: dict[str, float] | str | None = None,
         interface: str = "text",
         **domain_options: Any,
@@ -143,6 +145,8 @@ class ConversationEnv(gym.Env):
         self.render_mode = render_mode
         self.env_id = env_id or f"coalm/{self.domain.name}"
         self.domain_options = dict(domain_options)
+        if type(oracle_hints) not in (bool, str) or oracle_hints not in ORACLE_HINTS:
+            raise ConfigError(f"oracle_hints={oracle_hints!r}: expected one of {', '.join(map(repr, ORACLE_HINTS))}")
         self.oracle_hints = oracle_hints
         self.faults = parse_faults(faults)
         entry = ENV_SPECS.get(self.env_id)
@@ -492,8 +496,9 @@ class ConversationEnv(gym.Env):
         if vocab is not None:  # the domain's vocabulary (value equality, schemas): never serialised
             info["vocab"] = vocab
         if self.oracle_hints and traj is not None and not self._done:
-            info["oracle_action"] = self._oracle_action()
-            hints = self._named_oracle_hints()
+            if self.oracle_hints != "named":
+                info["oracle_action"] = self._oracle_action()
+            hints = self._named_oracle_hints() if self.oracle_hints != "action" else None
             if hints is not None:
                 info["oracle_hints"] = hints
         info.update(extra)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from coalm_env.errors import ConfigError
-from coalm_env.protocols import UserRequest
+from coalm_env.protocols import UserRequest, oracle_hints_for
 from coalm_env.render import END_CONVERSATION_TOOL, messages_from_observation, render_tools
 from coalm_env.types import StopReason, Trajectory, UserTurn
 
@@ -127,7 +127,7 @@ def play(env_id: str, seat: str, *, policy: str = "rule", user: str | None = Non
         raise ConfigError(f"--as must be 'agent' or 'user', got {seat!r}")
     agent = HumanAgent(read, write) if seat == "agent" else POLICIES.make(policy)
     privileged = bool(getattr(agent, "privileged", False))
-    env = make_env(env_id, user=user if seat == "agent" else None, oracle_hints=privileged, split=split,
+    env = make_env(env_id, user=user if seat == "agent" else None, oracle_hints=oracle_hints_for(agent), split=split,
                    **(env_options or {}))
     if seat == "user":
         env.user, env.user_spec = HumanUser(read, write, _goal_text(env.domain)), "human"

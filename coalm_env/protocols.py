@@ -33,7 +33,10 @@ class Policy(Protocol):
     """Maps a batch of observations (with their ``info`` dicts) to a batch of actions.
 
     A policy with ``privileged = True`` (the oracle) reads ``info["scenario"]``; the rollout runner
-    adds it. Policies should be stateless across calls or key their state by ``info["episode_id"]``.
+    adds it, and builds the env with ``oracle_hints`` set to the policy's ``reads_hints`` (``"action"``: only
+    ``info["oracle_action"]``; ``"named"``: only ``info["oracle_hints"]``; default: both, see
+    :func:`oracle_hints_for`). Policies should be stateless across calls or key their state by
+    ``info["episode_id"]``.
     """
 
     name: str
@@ -106,6 +109,21 @@ class UserSimulator(Protocol):
     def begin(self, requests: Sequence[UserRequest]) -> list[UserTurn]: ...
 
     def respond(self, requests: Sequence[UserRequest]) -> list[UserTurn]: ...
+
+
+def oracle_hints_for(policy: Any) -> bool | str:
+    """The env's ``oracle_hints`` for ``policy``: ``False`` unless it is ``privileged``; else the hints it
+    declares it reads (``reads_hints``: ``"action"`` or ``"named"``), or ``True`` (all) where it declares none.
+    Hints no policy reads are not worked out (MultiWOZ's ``gold_replay`` hint costs a replay of the dialogue
+    at every step)."""
+    if not getattr(policy, "privileged", False):
+        return False
+    kind = getattr(policy, "reads_hints", True)
+    return kind if kind in ORACLE_HINTS[2:] else True
+
+
+#: the values of the env's ``oracle_hints``: off, all, only ``info["oracle_action"]``, only ``info["oracle_hints"]``
+ORACLE_HINTS = (False, True, "action", "named")
 
 
 def follows_dataset(user: Any) -> bool:

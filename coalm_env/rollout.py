@@ -39,7 +39,7 @@ import numpy as np
 from coalm_env.backend.faults import parse_faults
 from coalm_env.resolve import make_env
 from coalm_env.errors import CoalmError, ConfigError, LLMError, UnknownNameError
-from coalm_env.protocols import UserRequest
+from coalm_env.protocols import UserRequest, oracle_hints_for
 from coalm_env.registry import POLICIES
 from coalm_env.scoring import mean_metrics
 from coalm_env.types import StopReason, Trajectory
@@ -303,6 +303,7 @@ class _Runner:
         self.config = config
         self.policy = POLICIES.make(policy)
         self.privileged = bool(getattr(self.policy, "privileged", False))
+        self.hints = oracle_hints_for(self.policy)  # only the hints the policy reads are worked out
         self.policy_name = _name(policy)
         self.slots = self._build_slots(user, min(config.batch_size, config.episodes))
         self.user = self.slots[0].env.user
@@ -317,8 +318,8 @@ class _Runner:
     def _build_slots(self, user: Any, n: int) -> list[_Slot]:
         c = self.config
         faults = {"faults": c.faults} if c.faults else {}
-        first = make_env(c.env_id, user=user, oracle_hints=self.privileged, split=c.split, **faults, **c.env_options)
-        shared = dict(user=first.user, oracle_hints=self.privileged, split=c.split, **faults, **c.env_options)
+        first = make_env(c.env_id, user=user, oracle_hints=self.hints, split=c.split, **faults, **c.env_options)
+        shared = dict(user=first.user, oracle_hints=self.hints, split=c.split, **faults, **c.env_options)
         envs = [first] + [make_env(c.env_id, **shared) for _ in range(n - 1)]
         for env in envs:  # one simulator object serves every slot, so one call answers the batch
             env.user_spec = first.user_spec

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coalm_env.protocols import UserRequest
+from coalm_env.protocols import UserRequest, oracle_hints_for
 from coalm_env.rollout import (
     RolloutConfig, RolloutResult, _abort, _broken, _guarded, _name, _timeout, _timing, _unplayable, _write_outputs,
     _Writer, check_pairing, episode_plan, episode_seed, summarize,
@@ -48,12 +48,13 @@ class _AsyncRunner:
         self.config = config
         self.policy = POLICIES.make(config.policy)
         self.privileged = bool(getattr(self.policy, "privileged", False))
+        self.hints = oracle_hints_for(self.policy)  # only the hints the policy reads are worked out
         self.policy_name = _name(config.policy)
         c = config
         faults = {"faults": c.faults} if c.faults else {}
         n = max(1, min(concurrency, c.episodes))
-        first = make_env(c.env_id, user=c.user, oracle_hints=self.privileged, split=c.split, **faults, **c.env_options)
-        shared = dict(user=first.user, oracle_hints=self.privileged, split=c.split, **faults, **c.env_options)
+        first = make_env(c.env_id, user=c.user, oracle_hints=self.hints, split=c.split, **faults, **c.env_options)
+        shared = dict(user=first.user, oracle_hints=self.hints, split=c.split, **faults, **c.env_options)
         self.envs = [first] + [make_env(c.env_id, **shared) for _ in range(n - 1)]
         for env in self.envs:
             env.user_spec = first.user_spec

@@ -32,6 +32,7 @@ class GoldReplayPolicy:
 
     name = "gold_replay"
     privileged = True
+    reads_hints = "named"  # info["oracle_hints"] only (coalm_env.protocols.oracle_hints_for)
 
     def __init__(self, fmt: str = "hermes", delex: bool = True):
         self.fmt = fmt

@@ -23,6 +23,7 @@ class OraclePolicy:
 
     name = "oracle"
     privileged = True
+    reads_hints = "action"  # info["oracle_action"] only (coalm_env.protocols.oracle_hints_for)
 
     def __init__(self, fallback: str = FALLBACK_REPLY):
         self.fallback = fallback

@@ -125,6 +125,28 @@ def test_the_env_hands_the_gold_replay_hint_to_privileged_policies(mwz):
         policy.act([{}], [{"oracle_action": "Hello."}])
 
 
+def test_oracle_hints_only_what_the_policy_reads(mwz):
+    """``oracle_hints="action"``/``"named"`` work out only that hint (the gold_replay hint replays the dialogue at
+    every step); the runner asks for what the policy declares; anything else is refused."""
+    from coalm_env.protocols import oracle_hints_for
+    from policies.gold_replay import GoldReplayPolicy
+    from policies.oracle import OraclePolicy
+
+    scenario = mwz.get_scenario("PMUL1966")
+    infos = {kind: ConversationEnv(mwz, user="replay", oracle_hints=kind).reset(options={"scenario": scenario})[1]
+             for kind in (True, "action", "named")}
+    assert {"oracle_action", "oracle_hints"} <= infos[True].keys()
+    assert "oracle_action" in infos["action"] and "oracle_hints" not in infos["action"]
+    assert "oracle_hints" in infos["named"] and "oracle_action" not in infos["named"]
+    assert infos["action"]["oracle_action"] == infos[True]["oracle_action"]
+    assert infos["named"]["oracle_hints"] == infos[True]["oracle_hints"]
+    assert oracle_hints_for(OraclePolicy()) == "action" and oracle_hints_for(GoldReplayPolicy()) == "named"
+    assert oracle_hints_for(object()) is False
+    for bad in ("yes", 1, None, "all"):
+        with pytest.raises(ConfigError, match="oracle_hints"):
+            ConversationEnv(mwz, user="replay", oracle_hints=bad)
+
+
 def test_agenda_user_with_the_oracle(mwz):
     env = ConversationEnv(mwz, user="agenda", oracle_hints=True, max_turns=30)
     for sid in SAMPLE:

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from typing import Any
 
 from coalm_env.errors import LLMError
+from coalm_env.protocols import oracle_hints_for
 from coalm_env.types import StopReason, Trajectory
 from coalm_env.version import __version__
 
@@ -39,7 +40,7 @@ def build_cell(cell: dict[str, Any]) -> tuple[Any, Any, bool]:
 
     policy = POLICIES.make(cell["policy"])
     privileged = bool(getattr(policy, "privileged", False))
-    env = make_env(cell["env_id"], user=cell["user"], split=cell["split"], oracle_hints=privileged,
+    env = make_env(cell["env_id"], user=cell["user"], split=cell["split"], oracle_hints=oracle_hints_for(policy),
                    **cell["options"])
     _BUILT[key] = (env, policy, privileged)
     while len(_BUILT) > _CACHE_SIZE:

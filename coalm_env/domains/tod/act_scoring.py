@@ -107,17 +107,16 @@ def _acts(episode: Episode) -> list[tuple]:
     return [a for e in episode.events if isinstance(e, ActReply) for a in e.acts]
 
 
-def _offered_venues(d: str, episode: Episode, train_ids: set[str]) -> list[str]:
+def _offered_venues(d: str, episode: Episode, acts: list[tuple], train_ids: set[str]) -> list[str]:
     if d == "train":  # a booked train is offered only if an act showed its trainID (the user never learns it else)
-        shown = {str(a[3]).upper() for a in _acts(episode) if a[2] == "trainID"} & train_ids
+        shown = {str(a[3]).upper() for a in acts if a[2] == "trainID"} & train_ids
         episode = Episode([e for e in episode.events if not (isinstance(e, Booking) and e.domain == "train"
                                                                and e.key.upper() not in shown)])
     return offered(d, episode, lambda _text: [])
 
 
-def _provided(d: str, episode: Episode, values: Mapping[str, Mapping[str, set[str]]]) -> set[str]:
+def _provided(d: str, episode: Episode, acts: list[tuple], values: Mapping[str, Mapping[str, set[str]]]) -> set[str]:
     found: set[str] = set()
-    acts = _acts(episode)
     if d == "taxi":
         phones = {alnum_key(b.get("phone", "")) for b in episode.bookings("taxi")} - {""}
         return {"phone"} if any(a[2] == "phone" and alnum_key(a[3]) in phones for a in acts) else set()
@@ -139,7 +138,8 @@ def _entity_inform_success(scenario: Scenario, episode: Episode, values: Mapping
     from coalm_env.domains.multiwoz.scoring import domain_verdicts
 
     train_ids = values.get("train", {}).get("trainID", set())
-    match, success = domain_verdicts(scenario, goal_venues, lambda d: _offered_venues(d, episode, train_ids),
-                                     lambda d: _provided(d, episode, values))
+    acts = _acts(episode)  # the episode's acts in order (every domain reads them)
+    match, success = domain_verdicts(scenario, goal_venues, lambda d: _offered_venues(d, episode, acts, train_ids),
+                                     lambda d: _provided(d, episode, acts, values))
     inform = all(match.values())
     return {"inform": float(inform), "success": float(inform and all(success.values()))}

@@ -63,10 +63,17 @@ class ActReply(Reply):
     def named(self, domain: str) -> list[str]:
         """Entity keys of ``domain`` this reply puts forward (``name``/``trainID`` of an offering act), a
         ``Recommend`` last (so that :func:`offered` puts it first, as the text readers do)."""
-        plain = [a[3] for a in self.acts if a[1] == domain and a[2] in ("name", "trainID") and a[0] in OFFER_INTENTS
-                 and a[0] != "Recommend" and a[3]]
-        rec = [a[3] for a in self.acts if a[1] == domain and a[2] in ("name", "trainID") and a[0] == "Recommend" and a[3]]
-        return list(dict.fromkeys(plain + rec))
+        return list(self._named.get(domain, ()))
+
+    @functools.cached_property
+    def _named(self) -> dict[str, tuple[str, ...]]:
+        """:meth:`named` for every domain, read from the acts in one pass (the scorers ask for each domain)."""
+        plain: dict[str, list[str]] = {}
+        rec: dict[str, list[str]] = {}
+        for intent, d, slot, value in self.acts:
+            if slot in ("name", "trainID") and value and intent in OFFER_INTENTS:
+                (rec if intent == "Recommend" else plain).setdefault(d, []).append(value)
+        return {d: tuple(dict.fromkeys(plain.get(d, []) + rec.get(d, []))) for d in {**plain, **rec}}
 
     def gives(self, slot: str, value: str, understanding: Any = None) -> bool:
         """Whether an ``Inform`` (or booking) act of this reply gives ``value`` of ``slot``."""

@@ -7,6 +7,7 @@ for slots, confirmation questions, goodbyes, and every slot value the agent info
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -155,81 +156,154 @@ def _default(names: Mapping[str, Iterable[str]] | None) -> Understanding:
     return _DEFAULTS[key]
 
 
+@dataclass(frozen=True, slots=True)
+class _SentenceActs:
+    """What one sentence says, whatever the sentences before it said: read once per (sentence, asks, domain)
+    and understanding (a reply's sentences recur in many replies: "Would you like to change something?"), then
+    added to the reading by :func:`_read_sentence`, which dedups against what the reply said before."""
+
+    low: str
+    hits: dict[str, list[str]]  # {domain: names} said, in order, each once
+    domain: str | None
+    failed: str | None
+    apology: bool
+    booked: bool
+    references: tuple[str, ...]
+    #: ``(domain, names offered, the recommended one or None)`` of each domain named
+    offered: tuple[tuple[str, tuple[str, ...], str | None], ...]
+    pitch: bool
+    requests: tuple[tuple[str, str | None], ...]
+    proposes: bool
+    confirms: bool
+    choice: tuple[str, str | None] | None
+    #: the slots a choice question puts options of (dropped from the requests so far), or None
+    chosen: tuple[str, ...] | None
+    goodbye: bool
+    reqmore: bool
+    informs: tuple[tuple[str | None, ValueMention], ...]
+
+
 def _read_sentence(reading: AgentReading, sentence: str, domains: Sequence[str], u: Understanding,
                    asks: bool = False) -> None:
-    low = sentence.lower()
-    spans, as_is = _names(sentence, u)
-    hits = {d: list(dict.fromkeys(n for n, _ in v)) for d, v in spans.items()}
+    low, spans, as_is, hits = _named(sentence, u)
     # the names said as they are decide the domain before the cue words; loose matches ("right" for "bright
     # house") only after them
     domain = cues.domain_of(low, as_is, domains) or next(iter(hits), None)
-    for d, found in hits.items():
+    key = (sentence, asks, domain)
+    s = u._acts_cache.get(key)
+    if s is None:
+        if len(u._acts_cache) > 8192:
+            u._acts_cache.clear()
+        s = u._acts_cache[key] = _sentence_acts(sentence, low, spans, hits, domain, u, asks)
+    for d, found in s.hits.items():
         seen = reading.mentioned.setdefault(d, [])
         seen.extend(n for n in found if n not in seen)
+    if s.failed == "no_match":
+        reading.no_match.append(s.domain)
+    elif s.failed == "book_failed":
+        reading.book_failed.append(s.domain)
+    elif s.apology:
+        reading.apologies.append(s.domain)
+    if s.booked:
+        reading.booked = True
+    reading.references += [v for v in s.references if v not in reading.references]
+    for d, good, best in s.offered:
+        if s.failed == "book_failed":
+            reading.alternatives.setdefault(d, []).extend(good)
+        offers = reading.offers.setdefault(d, [])
+        offers.extend(n for n in good if n not in offers)
+        if s.pitch and good:
+            pitched = reading.pitched.setdefault(d, [])
+            pitched.extend(n for n in good if n not in pitched)
+        if best is not None:
+            reading.recommended[d] = best  # the last recommendation wins
+    reading.requests += s.requests
+    if s.proposes:
+        reading.proposals.append((s.low, s.domain))
+    elif s.confirms:
+        reading.confirmations.append((s.low, s.domain))
+    if s.choice is not None:
+        reading.choices.append(s.choice)
+    if s.chosen is not None:
+        reading.requests = [(x, d) for x, d in reading.requests if x not in s.chosen]
+    reading.goodbye |= s.goodbye
+    reading.reqmore |= s.reqmore
+    reading.informs += s.informs
+
+
+def _named(sentence: str, u: Understanding) -> tuple[str, dict[str, list[tuple[str, int]]], dict[str, list[str]],
+                                                      dict[str, list[str]]]:
+    """``(low, spans, as_is, hits)`` of a sentence: its lower case, :func:`_names` and ``{domain: names}`` said,
+    in order, each once (kept per sentence with the acts, whatever the domains in play)."""
+    key = (sentence,)
+    hit = u._acts_cache.get(key)
+    if hit is None:
+        spans, as_is = _names(sentence, u)
+        hit = u._acts_cache[key] = (sentence.lower(), spans, as_is,
+                                    {d: list(dict.fromkeys(n for n, _ in v)) for d, v in spans.items()})
+    return hit  # type: ignore[return-value]
+
+
+def _sentence_acts(sentence: str, low: str, spans: Mapping[str, list[tuple[str, int]]],
+                   hits: dict[str, list[str]], domain: str | None, u: Understanding, asks: bool) -> _SentenceActs:
+    """The acts of one sentence about ``domain`` (see :class:`_SentenceActs`)."""
     question = asks or cues.is_question(low)
     failed = cues.failure(low)
-    clause_split = cues.contrast_split(low)
-    if failed == "no_match":
-        reading.no_match.append(domain)
-    elif failed == "book_failed":
-        reading.book_failed.append(domain)
-    elif not hits and cues.APOLOGY.search(low):
-        reading.apologies.append(domain)
-    if cues.BOOKED.search(low) and not question and failed != "book_failed":
-        reading.booked = True
-    reading.references += [m.value for m in u.find_values(sentence, "reference")
-                           if m.value not in reading.references and cues.looks_like_reference(low, m.start)]
-    report = (cues.BOOKED.search(low) or cues.BOOKING_DONE.search(low)) and not question and failed is None \
+    booked_said = cues.BOOKED.search(low)
+    references = tuple(m.value for m in u._mentions(sentence, "reference") if cues.looks_like_reference(low, m.start))
+    report = (booked_said or cues.BOOKING_DONE.search(low)) and not question and failed is None \
         or cues.TAXI_REPORT.search(low)
-    _offers(reading, low, spans, failed, clause_split, pitch=not report)
     asked = cues.requested_slots(low) if question else []
     asked = [s for s in asked if not _values_said(sentence, s, u) or s in ("people", "day", "time", "stay") and
              cues.open_choice(low) or s in ("parking", "internet") and cues.FACILITY_ASK.search(low)]
-    reading.requests += [(s, domain) for s in asked]
+    proposes = confirms = False
     if question and not asked:
-        target = reading.proposals if cues.PROPOSES_BOOKING.search(low) and not cues.BOOKED_DONE.search(low) and \
-            failed is None and not cues.NOT_PROPOSING.search(low) \
-            else reading.confirmations if cues.CONFIRMS.search(low) else None
-        if target is not None:
-            target.append((low, domain))
+        proposes = bool(cues.PROPOSES_BOOKING.search(low)) and not cues.BOOKED_DONE.search(low) and \
+            failed is None and not cues.NOT_PROPOSING.search(low)
+        confirms = not proposes and bool(cues.CONFIRMS.search(low))
     elif failed is None and (cues.WILL_BOOK.search(low) and not cues.BOOKED_DONE.search(low)
                              or question and "people" in asked and cues.TICKETS.search(low)
                              or question and cues.OFFERS_TO_BOOK.search(low) and not cues.NOT_PROPOSING.search(low)):
         # "I can go ahead and book that for you.", "How many tickets would you like?": a booking offered
-        reading.proposals.append((low, domain))
+        proposes = True
+    choice, chosen = None, None
     if question and not spans and cues.CHOICE.search(low):
         # "Would you prefer a guesthouse or a hotel?": options of one slot put to the user, not a request
-        chosen = [s for s in asked if len({m.value for m in u.find_values(sentence, s)}) >= 2]
-        if chosen or not asked:
-            reading.choices.append((low, domain))
-            reading.requests = [(s, d) for s, d in reading.requests if s not in chosen]
+        picked = tuple(s for s in asked if len({m.value for m in u._mentions(sentence, s)}) >= 2)
+        if picked or not asked:
+            choice, chosen = (low, domain), picked
     elif not spans and failed is None and cues.TRAIN_OFFER.search(low):
-        reading.choices.append((low, "train"))
+        choice = (low, "train")
     elif question and not spans and cues.OPTION_ASKED.search(low):
-        reading.choices.append((low, domain))
-    reading.goodbye |= bool(cues.GOODBYE.search(low))
-    reading.reqmore |= bool(cues.REQMORE.search(low))
-    taken = [(m.start, m.end) for m in u.find_values(sentence, "name")]
-    allowed = _slots_of(domain)
-    for slot in _INFORM_SLOTS:
-        if slot in asked or slot not in allowed:
-            continue
-        reading.informs += [(domain, m) for m in u.find_values(sentence, slot)
-                            if not any(s < m.end and m.start < e for s, e in taken)]
+        choice = (low, domain)
+    taken = [(m.start, m.end) for m in u._mentions(sentence, "name")]
+    informs = tuple((domain, m) for slot in _inform_slots(domain) if slot not in asked
+                    for m in u._mentions(sentence, slot) if not any(s < m.end and m.start < e for s, e in taken))
+    return _SentenceActs(
+        low=low, hits=hits, domain=domain, failed=failed, apology=failed is None and not hits and
+        cues.APOLOGY.search(low) is not None, booked=bool(booked_said) and not question and failed != "book_failed",
+        references=references, offered=_offers(low, spans, failed, cues.contrast_split(low)), pitch=not report,
+        requests=tuple((s, domain) for s in asked), proposes=proposes, confirms=confirms, choice=choice,
+        chosen=chosen, goodbye=bool(cues.GOODBYE.search(low)), reqmore=bool(cues.REQMORE.search(low)),
+        informs=informs)
 
 
 def _values_said(sentence: str, slot: str, u: Understanding) -> list[ValueMention]:
     """Values of ``slot`` a sentence says; a word after "your" names what is asked ("What is your budget?"), not a
     value."""
     low = sentence.lower()
-    return [m for m in u.find_values(sentence, slot) if not low[max(0, m.start - 5):m.start].endswith("your ")]
+    return [m for m in u._mentions(sentence, slot) if not low[max(0, m.start - 5):m.start].endswith("your ")]
 
 
-def _slots_of(domain: str | None) -> frozenset[str]:
+@functools.lru_cache(maxsize=None)
+def _inform_slots(domain: str | None) -> tuple[str, ...]:
+    """The slots of :data:`_INFORM_SLOTS` a sentence about ``domain`` can inform, in order (all of them when the
+    domain has no schema)."""
     schema = SCHEMAS.get(domain or "")
     if schema is None:
-        return frozenset(_INFORM_SLOTS)
-    return frozenset(schema.informable + schema.requestable + schema.book) | {"reference"}
+        return _INFORM_SLOTS
+    allowed = frozenset(schema.informable + schema.requestable + schema.book) | {"reference"}
+    return tuple(s for s in _INFORM_SLOTS if s in allowed)
 
 
 def _names(sentence: str, u: Understanding) -> tuple[dict[str, list[tuple[str, int]]], dict[str, list[str]]]:
@@ -237,49 +311,57 @@ def _names(sentence: str, u: Understanding) -> tuple[dict[str, list[tuple[str, i
     those said as they are written."""
     out: dict[str, list[tuple[str, int]]] = {}
     as_is: dict[str, list[str]] = {}
-    by_domain = {d: u.find_values(sentence, "name", domain=d) for d in u.names}
-    exact = [(m.start, m.end) for ms in by_domain.values() for m in ms if _said_as_is(m)]
+    by_domain = {d: [(m, _said_as_is(m.surface, m.value)) for m in u._mentions(sentence, "name", d)]
+                 for d in u.names}
+    exact = [(m.start, m.end) for ms in by_domain.values() for m, said in ms if said]
     for d, ms in by_domain.items():
         # a loose match overlapping a name said as it is ("blue grill" read as "blue inn" too) is that name
-        found = [(m.value, m.start) for m in ms
-                 if _said_as_is(m) or not any(s < m.end and m.start < e for s, e in exact)]
+        found = [(m.value, m.start) for m, said in ms
+                 if said or not any(s < m.end and m.start < e for s, e in exact)]
         if found:
             out[d] = found
-        said = [m.value for m in ms if _said_as_is(m)]
+        said = [m.value for m, said in ms if said]
         if said:
             as_is[d] = said
-    trains = [(m.value, m.start) for m in u.find_values(sentence, "trainID")]
+    trains = [(m.value, m.start) for m in u._mentions(sentence, "trainID")]
     if trains:
         out["train"] = trains
         as_is["train"] = as_is.get("train", []) + [n for n, _ in trains]
     return out, as_is
 
 
-def _said_as_is(m: ValueMention) -> bool:
+@functools.lru_cache(maxsize=1 << 14)
+def _said_as_is(surface: str, value: str) -> bool:
     """The name is said as it is written (but for case, spacing and a leading article)."""
-    def key(x: str) -> str:
-        return re.sub(r"^the ", "", re.sub(r"[^a-z0-9]+", " ", x.lower()).strip())
-    return key(m.surface) == key(m.value)
+    return _name_key(surface) == _name_key(value)
 
 
-def _offers(reading: AgentReading, low: str, spans: Mapping[str, list[tuple[str, int]]], failed: str | None,
-            split: int | None, pitch: bool = True) -> None:
+@functools.lru_cache(maxsize=1 << 14)
+def _name_key(x: str) -> str:
+    return _THE.sub("", _NON_WORD.sub(" ", x.lower()).strip())
+
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_THE = re.compile(r"^the ")
+
+
+def _offers(low: str, spans: Mapping[str, list[tuple[str, int]]], failed: str | None,
+            split: int | None) -> tuple[tuple[str, tuple[str, ...], str | None], ...]:
+    """``(domain, names offered, the recommended one or None)`` for each domain named (names before a contrast
+    are not offered when the sentence reports a failure)."""
     cue = cues.RECOMMENDS.search(low)
+    out = []
     for d, found in spans.items():
         good = found
         if failed is not None:
             # "X is booked but Y is free": only names after the contrast are offered
             good = [(n, i) for n, i in found if split is not None and i > split]
-            if failed == "book_failed":
-                reading.alternatives.setdefault(d, []).extend(n for n, _ in good)
-        offers = reading.offers.setdefault(d, [])
-        offers.extend(n for n, _ in good if n not in offers)
-        if pitch and good:
-            pitched = reading.pitched.setdefault(d, [])
-            pitched.extend(n for n, _ in good if n not in pitched)
+        best = None
         if good and cue is not None:
             after = [n for n, i in good if i >= cue.start()]
-            reading.recommended[d] = (after or [n for n, _ in good])[0]  # the last recommendation wins
+            best = (after or [n for n, _ in good])[0]
+        out.append((d, tuple(n for n, _ in good), best))
+    return tuple(out)
 
 
 def _rank_offers(reading: AgentReading) -> None:

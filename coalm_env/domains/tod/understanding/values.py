@@ -68,6 +68,9 @@ class Understanding:
         self._name_cache: dict[tuple[int, str | None], tuple[Sequence[Token], list[tuple[int, int, str]]]] = {}
         self._find_cache: dict[tuple, tuple[ValueMention, ...]] = {}
         self._keys_cache: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+        #: the reader's per-sentence names and acts (:mod:`.acts`, keyed ``(sentence,)`` and ``(sentence, asks,
+        #: domain)``: kept here, they are of this understanding)
+        self._acts_cache: dict[tuple, object] = {}
 
     @classmethod
     def fallback(cls, names: Mapping[str, Sequence[str]] | None = None, places: Iterable[str] = ()) -> Understanding:
@@ -93,15 +96,19 @@ class Understanding:
             domain: for ``name``: the domain whose names to look for (default: all known).
         """
         text = text if isinstance(text, str) else str(text)
-        cands = tuple(candidates) if candidates is not None else None
+        if candidates is None:
+            return list(self._mentions(text, slot, domain))
+        cands = tuple(candidates)
         found = self._find(text, slot, cands, domain)
-        if cands is not None and slot not in ("name", "address", "department", *PLACE_SLOTS):
+        if slot not in ("name", "address", "department", *PLACE_SLOTS):
             keys = self._candidate_keys(slot, cands)
-            found = [m for m in found if self.key(slot, m.value) in keys or _time_alias(slot, m.value, keys)]
-        # the mentions of _find are of this slot and text (frozen, so shared): rebuilt only where a value
-        # carries the ambiguous-hour mark
-        return [m if (v := m.value.rstrip(patterns.AMBIGUOUS_HOUR)) == m.value else
-                ValueMention(slot, v, m.start, m.end, m.surface) for m in found]
+            found = tuple(m for m in found if self.key(slot, m.value) in keys or _time_alias(slot, m.value, keys))
+        return list(_stated(found))
+
+    def _mentions(self, text: str, slot: str, domain: str | None = None) -> tuple[ValueMention, ...]:
+        """:meth:`find_values` without candidates, as a tuple shared from the cache (the reader asks each
+        sentence about many slots: no list copies)."""
+        return _stated(self._find(text, slot, None, domain))
 
     def _candidate_keys(self, slot: str, candidates: tuple[str, ...]) -> frozenset[str]:
         """``{key(slot, c) for c in candidates}``, kept per (slot, candidates): the same enum and venue
@@ -183,7 +190,7 @@ class Understanding:
 
     # -- readers ---------------------------------------------------------------------------
     def _find(self, text: str, slot: str, candidates: tuple[str, ...] | None,
-              domain: str | None) -> list[ValueMention]:
+              domain: str | None) -> tuple[ValueMention, ...]:
         # one reply is asked about the same slots several times (acts, requests, informs, the scorer)
         key = (text, slot, candidates, domain)
         hit = self._find_cache.get(key)
@@ -191,13 +198,13 @@ class Understanding:
             if len(self._find_cache) > 8192:
                 self._find_cache.clear()
             hit = self._find_cache[key] = tuple(self._find_uncached(text, slot, candidates, domain))
-        return list(hit)
+        return hit
 
     def _find_uncached(self, text: str, slot: str, candidates: tuple[str, ...] | None,
                        domain: str | None) -> list[ValueMention]:
         low = text.lower()
         if slot in TIME_SLOTS:
-            spans = patterns.times(low)
+            spans = _times(low)
             if slot != "time":
                 spans = [s for s in spans if _role(low, s[0]) == slot]
         elif slot == "price":  # "£5", "7.50 pounds", or a bare amount after a price word ("the fee is 89.5")
@@ -252,6 +259,21 @@ class Understanding:
             self._name_cache.clear()
         self._name_cache[key] = (tokens, sorted(out))  # tokens are cached per text (_tokens)
         return self._name_cache[key][1]
+
+
+def _stated(found: tuple[ValueMention, ...]) -> tuple[ValueMention, ...]:
+    """The mentions as stated: without the ambiguous-hour mark of a value (the mentions of ``_find`` are of one
+    slot and text, frozen, so shared; rebuilt only where a value carries the mark)."""
+    if not found or not any(m.value.endswith(patterns.AMBIGUOUS_HOUR) for m in found):
+        return found
+    return tuple(m if (v := m.value.rstrip(patterns.AMBIGUOUS_HOUR)) == m.value else
+                 ValueMention(m.slot, v, m.start, m.end, m.surface) for m in found)
+
+
+@functools.lru_cache(maxsize=512)
+def _times(low: str) -> tuple[patterns.Span, ...]:
+    """:func:`.patterns.times`, kept per text: a sentence is read for ``time``, ``leaveAt`` and ``arriveBy``."""
+    return tuple(patterns.times(low))
 
 
 @functools.lru_cache(maxsize=512)

@@ -39,6 +39,7 @@ import numpy as np
 from coalm_env.backend.faults import parse_faults
 from coalm_env.resolve import make_env
 from coalm_env.errors import CoalmError, ConfigError, LLMError, UnknownNameError
+from coalm_env.heap import quiet_collector
 from coalm_env.protocols import UserRequest, oracle_hints_for
 from coalm_env.registry import POLICIES
 from coalm_env.scoring import mean_metrics
@@ -314,6 +315,8 @@ class _Runner:
         self.trajectories: list[Trajectory | None] = [None] * config.episodes
         self.clock = {"policy_s": 0.0, "user_s": 0.0}
         self.progress = progress
+        self.heap: Any = None  # the run's quiet_collector (coalm_env.heap), set by run()
+        self._settled = False  # whether what the first finished episode loaded has been frozen
 
     def _build_slots(self, user: Any, n: int) -> list[_Slot]:
         c = self.config
@@ -334,10 +337,13 @@ class _Runner:
                         desc=self.config.env_id, unit="ep")
         todo = iter(i for i in range(self.config.episodes) if self.trajectories[i] is None)
         try:
-            while self._start(todo):
-                self._user_phase(_Phase.BEGIN)
-                self._policy_phase()
-                self._user_phase(_Phase.RESPOND)
+            # the datasets, indexes and caches out of the cyclic collector's walks (coalm_env.heap); again once the
+            # first episode is over, when what loads lazily (the understanding) is in
+            with quiet_collector() as self.heap:
+                while self._start(todo):
+                    self._user_phase(_Phase.BEGIN)
+                    self._policy_phase()
+                    self._user_phase(_Phase.RESPOND)
         finally:
             self.bar.close()
 
@@ -432,6 +438,9 @@ class _Runner:
         self.writer.add(slot.episode, traj)
         slot.phase, slot.obs, slot.info, slot.request = _Phase.IDLE, None, None, None
         self.bar.update(1)
+        if not self._settled:
+            self._settled = True
+            self.heap.settle()
 
     def _timed(self, key: str, fn: Any, *args: Any) -> Any:
         start = time.perf_counter()

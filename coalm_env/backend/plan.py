@@ -33,17 +33,22 @@ def get_path(value: Any, path: str) -> Any:
 
 def values_at(value: Any, path: str) -> list[Any]:
     """Every value at ``path`` where ``[]`` or a number matches any list item (``results[].name``)."""
-    parts = [p for p in re.split(r"\.|(?=\[\])", path) if p]
     current = [value]
-    for part in parts:
+    for part, any_item in _path_parts(path):
         nxt: list[Any] = []
         for v in current:
-            if part == "[]" or re.fullmatch(r"\d+", part):
+            if any_item:
                 nxt.extend(v if isinstance(v, list) else [])
             elif isinstance(v, dict) and part in v:
                 nxt.append(v[part])
         current = nxt
     return current
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_parts(path: str) -> tuple[tuple[str, bool], ...]:
+    """A path's parts, each with whether it matches any list item (``[]`` or a number), split once per path."""
+    return tuple((p, p == "[]" or re.fullmatch(r"\d+", p) is not None) for p in re.split(r"\.|(?=\[\])", path) if p)
 
 
 def resolve_call(step: GoldCall, results: Sequence[Any]) -> ToolCall:
@@ -173,27 +178,31 @@ class PlanMatcher:
         self._pools: dict[tuple[str, str], _Pool] = {}
         self._paths: dict[str, list[tuple[str, _Pool]]] = {}  # source API -> its (wildcard path, pool)s
         self._constants: list[list[tuple[str, Any]]] = []
+        self._sourced: list[list[tuple[str, _Pool]]] = []  # per step: (sourced parameter, its source's pool)
         if not self._fallback:
             for step in self.gold:
-                for _idx, path in step.sources.values():
+                sourced = []
+                for param, (_idx, path) in step.sources.items():
                     key = (self.gold[_idx].name, _wildcard(path))
                     if key not in self._pools:
                         self._pools[key] = _Pool()
                         self._paths.setdefault(key[0], []).append((key[1], self._pools[key]))
+                    sourced.append((param, self._pools[key]))
+                self._sourced.append(sourced)
                 self._constants.append([(k, argument_key(v)) for k, v in step.arguments.items()])
         self._open: dict[str, list[int]] = {}  # gold step name -> indices of the steps not hit yet
         for n, step in enumerate(self.gold):
             self._open.setdefault(step.name, []).append(n)
 
     def _hit(self, n: int, call: ToolCall) -> bool:
-        step = self.gold[n]
-        if any(argument_key(call.arguments.get(k, _MISSING)) != key for k, key in self._constants[n]):
-            return False
-        return all(
-            param in call.arguments
-            and argument_key(call.arguments[param]) in self._pools[(self.gold[idx].name, _wildcard(path))]
-            for param, (idx, path) in step.sources.items()
-        )
+        args = call.arguments
+        for k, key in self._constants[n]:
+            if argument_key(args.get(k, _MISSING)) != key:
+                return False
+        for param, pool in self._sourced[n]:
+            if param not in args or argument_key(args[param]) not in pool:
+                return False
+        return True
 
     def update(self, history: Sequence[tuple[ToolCall, ToolResult]]) -> list[bool]:
         """The matched gold steps for ``history`` (the episode's calls so far, in order)."""

@@ -87,6 +87,7 @@ def _text_key(value: str) -> Any:
     return text if number is None else number
 
 
+@functools.lru_cache(maxsize=4096)
 def _wildcard(path: str) -> str:
     return re.sub(r"(^|\.)\d+(?=\.|$)", r"\1[]", path)
 

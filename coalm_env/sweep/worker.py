@@ -19,6 +19,7 @@ from collections import OrderedDict
 from typing import Any
 
 from coalm_env.errors import LLMError
+from coalm_env.heap import quiet_collector
 from coalm_env.protocols import oracle_hints_for
 from coalm_env.types import StopReason, Trajectory
 from coalm_env.version import __version__
@@ -102,10 +103,13 @@ def run_chunk(cell: dict[str, Any], episodes: list[dict[str, Any]]) -> list[dict
     per episode, in order."""
     env, policy, privileged = build_cell(cell)
     out = []
-    for ep in episodes:
-        traj = play_episode(env, policy, privileged, ep["scenario_id"], cell["split"], ep["reset_seed"])
-        traj.policy = cell["policy"]
-        traj.extra["sweep"] = {"key": ep["key"], "cell": cell["id"], "seed": ep["seed"], "trial": ep["trial"]}
-        out.append({**{k: ep[k] for k in ("key", "cell", "scenario_id", "seed", "trial")},
-                    "label": cell["label"], "trajectory": traj.to_dict()})
+    with quiet_collector() as heap:  # the long-lived data out of the collector's walks (coalm_env.heap)
+        for i, ep in enumerate(episodes):
+            traj = play_episode(env, policy, privileged, ep["scenario_id"], cell["split"], ep["reset_seed"])
+            traj.policy = cell["policy"]
+            traj.extra["sweep"] = {"key": ep["key"], "cell": cell["id"], "seed": ep["seed"], "trial": ep["trial"]}
+            out.append({**{k: ep[k] for k in ("key", "cell", "scenario_id", "seed", "trial")},
+                        "label": cell["label"], "trajectory": traj.to_dict()})
+            if i == 0:
+                heap.settle()  # what the first episode loaded lazily
     return out

@@ -58,7 +58,7 @@ LOOP_OPTIONS: dict[str, dict[str, Any]] = {"multiwoz_rule_acts": {"interface": "
 #: task's gold actions replayed through env.step with a no-model user, its own reward) on a 2-core AMD EPYC (AVX2),
 #: 2026-12-04 01:58-02:05 UTC, 3 rounds beside our loops; the issue's own figure, from an earlier machine, was 2.5.
 REFERENCES = {
-    "convlab2": {"episodes_per_s": 17.5, "success": 0.977,
+    "convlab2": {"episodes_per_s": 15.5, "success": 0.977,
                  "what": "ConvLab-2 rule system x agenda user, act level, measured side by side on a 2-core AMD EPYC "
                          "(AVX2) 2026-12-04 (experiments/results/convlab2_side_by_side.json)"},
     "tau_bench": {"episodes_per_s": 1.51, "success": 1.0,

@@ -28,14 +28,21 @@ YOUNG_THRESHOLD = 10_000
 
 
 class _Quiet:
-    """The handle :func:`quiet_collector` yields: :meth:`settle` freezes what is alive now (again)."""
+    """The handle :func:`quiet_collector` yields: :meth:`settle` freezes what is alive now (again);
+    :meth:`episode_done`, called after each episode, settles once, after the first (what it loaded lazily)."""
 
     def __init__(self, active: bool):
         self.active = active
+        self._settled = False
 
     def settle(self) -> None:
         if self.active:
             gc.freeze()
+
+    def episode_done(self) -> None:
+        if not self._settled:
+            self._settled = True
+            self.settle()
 
 
 @contextlib.contextmanager

@@ -316,7 +316,6 @@ class _Runner:
         self.clock = {"policy_s": 0.0, "user_s": 0.0}
         self.progress = progress
         self.heap: Any = None  # the run's quiet_collector (coalm_env.heap), set by run()
-        self._settled = False  # whether what the first finished episode loaded has been frozen
 
     def _build_slots(self, user: Any, n: int) -> list[_Slot]:
         c = self.config
@@ -438,9 +437,7 @@ class _Runner:
         self.writer.add(slot.episode, traj)
         slot.phase, slot.obs, slot.info, slot.request = _Phase.IDLE, None, None, None
         self.bar.update(1)
-        if not self._settled:
-            self._settled = True
-            self.heap.settle()
+        self.heap.episode_done()
 
     def _timed(self, key: str, fn: Any, *args: Any) -> Any:
         start = time.perf_counter()

@@ -28,8 +28,12 @@ def test_a_run_freezes_what_is_alive_and_gives_everything_back():
         assert gc.get_threshold()[0] == max(thresholds[0], YOUNG_THRESHOLD)
         frozen = gc.get_freeze_count()
         later = [[i] for i in range(500)]  # loaded during the run (the understanding, lazily)
-        heap.settle()
+        heap.episode_done()
         assert gc.get_freeze_count() >= frozen + len(later)
+        settled = gc.get_freeze_count()
+        more = [[i] for i in range(500)]
+        heap.episode_done()  # only the first episode's end settles
+        assert gc.get_freeze_count() == settled and more
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 

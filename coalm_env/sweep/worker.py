@@ -104,12 +104,11 @@ def run_chunk(cell: dict[str, Any], episodes: list[dict[str, Any]]) -> list[dict
     env, policy, privileged = build_cell(cell)
     out = []
     with quiet_collector() as heap:  # the long-lived data out of the collector's walks (coalm_env.heap)
-        for i, ep in enumerate(episodes):
+        for ep in episodes:
             traj = play_episode(env, policy, privileged, ep["scenario_id"], cell["split"], ep["reset_seed"])
             traj.policy = cell["policy"]
             traj.extra["sweep"] = {"key": ep["key"], "cell": cell["id"], "seed": ep["seed"], "trial": ep["trial"]}
             out.append({**{k: ep[k] for k in ("key", "cell", "scenario_id", "seed", "trial")},
                         "label": cell["label"], "trajectory": traj.to_dict()})
-            if i == 0:
-                heap.settle()  # what the first episode loaded lazily
+            heap.episode_done()  # settles once, after the first episode (what it loaded lazily)
     return out

@@ -281,7 +281,7 @@ class BackendSession:
         return added
 
     def tool_schemas(self) -> list[dict[str, Any]]:
-        return self.graph.tool_schemas(self.visible)
+        return self._listed_schemas()
 
     def tools_view(self) -> tuple[dict[str, Any], ...]:
         """The tool schemas as the env's observation reads them, read-only: the very same tuple while the tool
@@ -298,6 +298,7 @@ class BackendSession:
         return tuple(self.visible)
 
     def _listed_schemas(self) -> list[dict[str, Any]]:
+        """The schemas of the listed tools, fresh dicts (a session that hides some names lists fewer)."""
         return self.graph.tool_schemas(self.visible)
 
     def writes(self, name: str) -> bool:

@@ -40,3 +40,34 @@ def test_a_reading_is_not_shared_with_the_next():
     again = read_agent_turn(TEXTS[0][0], TEXTS[0][1], understanding=u)
     fresh = read_agent_turn(TEXTS[0][0], TEXTS[0][1], understanding=Understanding.fallback(NAMES))
     assert _fields(again) == _fields(fresh)
+
+
+def test_multiwoz_val_turns_read_from_the_cache_as_fresh():
+    """On the wizards' own turns (MultiWOZ val, text we did not write): each turn read with the caches warm from
+    other turns and the other domain order equals the turn read with every cache of the understanding emptied. A
+    few turns read differently under the two orders ("...attraction near the restaurant"): a cache that forgot
+    the order would fail here."""
+    from conftest import need_data
+
+    need_data("multiwoz24")
+    from coalm_env.domains import get_domain
+    from coalm_env.domains.multiwoz.dialogues import load_dialogues
+
+    u = get_domain("multiwoz").vocab.understanding
+    turns = [t for d in load_dialogues("val")[:300] for t in d.system_turns]
+    orders = [("restaurant", "hotel", "attraction", "train", "taxi"), ("taxi", "train", "attraction", "hotel", "restaurant")]
+    fresh: dict[tuple, dict] = {}
+    for text in turns:
+        for order in orders:
+            for cache in (u._acts_cache, u._find_cache, u._name_cache):
+                cache.clear()
+            fresh[(text, order)] = _fields(read_agent_turn(text, order, understanding=u))
+    by_order = sum(fresh[(t, orders[0])] != fresh[(t, orders[1])] for t in turns)
+    assert by_order >= 3  # the turns that tell the two orders apart are among them
+    for order in orders:  # warm: every turn read in one order, then every turn in the other, cache kept
+        for text in turns:
+            assert _fields(read_agent_turn(text, order, understanding=u)) == fresh[(text, order)], text
+    for order in reversed(orders):
+        for text in turns:
+            assert _fields(read_agent_turn(text, order, understanding=u)) == fresh[(text, order)], text
+    assert len(turns) > 2000
